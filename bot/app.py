@@ -1,0 +1,89 @@
+"""Builds the Dispatcher (no Bot needed, so tests and the demo wire it to any Bot API server) and the Bot."""
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, ErrorEvent
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.filters import IsRegistered
+from bot.handlers import admin, connect, fallback, marketplaces, start
+from bot.i18n import build_i18n_middleware
+from bot.middlewares import DbSessionMiddleware
+from services.connections import ConnectorFactory
+from services.integrations import IntegrationService
+
+log = logging.getLogger(__name__)
+
+
+def build_dispatcher(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    integrations: IntegrationService,
+    connectors: ConnectorFactory,
+    admin_ids: frozenset[int],
+    open_registration: bool,
+    storage=None,
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp["integrations"] = integrations
+    dp["connectors"] = connectors
+    dp["admin_ids"] = frozenset(admin_ids)
+    dp["open_registration"] = open_registration
+
+    # Order matters: the session and partner first, then the partner's language.
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    build_i18n_middleware().setup(dp)
+
+    # Feature routers that need a registered partner; /start, /help, /cancel work for anyone.
+    for feature in (admin.router, connect.router, marketplaces.router):
+        feature.message.filter(IsRegistered())
+        feature.callback_query.filter(IsRegistered())
+    dp.include_routers(start.router, admin.router, connect.router, marketplaces.router, fallback.router)
+    dp.errors.register(_on_error)
+    return dp
+
+
+async def _on_error(event: ErrorEvent, i18n=None) -> bool:
+    """Nothing crashes the bot: log (redacted) and tell the partner, whose data was rolled back."""
+    log.exception("error while handling update %s", event.update.update_id, exc_info=event.exception)
+    update = event.update
+    try:
+        if i18n is None:
+            return True
+        text = i18n.get("error-internal")
+        if update.callback_query:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.message:
+            await update.message.answer(text)
+    except Exception:  # the error reply itself failed (e.g. Telegram down): logged above already
+        log.warning("could not tell the user about the error")
+    return True
+
+
+def build_bot(token: str, api_url: str | None = None) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+COMMANDS = {
+    "start": "cmd-start",
+    "help": "cmd-help",
+    "menu": "cmd-menu",
+    "cancel": "cmd-cancel",
+}
+
+
+async def set_commands(bot: Bot, i18n_core) -> None:
+    """The command menu in each language."""
+    for locale in ("uz", "ru", "en"):
+        commands = [BotCommand(command=c, description=i18n_core.get(key, locale)) for c, key in COMMANDS.items()]
+        await bot.set_my_commands(commands, language_code=locale)
+    default = [BotCommand(command=c, description=i18n_core.get(key, "en")) for c, key in COMMANDS.items()]
+    await bot.set_my_commands(default)

@@ -1,0 +1,247 @@
+"""Admin commands. The whole router sits behind IsAdmin, checked on every message and callback."""
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot import views
+from bot.callbacks import AdminCb, MenuCb
+from bot.filters import IsAdmin
+from bot.flow import show
+from bot.states import AdminFlow
+from connectors.base import Marketplace
+from db.models import Partner
+from db.vault import masked_from_hint
+from services import admin as admin_service
+from services import partners as partner_service
+from services.connections import ConnectorFactory
+
+router = Router(name="admin")
+router.message.filter(IsAdmin())
+router.callback_query.filter(IsAdmin())
+
+MAX_RATE_LIMIT = 10_000
+
+
+def _home_keyboard(i18n: I18nContext):
+    return kb.rows(
+        [kb.button(i18n.get("btn-admin-partners"), AdminCb(action="partners", arg="0")),
+         kb.button(i18n.get("btn-admin-failing"), AdminCb(action="failing"))],
+        [kb.button(i18n.get("btn-admin-invite"), AdminCb(action="invite")),
+         kb.button(i18n.get("btn-admin-configs"), AdminCb(action="configs"))],
+        kb.to_menu(i18n),
+    )
+
+
+def _back_home(i18n: I18nContext):
+    return [kb.button(i18n.get("btn-back"), AdminCb(action="home"))]
+
+
+async def _home_text(session: AsyncSession, i18n: I18nContext) -> str:
+    stats = await admin_service.stats(session)
+    lines = [i18n.get("admin-title"), i18n.get("admin-partners-count", count=stats.partners)]
+    if not stats.by_marketplace:
+        lines.append(i18n.get("admin-no-integrations"))
+    for marketplace in kb.MARKETPLACE_ORDER:
+        counts = stats.by_marketplace.get(marketplace.value)
+        if counts:
+            parts = ", ".join(f"{i18n.get('status-' + s)}: {n}" for s, n in sorted(counts.items()))
+            lines.append(f"• {i18n.get('mp-' + marketplace.value)} — {parts}")
+    return "\n".join(lines)
+
+
+@router.message(Command("admin"))
+async def admin_command(message: Message, state: FSMContext, session: AsyncSession, i18n: I18nContext) -> None:
+    await state.clear()
+    await message.answer(await _home_text(session, i18n), reply_markup=_home_keyboard(i18n))
+
+
+@router.callback_query(MenuCb.filter(F.action == "admin"))
+@router.callback_query(AdminCb.filter(F.action == "home"))
+async def admin_home(query: CallbackQuery, state: FSMContext, session: AsyncSession, i18n: I18nContext) -> None:
+    await state.clear()
+    await query.answer()
+    await show(query, await _home_text(session, i18n), _home_keyboard(i18n))
+
+
+@router.callback_query(AdminCb.filter(F.action == "partners"))
+async def partners_list(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession, partner: Partner | None,
+                        i18n: I18nContext) -> None:
+    page = int(callback_data.arg) if callback_data.arg.isdigit() else 0
+    rows, pages = await admin_service.partners_page(session, page)
+    page = min(page, pages - 1)
+    await query.answer()
+    lines = [i18n.get("admin-partners-title", page=page + 1, pages=pages)]
+    for n, row in enumerate(rows, start=page * admin_service.PAGE_SIZE + 1):
+        p = row.partner
+        handle = f" @{views.esc(p.username)}" if p.username else ""
+        lines.append(i18n.get("admin-partner-line", n=n, name=views.esc(p.name or "—"), handle=handle,
+                              tgid=p.telegram_id, lang=p.language, integrations=row.integrations,
+                              status=i18n.get("partner-status-" + p.status),
+                              joined=views.local_date(partner, p.created_at)))
+    nav = []
+    if page > 0:
+        nav.append(kb.button("◀️", AdminCb(action="partners", arg=str(page - 1))))
+    if page < pages - 1:
+        nav.append(kb.button("▶️", AdminCb(action="partners", arg=str(page + 1))))
+    await show(query, "\n".join(lines), kb.rows(nav, _back_home(i18n)))
+
+
+@router.callback_query(AdminCb.filter(F.action == "failing"))
+async def failing(query: CallbackQuery, session: AsyncSession, partner: Partner | None, i18n: I18nContext) -> None:
+    await query.answer()
+    items = await admin_service.failing_integrations(session)
+    if not items:
+        await show(query, i18n.get("admin-failing-none"), kb.rows(_back_home(i18n)))
+        return
+    lines = [i18n.get("admin-failing-title", count=len(items))]
+    for integration, owner in items:
+        lines.append(i18n.get(
+            "admin-failing-line", title=views.esc(views.integration_title(i18n, integration)),
+            owner=views.esc(owner.name or str(owner.telegram_id)), tgid=owner.telegram_id,
+            error=i18n.get("error-" + (integration.last_error or "bad_response")), streak=integration.failure_streak,
+            checked=views.local_time(partner, integration.last_check_at), key=masked_from_hint(integration.key_hint)))
+    await show(query, "\n\n".join(lines)[:4000], kb.rows(_back_home(i18n)))
+
+
+@router.callback_query(AdminCb.filter(F.action == "invite"))
+async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, partner: Partner | None,
+                        i18n: I18nContext) -> None:
+    invite = await partner_service.create_invite(session, admin_telegram_id=query.from_user.id)
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={invite.code}"
+    await query.answer()
+    await show(query, i18n.get("admin-invite-created", link=link, code=invite.code,
+                               expires=views.local_date(partner, invite.expires_at)),
+               kb.rows([kb.button(i18n.get("btn-admin-invite-another"), AdminCb(action="invite"))], _back_home(i18n)))
+
+
+# ---- marketplace API configs ----
+
+async def _configs_view(session: AsyncSession, connectors: ConnectorFactory, i18n: I18nContext):
+    configs = await admin_service.api_configs(session)
+    lines = [i18n.get("admin-configs-title")]
+    buttons = []
+    for config in configs:
+        marketplace = Marketplace(config.marketplace)
+        effective = await connectors.base_url(session, marketplace)
+        source = i18n.get("admin-config-source-admin") if config.is_override else i18n.get("admin-config-source-env")
+        rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
+        lines.append(i18n.get("admin-config-line", marketplace=i18n.get("mp-" + config.marketplace),
+                              url=views.esc(effective), source=source, rate=rate, auth=config.auth_type))
+        buttons.append([kb.button(i18n.get("mp-" + config.marketplace), AdminCb(action="cfg", arg=config.marketplace))])
+    buttons.append(_back_home(i18n))
+    return "\n\n".join(lines), kb.rows(*buttons)
+
+
+def _config_keyboard(i18n: I18nContext, marketplace: str):
+    return kb.rows(
+        [kb.button(i18n.get("btn-admin-cfg-url"), AdminCb(action="cfg_url", arg=marketplace)),
+         kb.button(i18n.get("btn-admin-cfg-rate"), AdminCb(action="cfg_rate", arg=marketplace))],
+        [kb.button(i18n.get("btn-admin-cfg-reset"), AdminCb(action="cfg_reset", arg=marketplace))],
+        [kb.button(i18n.get("btn-back"), AdminCb(action="configs"))],
+    )
+
+
+@router.callback_query(AdminCb.filter(F.action == "configs"))
+async def configs(query: CallbackQuery, state: FSMContext, session: AsyncSession, connectors: ConnectorFactory,
+                  i18n: I18nContext) -> None:
+    await state.clear()
+    await query.answer()
+    text, markup = await _configs_view(session, connectors, i18n)
+    await show(query, text, markup)
+
+
+def _marketplace_arg(value: str) -> Marketplace | None:
+    try:
+        return Marketplace(value)
+    except ValueError:
+        return None
+
+
+async def _config_text(session: AsyncSession, connectors: ConnectorFactory, i18n: I18nContext,
+                       marketplace: Marketplace) -> str:
+    config = await admin_service.api_config(session, marketplace)
+    effective = await connectors.base_url(session, marketplace)
+    source = i18n.get("admin-config-source-admin") if config.is_override else i18n.get("admin-config-source-env")
+    rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
+    return i18n.get("admin-config-line", marketplace=i18n.get("mp-" + marketplace.value), url=views.esc(effective),
+                    source=source, rate=rate, auth=config.auth_type) + "\n" + i18n.get(
+        "admin-config-docs", docs=views.esc(config.documentation or "—"))
+
+
+@router.callback_query(AdminCb.filter(F.action == "cfg"))
+async def config_card(query: CallbackQuery, callback_data: AdminCb, state: FSMContext, session: AsyncSession,
+                      connectors: ConnectorFactory, i18n: I18nContext) -> None:
+    marketplace = _marketplace_arg(callback_data.arg)
+    if marketplace is None:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await show(query, await _config_text(session, connectors, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
+
+
+@router.callback_query(AdminCb.filter(F.action.in_({"cfg_url", "cfg_rate"})))
+async def config_ask(query: CallbackQuery, callback_data: AdminCb, state: FSMContext, i18n: I18nContext) -> None:
+    marketplace = _marketplace_arg(callback_data.arg)
+    if marketplace is None:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    await query.answer()
+    await state.set_data({"marketplace": marketplace.value})
+    if callback_data.action == "cfg_url":
+        await state.set_state(AdminFlow.base_url)
+        prompt = i18n.get("admin-ask-url-wildberries" if marketplace is Marketplace.WILDBERRIES else "admin-ask-url")
+    else:
+        await state.set_state(AdminFlow.rate_limit)
+        prompt = i18n.get("admin-ask-rate")
+    await show(query, prompt, kb.rows([kb.button(i18n.get("btn-cancel"), AdminCb(action="cfg", arg=marketplace.value))]))
+
+
+@router.callback_query(AdminCb.filter(F.action == "cfg_reset"))
+async def config_reset(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession,
+                       connectors: ConnectorFactory, i18n: I18nContext) -> None:
+    marketplace = _marketplace_arg(callback_data.arg)
+    if marketplace is None:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    await admin_service.set_base_url(session, marketplace, None, actor=query.from_user.id)
+    await admin_service.set_rate_limit(session, marketplace, None, actor=query.from_user.id)
+    await query.answer(i18n.get("admin-config-saved"))
+    await show(query, await _config_text(session, connectors, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
+
+
+@router.message(AdminFlow.base_url, F.text)
+async def base_url_entered(message: Message, state: FSMContext, session: AsyncSession, connectors: ConnectorFactory,
+                           i18n: I18nContext) -> None:
+    marketplace = Marketplace((await state.get_data())["marketplace"])
+    url = message.text.strip()
+    if not admin_service.valid_base_url(marketplace, url):
+        key = "admin-bad-url-wildberries" if marketplace is Marketplace.WILDBERRIES else "admin-bad-url"
+        await message.answer(i18n.get(key), reply_markup=_config_keyboard(i18n, marketplace.value))
+        return
+    await admin_service.set_base_url(session, marketplace, url, actor=message.from_user.id)
+    await state.clear()
+    await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, connectors, i18n, marketplace),
+                         reply_markup=_config_keyboard(i18n, marketplace.value))
+
+
+@router.message(AdminFlow.rate_limit, F.text)
+async def rate_entered(message: Message, state: FSMContext, session: AsyncSession, connectors: ConnectorFactory,
+                       i18n: I18nContext) -> None:
+    marketplace = Marketplace((await state.get_data())["marketplace"])
+    text = message.text.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RATE_LIMIT:
+        await message.answer(i18n.get("admin-bad-rate", max=MAX_RATE_LIMIT),
+                             reply_markup=_config_keyboard(i18n, marketplace.value))
+        return
+    await admin_service.set_rate_limit(session, marketplace, int(text), actor=message.from_user.id)
+    await state.clear()
+    await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, connectors, i18n, marketplace),
+                         reply_markup=_config_keyboard(i18n, marketplace.value))

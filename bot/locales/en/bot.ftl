@@ -1,0 +1,198 @@
+## Commands (shown in Telegram's command menu)
+cmd-start = Start and main menu
+cmd-help = How to use the bot
+cmd-menu = Main menu
+cmd-cancel = Cancel the current step
+
+## Marketplaces
+mp-uzum = Uzum Market
+mp-yandex = Yandex Market
+mp-wildberries = Wildberries
+mp-ozon = Ozon
+
+## Buttons
+btn-marketplaces = 🛒 My marketplaces
+btn-connect = ➕ Connect a marketplace
+btn-language = 🌐 Language
+btn-help = ❓ Help
+btn-admin = 🛠 Admin
+btn-main-menu = 🏠 Main menu
+btn-cancel = ✖️ Cancel
+btn-back = ⬅️ Back
+btn-try-again = 🔁 Enter the key again
+btn-test = 🔌 Test connection
+btn-pause = ⏸ Pause
+btn-resume = ▶️ Resume
+btn-replace-keys = 🔑 Replace keys
+btn-delete = 🗑 Delete
+btn-back-to-list = ⬅️ All marketplaces
+btn-delete-yes = 🗑 Yes, delete
+btn-delete-no = ⬅️ No, keep it
+btn-open-card = 📋 Open the card
+btn-connect-another = ➕ Connect another
+
+## Start, menu, help
+start-welcome = 👋 Welcome to SellerCloudX, { $name }!
+    Here you connect your Uzum Market, Yandex Market, Wildberries and Ozon accounts and manage them in one place.
+start-welcome-back = 👋 Welcome back, { $name }!
+start-invite-required = 🔒 SellerCloudX is available by invitation. Ask your SellerCloudX manager for an invite link and open it to start.
+start-invite-invalid = ⚠️ This invite link is not valid: it has expired or has already been used. Ask your SellerCloudX manager for a new one.
+menu-title = 🏠 <b>Main menu</b> — choose what to do:
+help = ❓ <b>How to use SellerCloudX</b>
+    • <b>Connect a marketplace</b>: choose the marketplace, create an API key in its seller cabinet (the bot shows where), and send it here. The bot deletes the message with the key at once, checks the connection and stores the key encrypted.
+    • <b>My marketplaces</b>: a card per connected shop with its status, last check and key expiry. There you can test the connection, pause, replace keys or delete it.
+    • /cancel stops the current step at any time, /menu opens the main menu.
+    Keys are never shown in full — only the last four characters.
+cancelled = ✖️ Cancelled. Nothing was saved.
+nothing-to-cancel = Nothing to cancel.
+language-choose = 🌐 Choose your language:
+language-set = ✅ Language: English
+button-outdated = This button is out of date. Open the menu again.
+not-found = Not found: it was deleted or it is not yours.
+unknown-message = I did not understand that. Please use the menu buttons.
+secret-outside-flow = 🔐 I deleted your message because it looked like an API key. To connect a marketplace, press “➕ Connect a marketplace” first and send the key when asked.
+error-internal = ⚠️ Something went wrong on our side. Nothing was changed — please try again.
+
+## Statuses
+status-active = active
+status-paused = paused
+status-error = error
+status-draft = not finished
+partner-status-active = active
+partner-status-unreachable = blocked the bot
+partner-status-disabled = disabled
+
+## Integration card
+card-status = Status: { $status }
+card-account = Account: { $name }
+card-key = Key: <code>{ $key }</code>
+card-expiry = Key valid until: { $date } ({ $days } days left)
+card-expiry-none = Key valid until: no expiry date
+card-last-check = Last check: { $time }
+card-last-error = Last error: { $error }
+mps-title = 🛒 <b>Your marketplaces</b> ({ $count })
+mps-open-hint = Press a shop to open its card.
+mps-empty = You have not connected any marketplace yet.
+test-running = Checking the connection…
+test-ok = ✅ The connection works.
+paused = Paused: nothing will be synced until you resume.
+resumed = Resumed.
+delete-confirm = 🗑 Delete <b>{ $title }</b>?
+    Its keys will be erased. You can connect it again later.
+deleted = Deleted.
+delete-done = 🗑 <b>{ $title }</b> was deleted and its keys erased.
+
+## Connecting
+connect-choose = ➕ <b>Connect a marketplace</b>
+    Which marketplace is your shop on?
+connect-howto-uzum = 🟣 <b>Uzum Market</b>
+    1. Open the Uzum seller cabinet (seller.uzum.uz) and go to the settings section with API keys.
+    2. Create a new key (token) and copy it.
+    The bot will find your shops by itself.
+connect-howto-yandex = 🟡 <b>Yandex Market</b>
+    1. In the partner cabinet open <b>Settings → API and modules</b>.
+    2. Create an <b>API key</b> token (not OAuth). Give it access to: inventory and order processing, pricing, offers and cards management, finance and accounting — or “all methods”.
+    3. Copy the token: it starts with <code>ACMA:</code>.
+    The bot will find your business and shops (campaigns) by itself.
+connect-howto-wildberries = 🟪 <b>Wildberries</b>
+    1. In the seller portal open <b>Settings → API integrations</b> and press <b>Create token</b> → Manual integration.
+    2. Token type: <b>Base</b> (or a Service token for SellerCloudX if offered). Do not use a <b>Personal</b> token: Wildberries forbids it in cloud services.
+    3. Categories: Content, Prices and discounts, Marketplace, Statistics, Analytics. Access: <b>Read and write</b>.
+    The token is valid for 180 days; the bot will remind you before it expires.
+connect-howto-ozon = 🔵 <b>Ozon</b>
+    1. In the seller cabinet open <b>Settings → Seller API</b> and press <b>Generate key</b>.
+    2. Purpose: “for an external service”, name: SellerCloudX. Access level: Admin, or the roles for products, prices and stock, and orders (postings).
+    3. Copy the key and the <b>Client ID</b> shown on the same page.
+    The key is valid for 6 months; the bot will remind you before it expires.
+connect-ask-client-id = Step 1 of 2: send your Ozon <b>Client ID</b> (digits only).
+connect-ask-key-uzum = Send your Uzum Market API token. I will delete the message as soon as I read it.
+connect-ask-key-yandex = Send your Yandex Market API key token. I will delete the message as soon as I read it.
+connect-ask-key-wildberries = Send your Wildberries API token. I will delete the message as soon as I read it.
+connect-ask-key-ozon = Step 2 of 2: send your Ozon <b>API key</b>. I will delete the message as soon as I read it.
+connect-send-text = Please send it as a text message.
+connect-use-buttons = Please choose with the buttons above, or press Cancel.
+key-deleted = 🔐 I deleted your message with the key.
+format-ozon-client-id = ⚠️ The Ozon Client ID is a number (digits only), for example 123456. Send it again.
+format-uzum-key = ⚠️ This does not look like an Uzum token (it is a long string without spaces). Copy it again and send it.
+format-yandex-key = ⚠️ This does not look like a Yandex Market API key (a long string without spaces, starting with ACMA:). Copy it again and send it.
+format-yandex-oauth = ⚠️ This is an OAuth token. Please create an <b>API key</b> token in Settings → API and modules and send that instead.
+format-wildberries-key = ⚠️ This does not look like a Wildberries token (three parts separated by dots, no spaces). Copy it again and send it.
+format-ozon-key = ⚠️ This does not look like an Ozon API key (it looks like xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx). Copy it again and send it.
+connect-checking = ⏳ Checking the connection to { $marketplace }…
+connect-failed = ❌ Could not connect to { $marketplace }.
+connect-ok-account = ✅ The key works. Account: <b>{ $name }</b>
+connect-choose-shop-uzum = Which shop do you want to connect?
+connect-choose-shop-yandex = Which shop (campaign) do you want to connect?
+connect-choose-warehouse-wildberries = Which warehouse should stock be sent to?
+connect-choose-warehouse-ozon = Which warehouse should stock be sent to?
+connect-done = ✅ <b>Connected!</b> The key is stored encrypted.
+connect-already = ℹ️ <b>{ $title }</b> is already connected. To change its key, open its card and press “Replace keys”.
+replace-intro = 🔑 New keys for <b>{ $title }</b>.
+replace-done = ✅ Keys replaced.
+replace-other-account = ❌ This key belongs to a different account or shop. Send a key of the same account, or connect the other one as a new marketplace.
+
+## Connection errors (cause → what the partner can do)
+error-bad_key = The key is wrong or was deleted. Copy it again from the seller cabinet (or create a new one) and send it.
+error-missing_scope = The key works but lacks the access this bot needs. Create a key with the access listed in the instructions.
+error-ip_restricted = The key is restricted to certain IP addresses. Remove the IP restriction for this key in the seller cabinet.
+error-key_expired = The key has expired. Create a new key in the seller cabinet and press “Replace keys”.
+error-unavailable = The marketplace is not answering right now. Nothing is wrong with your key — try again in a few minutes.
+error-rate_limited = The marketplace asked us to slow down. Try again in a minute.
+error-bad_response = The marketplace sent an unexpected answer. Try again later; if it keeps happening, contact support.
+error-not_supported = This marketplace does not support this action.
+error-no_shops = The key works, but there is no shop on this account yet.
+error-detail = Marketplace says: <i>{ $detail }</i>
+fix-ozon-missing_scope = In Settings → Seller API give the key the Admin access level or the roles for products, prices and stock, and orders.
+fix-wildberries-missing_scope = Create a token with the categories Content, Prices and discounts, Marketplace, Statistics and Analytics.
+fix-yandex-missing_scope = Give the token access to inventory and order processing, pricing, offers and cards management, finance and accounting (or all methods).
+fix-ozon-ip_restricted = Open the key in Settings → Seller API and remove the allowed networks, or create a new key without them.
+
+## Warnings about a working key
+warning-wb_personal_token = This is a <b>Personal</b> token. Wildberries forbids personal tokens in cloud services — please create a Base token instead.
+warning-wb_base_token = Base token: Wildberries limits it strongly (for example 4 price uploads per hour). Price changes will be queued.
+warning-wb_test_token = This is a <b>Test</b> token: it works only with the Wildberries sandbox, not with your real shop.
+warning-wb_read_only = The token is read-only: stock and prices cannot be sent to Wildberries.
+warning-wb_missing_categories = The token lacks some categories (Content, Prices and discounts, Marketplace, Statistics, Analytics); some features will not work.
+warning-key_expires_soon = The key expires soon — create a new one and press “Replace keys”.
+warning-ozon_missing_roles = The key lacks roles for some features (products, prices and stock, or orders).
+
+## Admin
+admin-only = ⛔️ This command is for administrators only.
+admin-title = 🛠 <b>Administration</b>
+admin-partners-count = Partners: { $count }
+admin-no-integrations = No marketplaces connected yet.
+btn-admin-partners = 👥 Partners
+btn-admin-failing = 🔴 Failing integrations
+btn-admin-invite = ✉️ Create invite
+btn-admin-configs = ⚙️ Marketplace APIs
+btn-admin-invite-another = ✉️ One more invite
+admin-partners-title = 👥 <b>Partners</b> (page { $page } of { $pages })
+admin-partner-line = { $n }. { $name }{ $handle } · id { $tgid } · { $lang } · marketplaces: { $integrations } · { $status } · since { $joined }
+admin-failing-none = ✅ No failing integrations.
+admin-failing-title = 🔴 <b>Failing integrations</b> ({ $count })
+admin-failing-line = <b>{ $title }</b>
+    Partner: { $owner } (id { $tgid })
+    Error: { $error }
+    Failed checks in a row: { $streak } · last check { $checked } · key { $key }
+admin-invite-created = ✉️ <b>Invite created</b>
+    Send this link to the partner (one use, valid until { $expires }):
+    { $link }
+    Code: <code>{ $code }</code>
+admin-configs-title = ⚙️ <b>Marketplace APIs</b>
+admin-config-source-admin = set by an admin
+admin-config-source-env = from the server settings
+admin-config-rate-default = published limits
+admin-config-line = <b>{ $marketplace }</b>
+    Base URL: <code>{ $url }</code> ({ $source })
+    Rate limit: { $rate } · auth: { $auth }
+admin-config-docs = Docs: { $docs }
+btn-admin-cfg-url = ✏️ Base URL
+btn-admin-cfg-rate = ✏️ Rate limit
+btn-admin-cfg-reset = ↩️ Back to defaults
+admin-ask-url = Send the new base URL (starting with https:// or http://).
+admin-ask-url-wildberries = Send the new URL template. It must contain <code>{"{"}category{"}"}</code>, for example <code>https://{"{"}category{"}"}-api.wildberries.ru</code>.
+admin-ask-rate = Send the rate limit in requests per second (a whole number).
+admin-config-saved = ✅ Saved.
+admin-bad-url = ⚠️ That is not a valid URL. It must start with https:// or http:// and contain no spaces.
+admin-bad-url-wildberries = ⚠️ That is not a valid template: it must start with https:// or http:// and contain {"{"}category{"}"}.
+admin-bad-rate = ⚠️ Send a whole number from 1 to { $max }.

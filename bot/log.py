@@ -1,0 +1,57 @@
+"""Logging with redaction: bot tokens, marketplace keys and anything that looks like one never reach a log."""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+# Shapes of secrets: Telegram bot tokens, JWTs (Wildberries), Yandex Api-Keys / OAuth tokens, auth headers.
+_PATTERNS = [
+    re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"),
+    re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
+    re.compile(r"ACMA:[A-Za-z0-9:_-]+"),
+    re.compile(r"\by0_[A-Za-z0-9_-]{10,}"),
+    re.compile(r"(?i)(authorization|api-key|client-secret)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+]
+REDACTED = "[REDACTED]"
+
+# Secrets read in this process (keys typed by partners, the bot token). Held only in memory, like the keys
+# themselves while they are used, so an exact occurrence is redacted even if it has no recognisable shape.
+_known: set[str] = set()
+
+
+def remember_secret(secret: str | None) -> None:
+    if secret and len(secret) >= 8:
+        _known.add(secret)
+
+
+def redact(text: str) -> str:
+    for secret in _known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        if pattern.groups >= 2:
+            text = pattern.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the final text (message, arguments and traceback alike)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(level: str = "INFO", *, stream=None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # httpx logs full URLs at INFO; keys are never in URLs, but keep the noise down.
+    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

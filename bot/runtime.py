@@ -1,0 +1,70 @@
+"""Wires settings into the running parts: database, vault, services, Dispatcher and Bot.
+Used by `python -m bot` and by the end-to-end tests, so both run the same composition."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import build_bot, build_dispatcher, set_commands
+from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
+from bot.log import remember_secret
+from db.migrate import upgrade
+from db.session import create_engine, create_sessionmaker
+from db.vault import Vault, load_keys
+from services import admin as admin_service
+from services.connections import ConnectorFactory, TransportFactory
+from services.integrations import IntegrationService
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    vault: Vault
+    connectors: ConnectorFactory
+    integrations: IntegrationService
+    dispatcher: Dispatcher
+    bot: Bot
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+async def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.DATABASE_URL)
+    await upgrade(engine)
+    return engine, create_sessionmaker(engine)
+
+
+def build_vault(settings: Settings) -> Vault:
+    configured = settings.ENCRYPTION_KEYS.get_secret_value() if settings.ENCRYPTION_KEYS else None
+    return Vault(load_keys(configured, settings.DATA_DIR))
+
+
+async def prepare(settings: Settings, *, transport_for: TransportFactory | None = None) -> Runtime:
+    token = settings.BOT_TOKEN.get_secret_value()
+    remember_secret(token)
+    vault = build_vault(settings)
+    engine, sessionmaker = await open_database(settings)
+    connectors = ConnectorFactory(settings.marketplace_urls(), transport_for=transport_for)
+    integrations = IntegrationService(vault, connectors)
+    async with sessionmaker() as session:
+        await admin_service.ensure_api_configs(session)
+        await integrations.purge_stale_drafts(session)
+        await session.commit()
+    dispatcher = build_dispatcher(
+        sessionmaker=sessionmaker, integrations=integrations, connectors=connectors,
+        admin_ids=frozenset(settings.ADMIN_IDS), open_registration=settings.REGISTRATION is Registration.OPEN,
+    )
+    api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
+    bot = build_bot(token, api_url)
+
+    async def _on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
+        await set_commands(bot, dispatcher["i18n_middleware"].core)
+
+    dispatcher.startup.register(_on_startup)
+    return Runtime(settings, engine, sessionmaker, vault, connectors, integrations, dispatcher, bot)

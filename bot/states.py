@@ -1,0 +1,13 @@
+"""FSM states, all in one place. Secrets never go into FSM storage: only ids and the marketplace name."""
+from aiogram.fsm.state import State, StatesGroup
+
+
+class ConnectFlow(StatesGroup):
+    client_id = State()  # Ozon only: the numeric Client-Id
+    api_key = State()  # the secret: deleted from the chat as soon as read
+    choosing = State()  # picking a shop / warehouse of a tested, encrypted draft
+
+
+class AdminFlow(StatesGroup):
+    base_url = State()
+    rate_limit = State()

@@ -1,0 +1,138 @@
+"""What every marketplace client offers, the normalized models it returns and its typed errors.
+
+Services only ever see these types: never marketplace JSON, never httpx.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Marketplace(StrEnum):
+    UZUM = "uzum"
+    YANDEX = "yandex"
+    WILDBERRIES = "wildberries"
+    OZON = "ozon"
+
+
+class ErrorCause(StrEnum):
+    """Causes a partner understands; the bot has a text for each (`error-<cause>`)."""
+
+    BAD_KEY = "bad_key"
+    MISSING_SCOPE = "missing_scope"
+    IP_RESTRICTED = "ip_restricted"
+    KEY_EXPIRED = "key_expired"
+    UNAVAILABLE = "unavailable"
+    RATE_LIMITED = "rate_limited"
+    BAD_RESPONSE = "bad_response"
+    NOT_SUPPORTED = "not_supported"
+    NO_SHOPS = "no_shops"
+
+
+class ConnectorError(Exception):
+    """Base of every connector error. The message never contains a credential."""
+
+    cause: ErrorCause = ErrorCause.BAD_RESPONSE
+
+    def __init__(self, message: str = "", *, status: int | None = None, detail: str | None = None):
+        super().__init__(message or self.__class__.__name__)
+        self.status = status
+        # A short, credential-free text from the marketplace (shown to the partner as-is).
+        self.detail = detail
+
+
+class AuthError(ConnectorError):
+    cause = ErrorCause.BAD_KEY
+
+
+class KeyExpired(AuthError):
+    cause = ErrorCause.KEY_EXPIRED
+
+
+class PermissionDenied(ConnectorError):
+    cause = ErrorCause.MISSING_SCOPE
+
+
+class IpRestricted(PermissionDenied):
+    cause = ErrorCause.IP_RESTRICTED
+
+
+class RateLimited(ConnectorError):
+    cause = ErrorCause.RATE_LIMITED
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class MarketplaceUnavailable(ConnectorError):
+    cause = ErrorCause.UNAVAILABLE
+
+
+class BadResponse(ConnectorError):
+    cause = ErrorCause.BAD_RESPONSE
+
+
+class NotSupported(ConnectorError):
+    cause = ErrorCause.NOT_SUPPORTED
+
+
+class NoShops(ConnectorError):
+    """The key is valid but the account has nothing to connect (no shop / campaign)."""
+
+    cause = ErrorCause.NO_SHOPS
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the partner typed. `client_id` is Ozon's Client-Id; the other marketplaces need one key."""
+
+    api_key: str
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A shop / campaign / warehouse the partner may pick."""
+
+    id: str
+    name: str
+    # Marketplace-specific extras the service keeps (e.g. Yandex businessId, placement type).
+    extra: dict = field(default_factory=dict)
+
+
+class Warning(StrEnum):
+    """Things the partner must know about the key even though the connection works."""
+
+    WB_PERSONAL_TOKEN = "wb_personal_token"  # not allowed in cloud services
+    WB_BASE_TOKEN = "wb_base_token"  # heavily throttled (e.g. 4 price uploads per hour)
+    WB_TEST_TOKEN = "wb_test_token"  # only works against WB's sandbox hosts
+    WB_READ_ONLY = "wb_read_only"  # cannot push stock or prices
+    WB_MISSING_CATEGORIES = "wb_missing_categories"
+    KEY_EXPIRES_SOON = "key_expires_soon"
+    OZON_MISSING_ROLES = "ozon_missing_roles"
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """The result of a successful `check_connection()`."""
+
+    marketplace: Marketplace
+    account_name: str  # seller / company / cabinet name shown on the card
+    account_id: str | None = None  # Ozon Client-Id, Yandex businessId, WB seller id ...
+    shops: list[Choice] = field(default_factory=list)  # Uzum shops, Yandex campaigns
+    warehouses: list[Choice] = field(default_factory=list)  # WB / Ozon warehouses
+    expires_at: int | None = None  # unix seconds, when the key stops working
+    token_type: str | None = None  # e.g. WB "base" / "personal" / "service" / "test"
+    scopes: list[str] = field(default_factory=list)  # WB categories, Ozon roles
+    warnings: list[Warning] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+class MarketplaceClient(Protocol):
+    marketplace: Marketplace
+
+    async def check_connection(self) -> ConnectionInfo: ...
+
+    async def aclose(self) -> None: ...

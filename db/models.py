@@ -1,0 +1,144 @@
+"""SQLAlchemy models. Table and column names of `marketplace_integrations` and `marketplace_api_configs`
+follow the platform's original schema (ORIGINAL-NOTE.md); timestamps are UTC unix seconds, ids TEXT UUIDs."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now() -> int:
+    return int(time.time())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class JsonText:
+    """Helpers for TEXT columns holding JSON (portable across SQLite and PostgreSQL)."""
+
+    @staticmethod
+    def load(raw: str | None, default):
+        if not raw:
+            return default
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return default
+
+    @staticmethod
+    def dump(value) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True, nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), nullable=False, default="uz")
+    timezone: Mapped[str] = mapped_column(Text, nullable=False, default="Asia/Tashkent")
+    # active | unreachable (blocked the bot) | disabled (by an admin)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    notification_prefs: Mapped[str | None] = mapped_column(Text)  # JSON
+    invite_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("invites.id", ondelete="SET NULL"))
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
+
+    integrations: Mapped[list[MarketplaceIntegration]] = relationship(back_populates="partner")
+
+
+class MarketplaceIntegration(Base):
+    __tablename__ = "marketplace_integrations"
+    __table_args__ = (UniqueConstraint("partner_id", "marketplace", "seller_id", name="uq_integration_shop"),)
+
+    # Original columns.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False, index=True)
+    marketplace: Mapped[str] = mapped_column(String(16), nullable=False)  # uzum | yandex | wildberries | ozon
+    api_key: Mapped[str | None] = mapped_column(Text)  # Fernet token, never plaintext
+    api_secret: Mapped[str | None] = mapped_column(Text)  # Fernet token (Ozon Client-Id lives here)
+    seller_id: Mapped[str | None] = mapped_column(Text)  # Uzum shop id, Yandex campaign id, WB seller id, Ozon Client-Id
+    active: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_sync_at: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+
+    # Added columns.
+    # draft (keys tested, shop not chosen yet) | active | paused | error
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")
+    shop_name: Mapped[str | None] = mapped_column(Text)
+    account_name: Mapped[str | None] = mapped_column(Text)
+    key_hint: Mapped[str | None] = mapped_column(String(8))  # last 4 characters, for the masked display
+    business_id: Mapped[str | None] = mapped_column(Text)  # Yandex businessId
+    warehouse_ids: Mapped[str | None] = mapped_column(Text)  # JSON list
+    token_type: Mapped[str | None] = mapped_column(String(16))
+    token_expires_at: Mapped[int | None] = mapped_column(Integer)
+    last_check_at: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(32))  # an ErrorCause value
+    last_error_detail: Mapped[str | None] = mapped_column(Text)
+    failure_streak: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    discovered: Mapped[str | None] = mapped_column(Text)  # JSON: shops, warehouses, scopes, warnings
+    settings: Mapped[str | None] = mapped_column(Text)  # JSON: per-integration settings
+    updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
+
+    partner: Mapped[Partner] = relationship(back_populates="integrations")
+
+    @property
+    def discovered_data(self) -> dict:
+        return JsonText.load(self.discovered, {})
+
+    @property
+    def warehouse_list(self) -> list[str]:
+        return JsonText.load(self.warehouse_ids, [])
+
+
+class MarketplaceApiConfig(Base):
+    __tablename__ = "marketplace_api_configs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    marketplace: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    api_endpoint: Mapped[str] = mapped_column(Text, nullable=False)
+    auth_type: Mapped[str] = mapped_column(String(16), nullable=False)  # api_key | oauth2 | bearer
+    rate_limit: Mapped[int | None] = mapped_column(Integer)  # requests per second; None = the published limits
+    documentation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    # 1 when an admin set api_endpoint: it then overrides the *_API_URL setting.
+    is_override: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, index=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    partner_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str | None] = mapped_column(Text)  # JSON, never secrets
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    created_by: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    expires_at: Mapped[int | None] = mapped_column(Integer)
+    max_uses: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    uses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    revoked: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

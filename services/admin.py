@@ -1,0 +1,135 @@
+"""What admins see and change: stats, partners, failing integrations, marketplace API configs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors import DEFAULT_BASE_URLS
+from connectors.base import Marketplace
+from db.models import MarketplaceApiConfig, MarketplaceIntegration, Partner, now
+from services import audit
+from services.integrations import Status
+
+PAGE_SIZE = 10
+
+# Seed rows for marketplace_api_configs (original schema: auth_type, documentation).
+_CONFIG_DEFAULTS = {
+    Marketplace.UZUM: ("api_key", "https://api-seller.uzum.uz/api/seller-openapi/swagger/swagger-ui/"),
+    Marketplace.YANDEX: ("api_key", "https://yandex.ru/dev/market/partner-api/doc/ru/"),
+    Marketplace.WILDBERRIES: ("api_key", "https://dev.wildberries.ru/"),
+    Marketplace.OZON: ("api_key", "https://docs.ozon.ru/api/seller/"),
+}
+
+
+@dataclass
+class Stats:
+    partners: int
+    by_marketplace: dict[str, dict[str, int]]  # marketplace -> status -> count
+
+
+@dataclass
+class PartnerRow:
+    partner: Partner
+    integrations: int
+
+
+async def stats(session: AsyncSession) -> Stats:
+    partners = await session.scalar(select(func.count()).select_from(Partner)) or 0
+    rows = await session.execute(
+        select(MarketplaceIntegration.marketplace, MarketplaceIntegration.status, func.count())
+        .where(MarketplaceIntegration.status != Status.DRAFT)
+        .group_by(MarketplaceIntegration.marketplace, MarketplaceIntegration.status)
+    )
+    by_marketplace: dict[str, dict[str, int]] = {}
+    for marketplace, status, count in rows:
+        by_marketplace.setdefault(marketplace, {})[status] = count
+    return Stats(partners=partners, by_marketplace=by_marketplace)
+
+
+async def partners_page(session: AsyncSession, page: int) -> tuple[list[PartnerRow], int]:
+    """One page of partners (newest first) and the number of pages."""
+    total = await session.scalar(select(func.count()).select_from(Partner)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    counts = (
+        select(MarketplaceIntegration.partner_id, func.count().label("n"))
+        .where(MarketplaceIntegration.status != Status.DRAFT)
+        .group_by(MarketplaceIntegration.partner_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Partner, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.partner_id == Partner.id)
+        .order_by(Partner.created_at.desc(), Partner.id)
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    return [PartnerRow(partner, n) for partner, n in rows], pages
+
+
+async def failing_integrations(session: AsyncSession, limit: int = 30) -> list[tuple[MarketplaceIntegration, Partner]]:
+    rows = await session.execute(
+        select(MarketplaceIntegration, Partner)
+        .join(Partner, Partner.id == MarketplaceIntegration.partner_id)
+        .where(MarketplaceIntegration.status == Status.ERROR)
+        .order_by(MarketplaceIntegration.failure_streak.desc(), MarketplaceIntegration.last_check_at.desc())
+        .limit(limit)
+    )
+    return [(i, p) for i, p in rows]
+
+
+async def ensure_api_configs(session: AsyncSession) -> None:
+    """Create the four config rows on first start (official URLs; not overriding the env until edited)."""
+    existing = set(await session.scalars(select(MarketplaceApiConfig.marketplace)))
+    for marketplace, (auth_type, docs) in _CONFIG_DEFAULTS.items():
+        if marketplace.value not in existing:
+            session.add(MarketplaceApiConfig(
+                marketplace=marketplace.value, api_endpoint=DEFAULT_BASE_URLS[marketplace],
+                auth_type=auth_type, documentation=docs,
+            ))
+
+
+async def api_configs(session: AsyncSession) -> list[MarketplaceApiConfig]:
+    await ensure_api_configs(session)
+    await session.flush()
+    rows = await session.scalars(select(MarketplaceApiConfig))
+    order = [m.value for m in Marketplace]
+    return sorted(rows, key=lambda c: order.index(c.marketplace) if c.marketplace in order else 99)
+
+
+async def api_config(session: AsyncSession, marketplace: Marketplace) -> MarketplaceApiConfig:
+    await ensure_api_configs(session)
+    await session.flush()
+    return await session.scalar(select(MarketplaceApiConfig).where(MarketplaceApiConfig.marketplace == marketplace.value))
+
+
+def valid_base_url(marketplace: Marketplace, url: str) -> bool:
+    url = url.strip()
+    if not (url.startswith("https://") or url.startswith("http://")) or " " in url or len(url) > 300:
+        return False
+    # Wildberries has one host per category, so its URL must be a template.
+    return (marketplace is Marketplace.WILDBERRIES) == ("{category}" in url)
+
+
+async def set_base_url(session: AsyncSession, marketplace: Marketplace, url: str | None, *, actor: int) -> None:
+    """An admin override (or None to go back to the *_API_URL setting)."""
+    config = await api_config(session, marketplace)
+    if url is None:
+        config.is_override = 0
+        config.api_endpoint = DEFAULT_BASE_URLS[marketplace]
+    else:
+        config.is_override = 1
+        config.api_endpoint = url.strip().rstrip("/")
+    config.updated_at, config.updated_by = now(), actor
+    audit.record(session, "api_config.base_url", actor=actor, object_type="api_config",
+                 object_id=marketplace.value, url=config.api_endpoint if url else None)
+
+
+async def set_rate_limit(session: AsyncSession, marketplace: Marketplace, rate: int | None, *, actor: int) -> None:
+    config = await api_config(session, marketplace)
+    config.rate_limit = rate
+    config.updated_at, config.updated_by = now(), actor
+    audit.record(session, "api_config.rate_limit", actor=actor, object_type="api_config",
+                 object_id=marketplace.value, rate_limit=rate)

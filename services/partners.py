@@ -1,0 +1,122 @@
+"""Partners: registration (open or by invite), language, invites."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Invite, Partner, now
+from services import audit
+
+LANGUAGES = ("uz", "ru", "en")
+# Telegram clients in Central Asia often report a neighbouring language; these users usually read Russian.
+_RUSSIAN_READERS = {"ru", "kk", "ky", "tg", "be", "uk", "az", "tk"}
+INVITE_TTL_DAYS = 7
+
+
+def pick_language(language_code: str | None) -> str:
+    code = (language_code or "").split("-")[0].lower()
+    if not code or code == "uz":
+        return "uz"
+    if code in _RUSSIAN_READERS:
+        return "ru"
+    return "en"
+
+
+class RegistrationOutcome(StrEnum):
+    EXISTING = "existing"
+    CREATED = "created"
+    INVITE_REQUIRED = "invite_required"
+    INVITE_INVALID = "invite_invalid"
+
+
+@dataclass
+class Registration:
+    outcome: RegistrationOutcome
+    partner: Partner | None = None
+
+
+async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Partner | None:
+    return await session.scalar(select(Partner).where(Partner.telegram_id == telegram_id))
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    name: str | None,
+    username: str | None,
+    language_code: str | None,
+    invite_code: str | None,
+    is_admin: bool,
+    open_registration: bool,
+) -> Registration:
+    partner = await get_by_telegram_id(session, telegram_id)
+    if partner is not None:
+        if partner.status == "unreachable":  # they wrote to us again, so they unblocked the bot
+            partner.status = "active"
+        return Registration(RegistrationOutcome.EXISTING, partner)
+
+    invite = None
+    if not (is_admin or open_registration):
+        if not invite_code:
+            return Registration(RegistrationOutcome.INVITE_REQUIRED)
+        invite = await _redeem_invite(session, invite_code)
+        if invite is None:
+            return Registration(RegistrationOutcome.INVITE_INVALID)
+
+    partner = Partner(
+        telegram_id=telegram_id,
+        name=name,
+        username=username,
+        language=pick_language(language_code),
+        invite_id=invite.id if invite else None,
+    )
+    session.add(partner)
+    await session.flush()
+    audit.record(session, "partner.registered", actor=telegram_id, partner_id=partner.id,
+                 via="invite" if invite else ("admin" if is_admin else "open"))
+    return Registration(RegistrationOutcome.CREATED, partner)
+
+
+async def _redeem_invite(session: AsyncSession, code: str) -> Invite | None:
+    # One UPDATE ... WHERE uses < max_uses, so two people racing for the last use can't both get it.
+    result = await session.execute(
+        update(Invite)
+        .where(
+            Invite.code == code,
+            Invite.revoked == 0,
+            Invite.uses < Invite.max_uses,
+            (Invite.expires_at.is_(None)) | (Invite.expires_at > now()),
+        )
+        .values(uses=Invite.uses + 1)
+        .returning(Invite.id)
+    )
+    invite_id = result.scalar_one_or_none()
+    if invite_id is None:
+        return None
+    return await session.get(Invite, invite_id)
+
+
+async def create_invite(session: AsyncSession, *, admin_telegram_id: int, max_uses: int = 1,
+                        ttl_days: int = INVITE_TTL_DAYS) -> Invite:
+    invite = Invite(
+        code=secrets.token_urlsafe(12),
+        created_by=admin_telegram_id,
+        max_uses=max_uses,
+        expires_at=now() + ttl_days * 86400,
+    )
+    session.add(invite)
+    await session.flush()
+    audit.record(session, "invite.created", actor=admin_telegram_id, object_type="invite", object_id=invite.id,
+                 max_uses=max_uses)
+    return invite
+
+
+async def set_language(session: AsyncSession, partner: Partner, language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    partner.language = language
