@@ -21,20 +21,22 @@ def messages(locale: str) -> dict[str, ast.Message]:
 
 
 def variables(message: ast.Message) -> set[str]:
+    from fluent.syntax.visitor import Visitor
+
     found = set()
 
-    class Visitor(ast.Visitor):
+    class Variables(Visitor):
         def visit_VariableReference(self, node):
             found.add(node.id.name)
 
-    Visitor().visit(message)
+    Variables().visit(message)
     return found
 
 
 def keys_used_in_code() -> set[str]:
     keys = set()
     for path in (ROOT / "bot").rglob("*.py"):
-        keys |= set(re.findall(r'i18n\.get\(\s*"([a-z0-9-]+)"', path.read_text()))
+        keys |= set(re.findall(r'i18n\.get\(\s*"([a-z0-9-]+)"\s*[,)]', path.read_text()))
         keys |= set(re.findall(r'"(cmd-[a-z]+)"', path.read_text()))
     for path in (ROOT / "services").rglob("*.py"):
         keys |= set(re.findall(r'"(format-[a-z-]+)"', path.read_text()))
