@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -12,7 +12,6 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.filters import IsRegistered
 from bot.handlers import admin, connect, fallback, marketplaces, start
 from bot.i18n import build_i18n_middleware
 from bot.middlewares import DbSessionMiddleware
@@ -41,13 +40,21 @@ def build_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     build_i18n_middleware().setup(dp)
 
-    # Feature routers that need a registered partner; /start, /help, /cancel work for anyone.
-    for feature in (admin.router, connect.router, marketplaces.router):
-        feature.message.filter(IsRegistered())
-        feature.callback_query.filter(IsRegistered())
-    dp.include_routers(start.router, admin.router, connect.router, marketplaces.router, fallback.router)
+    # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
+    # router answers everything they leave.
+    routers = (start.router, admin.router, connect.router, marketplaces.router, fallback.router)
+    dp.include_routers(*(_detached(r) for r in routers))
     dp.errors.register(_on_error)
     return dp
+
+
+def _detached(router: Router) -> Router:
+    """Routers are module-level singletons and aiogram lets a router have one parent; a process that builds
+    several Dispatchers (the test suite does, one per test) detaches them from the previous one first."""
+    if router.parent_router is not None:
+        router.parent_router.sub_routers.remove(router)
+        router._parent_router = None
+    return router
 
 
 async def _on_error(event: ErrorEvent, i18n=None) -> bool:

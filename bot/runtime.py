@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.log import remember_secret
+from bot.middlewares import CommitBeforeReply
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
@@ -62,6 +63,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     )
     api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
     bot = build_bot(token, api_url)
+    bot.session.middleware(CommitBeforeReply())
 
     async def _on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         await set_commands(bot, dispatcher["i18n_middleware"].core)

@@ -105,6 +105,8 @@ class IntegrationService:
             integration.seller_id = credentials.client_id if marketplace is Marketplace.OZON else info.account_id
             integration.shop_name = info.account_name
         session.add(integration)
+        if len(info.shops) == 1:  # nothing to pick
+            await self.choose(session, integration, ChoiceKind.SHOP, info.shops[0].id)
         await session.flush()
         return integration
 

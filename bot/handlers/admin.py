@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards as kb
 from bot import views
 from bot.callbacks import AdminCb, MenuCb
-from bot.filters import IsAdmin
+from bot.filters import IsAdmin, IsRegistered
 from bot.flow import show
 from bot.states import AdminFlow
 from connectors.base import Marketplace
@@ -22,8 +22,8 @@ from services import partners as partner_service
 from services.connections import ConnectorFactory
 
 router = Router(name="admin")
-router.message.filter(IsAdmin())
-router.callback_query.filter(IsAdmin())
+router.message.filter(IsAdmin(), IsRegistered())
+router.callback_query.filter(IsAdmin(), IsRegistered())
 
 MAX_RATE_LIMIT = 10_000
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards as kb
 from bot import views
 from bot.callbacks import ConnectCb, IntegrationCb, MenuCb
+from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from bot.log import remember_secret
 from bot.states import ConnectFlow
@@ -28,6 +29,8 @@ from services.key_formats import check_api_key, check_client_id, normalize
 
 log = logging.getLogger(__name__)
 router = Router(name="connect")
+router.message.filter(IsRegistered())
+router.callback_query.filter(IsRegistered())
 
 
 def _marketplace(data: dict) -> Marketplace:

@@ -10,12 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards as kb
 from bot import views
 from bot.callbacks import IntegrationCb, MenuCb
+from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from connectors.base import Marketplace
 from db.models import MarketplaceIntegration, Partner
 from services.integrations import IntegrationService, Status
 
 router = Router(name="marketplaces")
+router.message.filter(IsRegistered())
+router.callback_query.filter(IsRegistered())
 
 
 @router.callback_query(MenuCb.filter(F.action == "mps"))

@@ -51,6 +51,7 @@ async def test_admin_stats_invite_partners_and_configs(harness):
     harness.marketplaces.inject("ozon", "/v1/roles", "5xx", times=10)
     await press_and_wait(newcomer, "Open the card", "Ozon")
     await press_and_wait(newcomer, "Test connection", "Could not connect", timeout=20)
+    harness.marketplaces.clear_faults()
 
     await press_and_wait(admin, "Back", "Administration")
     stats = admin.last_message()

@@ -22,7 +22,7 @@ async def test_card_buttons(harness):
     assert "Last check" in tested.text
 
     paused = await press_and_wait(user, "Pause", "Status: paused")
-    assert "Resume" in paused.button_texts()
+    assert "▶️ Resume" in paused.button_texts()
     assert (await integrations_of(harness, 601))[0].active == 0
     await press_and_wait(user, "Resume", "Status: active")
 

@@ -103,7 +103,8 @@ async def test_wrong_key_names_the_cause_and_saves_nothing_then_retry_works(harn
     await user.send("hello")
     await wait_for_text(user, "does not look like an Ozon API key")
     assert len(harness.marketplace_calls()) == calls_before
-    await user.press("Enter the key again")
+    # The failure message keeps its "Enter the key again" button.
+    await user.press("Enter the key again", message=failed)
     await wait_for_text(user, "Step 2 of 2")
     await user.send(accounts.OZON_API_KEY)
     await wait_for_text(user, "Which warehouse")

@@ -1,0 +1,456 @@
+"""The one HTTP core every marketplace client uses.
+
+What lives here (and nowhere else):
+- an httpx.AsyncClient with timeouts; credentials only ever travel in headers;
+- bounded retries with exponential backoff + jitter on 5xx, connect errors and timeouts;
+- rate-limit replies: each marketplace says "slow down" differently, so the client passes a small
+  `ErrorPolicy` (see the client modules) that turns a reply into a wait; short waits are slept here,
+  long ones become `RateLimited(retry_after=...)`. The server's own number always wins over an estimate;
+- mapping of final failures to the typed errors of `connectors.base`;
+- redaction: logs carry method, path, status and duration only, and every text that could reach a log
+  or an exception passes through `redact()` first.
+
+Time is injectable (`clock.now()` / `await clock.sleep()`) so tests never sleep for real.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import functools
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import httpx
+import pydantic
+
+from connectors.base import (
+    AuthError,
+    BadResponse,
+    ConnectorError,
+    KeyExpired,
+    Marketplace,
+    MarketplaceUnavailable,
+    PermissionDenied,
+    RateLimited,
+    Warning,
+)
+
+log = logging.getLogger("connectors.http")
+
+# Retry budget: one request is tried at most this many times (first try included).
+MAX_ATTEMPTS = 3
+# Exponential backoff: base * 2**(attempt-1), capped, then jittered (see `backoff_delay`).
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+# A rate-limit wait up to this long is slept inside the call; a longer one is handed back to the caller
+# as RateLimited(retry_after) so a scheduler can come back later instead of blocking a chat handler.
+MAX_INLINE_WAIT = 10.0
+# How much marketplace text we keep in an error (`ConnectorError.detail`): enough to explain, never a body.
+DETAIL_LIMIT = 200
+
+
+# --------------------------------------------------------------------------------------------- clock
+class Clock(Protocol):
+    def now(self) -> float:
+        """Unix time in seconds."""
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+# ----------------------------------------------------------------------------------------- redaction
+REDACTED = "***"
+# Secrets shorter than this are not redacted by substring (it would shred ordinary words).
+_MIN_SECRET_LEN = 6
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Replace every occurrence of each secret (and of every key a live client registered) with ***."""
+    if not text:
+        return text
+    with _known_lock:
+        candidates = set(_known_secrets)
+    candidates.update(s for s in secrets if s)
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted(candidates, key=len, reverse=True):
+        if len(secret) >= _MIN_SECRET_LEN and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def register_secret(secret: str | None) -> None:
+    """Make `redact()` and `RedactingFilter` know a key even where the caller does not pass it."""
+    if secret and len(secret) >= _MIN_SECRET_LEN:
+        with _known_lock:
+            _known_secrets.add(secret)
+
+
+def forget_secret(secret: str | None) -> None:
+    with _known_lock:
+        _known_secrets.discard(secret or "")
+
+
+class RedactingFilter(logging.Filter):
+    """Logging filter that removes registered (and explicitly given) secrets from every record.
+
+    Install it on the bot's handlers; connectors never log keys themselves, this is the safety net for
+    other libraries (and for mistakes).
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self._secrets = tuple(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message, self._secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+# ------------------------------------------------------------------------------------ error policies
+@dataclass(frozen=True)
+class Reply:
+    """What a policy sees of a failed reply: status, headers and the parsed body (None if not JSON)."""
+
+    status: int
+    headers: httpx.Headers
+    body: Any
+    text: str
+
+
+@dataclass(frozen=True)
+class RateLimitSignal:
+    """The reply is a rate-limit answer. `retry_after` is seconds to wait, None if nobody said."""
+
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class ErrorPolicy:
+    """How one marketplace says "slow down" and "no", as three small functions.
+
+    - rate_limit(reply, now) -> RateLimitSignal | None
+    - message(reply) -> short human text from the marketplace's error envelope, or None
+    - classify(reply, message) -> a ConnectorError subclass when the marketplace's text decides the type
+      (e.g. Ozon "Api-key is deactivated" -> KeyExpired), or None to use the status-based default.
+    """
+
+    marketplace: Marketplace
+    rate_limit: Callable[[Reply, float], RateLimitSignal | None]
+    message: Callable[[Reply], str | None]
+    classify: Callable[[Reply, str], type[ConnectorError] | None] = lambda reply, message: None
+
+
+def seconds_header(reply: Reply, name: str) -> float | None:
+    """A header holding a number of seconds (WB `X-Ratelimit-Retry`, standard `Retry-After`)."""
+    raw = reply.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        # Retry-After may also be an HTTP date.
+        return None
+    return max(0.0, value)
+
+
+def http_date_header(reply: Reply, name: str, now: float) -> float | None:
+    """A header holding an RFC 822 / HTTP date (Yandex `X-RateLimit-Resource-Until`) -> seconds from now."""
+    raw = reply.headers.get(name)
+    if not raw:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(raw.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # RFC 822 without a zone: the spec says GMT
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, moment.timestamp() - now)
+
+
+def retry_after_header(reply: Reply, now: float) -> float | None:
+    """Standard `Retry-After`: seconds or an HTTP date."""
+    seconds = seconds_header(reply, "Retry-After")
+    return seconds if seconds is not None else http_date_header(reply, "Retry-After", now)
+
+
+def first_text(*candidates: Any) -> str | None:
+    """The first non-empty string among candidates (for tolerant error-envelope parsing)."""
+    for value in candidates:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+# ------------------------------------------------------------------------------------------- backoff
+def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
+    """Equal-jitter exponential backoff: half fixed, half random, so retries from many clients spread."""
+    base = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+    return base / 2 + (rng or random).random() * base / 2
+
+
+# ---------------------------------------------------------------------------------------------- core
+_STATUS_DEFAULTS: dict[int, type[ConnectorError]] = {
+    401: AuthError,
+    402: PermissionDenied,  # WB: the Catalog service balance is empty
+    403: PermissionDenied,
+}
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=256)
+def _adapter(type_: Any) -> pydantic.TypeAdapter:
+    return pydantic.TypeAdapter(type_)
+
+
+def parse_model(type_: type[T] | Any, data: Any, what: str) -> T:
+    """Validate marketplace JSON with a pydantic model (or any type); a shape we cannot read is BadResponse."""
+    try:
+        return _adapter(type_).validate_python(data)
+    except pydantic.ValidationError as exc:
+        # Field locations only, never values: values could echo anything the server sent.
+        where = ", ".join(".".join(str(p) for p in err["loc"]) or "<root>" for err in exc.errors()[:3])
+        raise BadResponse(f"{what}: unexpected reply shape ({where})") from None
+
+
+class HttpCore:
+    """One httpx.AsyncClient plus the retry / rate-limit / error-mapping rules.
+
+    `auth_headers` hold the credentials; they are sent as headers on every request and registered for
+    redaction. Clients may swap them (Uzum tries two auth schemes) with `set_auth_headers`.
+    """
+
+    def __init__(
+        self,
+        *,
+        policy: ErrorPolicy,
+        base_url: str = "",
+        auth_headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        secrets: Iterable[str | None] = (),
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        timeout: float = 15.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_inline_wait: float = MAX_INLINE_WAIT,
+        rng: random.Random | None = None,
+    ):
+        self.policy = policy
+        self.base_url = base_url.rstrip("/")
+        self.clock: Clock = clock or SystemClock()
+        self.max_attempts = max(1, max_attempts)
+        self.max_inline_wait = max_inline_wait
+        self._rng = rng or random.Random()
+        self._secrets: set[str] = {s for s in secrets if s}
+        self._auth_headers: dict[str, str] = {}
+        self.set_auth_headers(auth_headers or {})
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"Accept": "application/json", **(headers or {})},
+            follow_redirects=False,  # a redirect would carry the key to another host
+        )
+
+    # -- credentials -------------------------------------------------------------------------------
+    def set_auth_headers(self, auth_headers: Mapping[str, str]) -> None:
+        # Pasted keys often carry a trailing space or newline; a header cannot.
+        self._auth_headers = {name: value.strip() for name, value in auth_headers.items()}
+        for value in self._auth_headers.values():
+            self._secrets.add(value)
+            register_secret(value)
+        for secret in self._secrets:
+            register_secret(secret)
+
+    def redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- requests ----------------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        base_url: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response or raise a typed ConnectorError.
+
+        `idempotent=False` (a write that must not happen twice) retries only after rate-limit replies,
+        which the server did not act on; a timeout or 5xx may have been applied, so it is reported.
+        """
+        url = (base_url if base_url is not None else self.base_url).rstrip("/") + path
+        kwargs: dict[str, Any] = {"params": params, "headers": self._auth_headers}
+        if json_body is not None:
+            kwargs["json"] = json_body
+        last_error: ConnectorError | None = None
+
+        for attempt in range(1, self.max_attempts + 1):
+            is_last = attempt == self.max_attempts
+            wall = time.monotonic()
+            if last_error is not None and not idempotent:
+                raise last_error
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except httpx.TimeoutException as exc:
+                self._log(method, path, "timeout", wall)
+                last_error = MarketplaceUnavailable(f"{self.policy.marketplace} timed out ({type(exc).__name__})")
+            except httpx.TransportError as exc:
+                # Connect errors, resets, protocol errors: the marketplace (or the path to it) is down.
+                self._log(method, path, "network error", wall)
+                last_error = MarketplaceUnavailable(
+                    f"{self.policy.marketplace} unreachable ({type(exc).__name__})"
+                )
+            else:
+                self._log(method, path, response.status_code, wall)
+                if response.is_success:
+                    return response
+                reply = self._reply(response)
+                now = self.clock.now()
+                signal = self.policy.rate_limit(reply, now)
+                if signal is None and response.status_code == 429:
+                    # Any marketplace: a bare 429 is a rate limit even if the policy does not know it.
+                    signal = RateLimitSignal(retry_after_header(reply, now))
+                if signal is not None:
+                    # The server's number wins; without one we fall back to our own backoff estimate.
+                    wait = signal.retry_after if signal.retry_after is not None else backoff_delay(attempt, self._rng)
+                    if is_last or wait > self.max_inline_wait:
+                        raise RateLimited(
+                            f"{self.policy.marketplace} rate limit, retry after {wait:.1f}s",
+                            retry_after=wait,
+                            status=response.status_code,
+                            detail=self._detail(reply),
+                        )
+                    await self.clock.sleep(wait)
+                    continue
+                if response.status_code >= 500:
+                    last_error = MarketplaceUnavailable(
+                        f"{self.policy.marketplace} answered {response.status_code}",
+                        status=response.status_code,
+                        detail=self._detail(reply),
+                    )
+                else:
+                    raise self._error(reply)
+            if not is_last and idempotent:
+                await self.clock.sleep(backoff_delay(attempt, self._rng))
+        assert last_error is not None
+        raise last_error
+
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`request()` and parse the JSON body; an unparsable body is a BadResponse."""
+        response = await self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BadResponse(
+                f"{self.policy.marketplace} {method} {path}: reply is not JSON", status=response.status_code
+            ) from None
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _reply(self, response: httpx.Response) -> Reply:
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        return Reply(response.status_code, response.headers, body, response.text[:2000])
+
+    def _detail(self, reply: Reply) -> str | None:
+        try:
+            message = self.policy.message(reply)
+        except Exception:  # a policy must never turn an error reply into a crash
+            message = None
+        if not message:
+            return None
+        return self.redact(" ".join(message.split()))[:DETAIL_LIMIT]
+
+    def _error(self, reply: Reply) -> ConnectorError:
+        detail = self._detail(reply)
+        cls = self.policy.classify(reply, detail or "") or _STATUS_DEFAULTS.get(reply.status, BadResponse)
+        text = f"{self.policy.marketplace} answered {reply.status}"
+        if detail:
+            text += f": {detail}"
+        return cls(text, status=reply.status, detail=detail)
+
+    def _log(self, method: str, path: str, outcome: int | str, wall_started: float) -> None:
+        # Method, path (no query string), status and duration only: never headers, never bodies.
+        ok = isinstance(outcome, int) and outcome < 400
+        log.log(
+            logging.DEBUG if ok else logging.INFO,
+            "%s %s %s -> %s in %.0f ms",
+            self.policy.marketplace,
+            method,
+            self.redact(path),
+            outcome,
+            (time.monotonic() - wall_started) * 1000,
+        )
+
+
+# ----------------------------------------------------------------------------------- client base
+class BaseClient:
+    """What every marketplace client shares: owning an HttpCore and closing it."""
+
+    marketplace: Marketplace
+    _http: HttpCore
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+@dataclass
+class FakeClock:
+    """A clock for tests and the offline demo: `sleep` advances time instantly and is recorded."""
+
+    current: float = 1_800_000_000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.current
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.current += seconds
+
+
+# ------------------------------------------------------------------------------ shared key checks
+# A key that stops working within this many days gets Warning.KEY_EXPIRES_SOON.
+EXPIRES_SOON_DAYS = 14
+
+
+def check_key_expiry(marketplace: Marketplace, expires_at: float | None, now: float) -> list[Warning]:
+    """KeyExpired if the key is already dead; a KEY_EXPIRES_SOON warning if it dies within 14 days."""
+    if expires_at is None:
+        return []
+    if expires_at <= now:
+        raise KeyExpired(f"{marketplace} key expired", detail="key expired")
+    if expires_at - now < EXPIRES_SOON_DAYS * 86400:
+        return [Warning.KEY_EXPIRES_SOON]
+    return []
