@@ -5,6 +5,9 @@ import logging
 import re
 import sys
 
+from connectors.http import redact as redact_known
+from connectors.http import register_secret
+
 # Shapes of secrets: Telegram bot tokens, JWTs (Wildberries), Yandex Api-Keys / OAuth tokens, auth headers.
 _PATTERNS = [
     re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"),
@@ -15,20 +18,15 @@ _PATTERNS = [
 ]
 REDACTED = "[REDACTED]"
 
-# Secrets read in this process (keys typed by partners, the bot token). Held only in memory, like the keys
-# themselves while they are used, so an exact occurrence is redacted even if it has no recognisable shape.
-_known: set[str] = set()
-
 
 def remember_secret(secret: str | None) -> None:
-    if secret and len(secret) >= 8:
-        _known.add(secret)
+    """Keys read in this process (typed by partners, the bot token) join the connectors' registry, so an exact
+    occurrence is redacted even when it has no recognisable shape."""
+    register_secret(secret)
 
 
 def redact(text: str) -> str:
-    for secret in _known:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+    text = redact_known(text)
     for pattern in _PATTERNS:
         if pattern.groups >= 2:
             text = pattern.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)

@@ -5,6 +5,8 @@ Services only ever see these types: never marketplace JSON, never httpx.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date as _date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
@@ -136,3 +138,130 @@ class MarketplaceClient(Protocol):
     async def check_connection(self) -> ConnectionInfo: ...
 
     async def aclose(self) -> None: ...
+
+
+# ---------------------------------------------------------------------------------------------------
+# Normalized models for catalog, stock, prices, orders and analytics. Services only ever see these.
+# Money is a Decimal in the listing's / order's currency (UZS for Uzum, RUB otherwise unless the API says).
+# ---------------------------------------------------------------------------------------------------
+
+class Scheme(StrEnum):
+    FBS = "FBS"  # seller's warehouse, marketplace delivers
+    FBO = "FBO"  # marketplace's warehouse (Ozon FBO, WB FBW, Yandex FBY)
+    DBS = "DBS"  # seller delivers (Yandex DBS, WB DBS, Ozon rFBS)
+    EXPRESS = "EXPRESS"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A product as one marketplace account lists it."""
+
+    marketplace: Marketplace
+    external_id: str  # Uzum productId, Yandex offerId, WB nmID, Ozon product_id
+    seller_sku: str | None  # the seller's own code: Uzum sellerSkuCode, Yandex offerId, WB vendorCode, Ozon offer_id
+    name: str
+    barcodes: tuple[str, ...] = ()
+    status: str | None = None  # the marketplace's own status text, normalized to lower case
+    price: Decimal | None = None
+    currency: str | None = None
+    stock: int | None = None  # where the list call gives it
+    # Ids needed to push stock / prices: WB chrtId per size, Uzum skuId, Ozon sku, Yandex marketSku ...
+    stock_ids: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    """Set the available quantity of one item (at one warehouse where the marketplace has several)."""
+
+    sku: str  # what the marketplace keys stock by: Yandex offerId, WB chrtId, Ozon offer_id, Uzum skuId
+    quantity: int
+    warehouse_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    sku: str
+    quantity: int
+    warehouse_id: str | None = None
+    reserved: int | None = None
+
+
+@dataclass(frozen=True)
+class PriceUpdate:
+    sku: str  # Yandex offerId, WB nmID, Ozon offer_id, Uzum skuId
+    price: Decimal
+    old_price: Decimal | None = None  # the crossed-out price (discount base)
+    currency: str | None = None
+
+
+class ItemOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    QUEUED = "queued"  # accepted for asynchronous processing (WB price tasks): check later
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Per-item result of a batch write. `reason` is a code the bot can explain (see connectors' docs);
+    `detail` is the marketplace's own short text."""
+
+    sku: str
+    outcome: ItemOutcome
+    reason: str | None = None
+    detail: str | None = None
+    warehouse_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    sku: str | None  # the seller SKU where the API gives it
+    name: str | None
+    quantity: int
+    price: Decimal | None = None  # per unit
+    external_id: str | None = None  # marketplace's product / offer id
+
+
+@dataclass(frozen=True)
+class Order:
+    marketplace: Marketplace
+    external_id: str  # Uzum order id, Yandex order id, WB order id, Ozon posting_number
+    status: str  # the marketplace's status, as given
+    created_at: int  # unix seconds
+    items: tuple[OrderItem, ...]
+    scheme: Scheme = Scheme.FBS
+    ship_by: int | None = None  # unix seconds
+    total: Decimal | None = None
+    currency: str | None = None
+    updated_at: int | None = None
+    shop_id: str | None = None  # Uzum shop, Yandex campaign, Ozon warehouse
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """Orders plus the cursor to continue from next time (store it durably)."""
+
+    orders: list[Order]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class SalesRow:
+    """Sales of one SKU on one day."""
+
+    day: _date
+    sku: str
+    quantity: int
+    revenue: Decimal
+    currency: str | None = None
+    returns: int = 0
+
+
+@dataclass(frozen=True)
+class Supply:
+    external_id: str
+    name: str | None
+    status: str | None
+    created_at: int | None = None
+    closed: bool = False

@@ -95,34 +95,10 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 
 def register_secret(secret: str | None) -> None:
-    """Make `redact()` and `RedactingFilter` know a key even where the caller does not pass it."""
+    """Make `redact()` know a key even where the caller does not pass it (the bot's log formatter uses it)."""
     if secret and len(secret) >= _MIN_SECRET_LEN:
         with _known_lock:
             _known_secrets.add(secret)
-
-
-def forget_secret(secret: str | None) -> None:
-    with _known_lock:
-        _known_secrets.discard(secret or "")
-
-
-class RedactingFilter(logging.Filter):
-    """Logging filter that removes registered (and explicitly given) secrets from every record.
-
-    Install it on the bot's handlers; connectors never log keys themselves, this is the safety net for
-    other libraries (and for mistakes).
-    """
-
-    def __init__(self, secrets: Iterable[str] = ()):
-        super().__init__()
-        self._secrets = tuple(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message, self._secrets)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
 
 
 # ------------------------------------------------------------------------------------ error policies
