@@ -26,13 +26,13 @@ def remember_secret(secret: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    text = redact_known(text)
+    # Shapes first: a known short secret replaced inside a longer token would break the token's shape.
     for pattern in _PATTERNS:
         if pattern.groups >= 2:
             text = pattern.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
         else:
             text = pattern.sub(REDACTED, text)
-    return text
+    return redact_known(text)
 
 
 class RedactingFormatter(logging.Formatter):
