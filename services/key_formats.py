@@ -22,7 +22,7 @@ def normalize(text: str) -> str:
 
 def check_client_id(text: str) -> str | None:
     value = text.strip()
-    if not value.isdigit() or len(value) > 20:
+    if not (value.isascii() and value.isdigit()) or len(value) > 20 or int(value) == 0:
         return "format-ozon-client-id"
     return None
 

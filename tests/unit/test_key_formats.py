@@ -18,6 +18,8 @@ def test_ozon_client_id_must_be_numeric():
     assert check_client_id(" 123456 ") is None
     assert check_client_id("12a456") == "format-ozon-client-id"
     assert check_client_id("") == "format-ozon-client-id"
+    assert check_client_id("0") == "format-ozon-client-id"
+    assert check_client_id("²") == check_client_id("٣") == "format-ozon-client-id"
 
 
 def test_wildberries_token_must_be_a_jwt():
