@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from decimal import Decimal
 from enum import StrEnum
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 
@@ -132,10 +133,47 @@ class ConnectionInfo:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AccountContext:
+    """Which part of the account a client works on: the ids the connection test discovered and the partner
+    picked (stored on the integration)."""
+
+    shop_id: str | None = None  # Uzum shopId, Yandex campaignId
+    business_id: str | None = None  # Yandex businessId
+    warehouse_id: str | None = None  # WB / Ozon warehouse that stock is pushed to
+
+
 class MarketplaceClient(Protocol):
+    """What every client offers. A capability the marketplace's API lacks raises NotSupported (its message
+    says why); batch writes are split to the API's maximum and paced inside the client."""
+
     marketplace: Marketplace
 
     async def check_connection(self) -> ConnectionInfo: ...
+
+    def iter_listings(self) -> AsyncIterator[Listing]: ...
+
+    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]: ...
+
+    async def update_stock(self, updates: Sequence[StockUpdate]) -> list[ItemResult]: ...
+
+    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]: ...
+
+    async def new_orders(self) -> list[Order]: ...
+
+    async def orders_since(self, cursor: str | None) -> OrderPage: ...
+
+    async def get_order(self, order_id: str) -> Order: ...
+
+    async def confirm_order(self, order_id: str) -> Order: ...
+
+    async def cancel_order(self, order_id: str, reason: str | None = None) -> Order: ...
+
+    async def ship_order(self, order_id: str) -> Order: ...
+
+    async def sales(self, date_from: _date, date_to: _date) -> list[SalesRow]: ...
+
+    async def list_warehouses(self) -> list[Choice]: ...
 
     async def aclose(self) -> None: ...
 
@@ -165,8 +203,11 @@ class Listing:
     price: Decimal | None = None
     currency: str | None = None
     stock: int | None = None  # where the list call gives it
-    # Ids needed to push stock / prices: WB chrtId per size, Uzum skuId, Ozon sku, Yandex marketSku ...
+    # The ids this marketplace keys stock by (StockUpdate.sku takes one of them): Yandex offerId,
+    # WB chrtId (one per size), Ozon offer_id, Uzum skuId (one per variant).
     stock_ids: tuple[str, ...] = ()
+    # The id this marketplace keys prices by (PriceUpdate.sku): Yandex offerId, WB nmID, Ozon offer_id, Uzum skuId.
+    price_id: str | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -6,6 +6,9 @@ What lives here (and nowhere else):
 - rate-limit replies: each marketplace says "slow down" differently, so the client passes a small
   `ErrorPolicy` (see the client modules) that turns a reply into a wait; short waits are slept here,
   long ones become `RateLimited(retry_after=...)`. The server's own number always wins over an estimate;
+- optional client-side pacing: `request(..., pace=Pace)` waits for the limiters of `connectors.pacing`
+  before each attempt, penalizes them when the server says "slow down" and feeds them the server's own
+  remaining count (`ErrorPolicy.remaining`). Without `pace` nothing changes;
 - mapping of final failures to the typed errors of `connectors.base`;
 - redaction: logs carry method, path, status and duration only, and every text that could reach a log
   or an exception passes through `redact()` first.
@@ -25,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 import pydantic
@@ -41,6 +44,9 @@ from connectors.base import (
     RateLimited,
     Warning,
 )
+
+if TYPE_CHECKING:  # pacing imports this module; at run time HttpCore only calls the Pace it is given
+    from connectors.pacing import Pace
 
 log = logging.getLogger("connectors.http")
 
@@ -127,12 +133,16 @@ class ErrorPolicy:
     - message(reply) -> short human text from the marketplace's error envelope, or None
     - classify(reply, message) -> a ConnectorError subclass when the marketplace's text decides the type
       (e.g. Ozon "Api-key is deactivated" -> KeyExpired), or None to use the status-based default.
+    - remaining(reply, now) -> (remaining, reset_at unix time | None) from the headers of any reply, or None
+      (optional; used only for paced requests; on a 2xx the reply's body is None). Ready-made:
+      `connectors.pacing.wb_remaining`, `connectors.pacing.yandex_remaining`.
     """
 
     marketplace: Marketplace
     rate_limit: Callable[[Reply, float], RateLimitSignal | None]
     message: Callable[[Reply], str | None]
     classify: Callable[[Reply, str], type[ConnectorError] | None] = lambda reply, message: None
+    remaining: Callable[[Reply, float], tuple[float, float | None] | None] | None = None
 
 
 def seconds_header(reply: Reply, name: str) -> float | None:
@@ -272,11 +282,17 @@ class HttpCore:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         idempotent: bool = True,
+        pace: Pace | None = None,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response or raise a typed ConnectorError.
 
         `idempotent=False` (a write that must not happen twice) retries only after rate-limit replies,
         which the server did not act on; a timeout or 5xx may have been applied, so it is reported.
+
+        `pace` (connectors.pacing): every attempt first waits for its limiters (and holds its parallel
+        slots until the reply is read); a rate-limit reply penalizes them with the server's wait, so the
+        retry and every other request on the same credential wait it out; the policy's `remaining` hook
+        feeds them the server's count. `Pace(max_wait=...)` may raise RateLimited before sending.
         """
         url = (base_url if base_url is not None else self.base_url).rstrip("/") + path
         kwargs: dict[str, Any] = {"params": params, "headers": self._auth_headers}
@@ -286,50 +302,65 @@ class HttpCore:
 
         for attempt in range(1, self.max_attempts + 1):
             is_last = attempt == self.max_attempts
-            wall = time.monotonic()
             if last_error is not None and not idempotent:
                 raise last_error
+            passage = await pace.enter() if pace is not None else None
+            wall = time.monotonic()
             try:
-                response = await self._client.request(method, url, **kwargs)
-            except httpx.TimeoutException as exc:
-                self._log(method, path, "timeout", wall)
-                last_error = MarketplaceUnavailable(f"{self.policy.marketplace} timed out ({type(exc).__name__})")
-            except httpx.TransportError as exc:
-                # Connect errors, resets, protocol errors: the marketplace (or the path to it) is down.
-                self._log(method, path, "network error", wall)
-                last_error = MarketplaceUnavailable(
-                    f"{self.policy.marketplace} unreachable ({type(exc).__name__})"
-                )
-            else:
-                self._log(method, path, response.status_code, wall)
-                if response.is_success:
-                    return response
-                reply = self._reply(response)
-                now = self.clock.now()
-                signal = self.policy.rate_limit(reply, now)
-                if signal is None and response.status_code == 429:
-                    # Any marketplace: a bare 429 is a rate limit even if the policy does not know it.
-                    signal = RateLimitSignal(retry_after_header(reply, now))
-                if signal is not None:
-                    # The server's number wins; without one we fall back to our own backoff estimate.
-                    wait = signal.retry_after if signal.retry_after is not None else backoff_delay(attempt, self._rng)
-                    if is_last or wait > self.max_inline_wait:
-                        raise RateLimited(
-                            f"{self.policy.marketplace} rate limit, retry after {wait:.1f}s",
-                            retry_after=wait,
+                try:
+                    response = await self._client.request(method, url, **kwargs)
+                except httpx.TimeoutException as exc:
+                    self._log(method, path, "timeout", wall)
+                    last_error = MarketplaceUnavailable(f"{self.policy.marketplace} timed out ({type(exc).__name__})")
+                except httpx.TransportError as exc:
+                    # Connect errors, resets, protocol errors: the marketplace (or the path to it) is down.
+                    self._log(method, path, "network error", wall)
+                    last_error = MarketplaceUnavailable(
+                        f"{self.policy.marketplace} unreachable ({type(exc).__name__})"
+                    )
+                else:
+                    self._log(method, path, response.status_code, wall)
+                    if passage is not None:
+                        self._observe_remaining(passage, response)
+                    if response.is_success:
+                        return response
+                    reply = self._reply(response)
+                    now = self.clock.now()
+                    signal = self.policy.rate_limit(reply, now)
+                    if signal is None and response.status_code == 429:
+                        # Any marketplace: a bare 429 is a rate limit even if the policy does not know it.
+                        signal = RateLimitSignal(retry_after_header(reply, now))
+                    if signal is not None:
+                        # The server's number wins; without one we fall back to our own backoff estimate.
+                        wait = signal.retry_after if signal.retry_after is not None else backoff_delay(attempt, self._rng)
+                        paced = passage is not None and bool(passage.pace.signals)
+                        if paced:
+                            # Everyone on this credential waits it out; the retry waits in pace.enter().
+                            wait = max(wait, passage.pace.min_penalty)
+                            passage.penalize(wait)
+                        if is_last or wait > self.max_inline_wait:
+                            raise RateLimited(
+                                f"{self.policy.marketplace} rate limit, retry after {wait:.1f}s",
+                                retry_after=wait,
+                                status=response.status_code,
+                                detail=self._detail(reply),
+                            )
+                        if not paced:
+                            await self.clock.sleep(wait)
+                        continue
+                    if response.status_code >= 500:
+                        last_error = MarketplaceUnavailable(
+                            f"{self.policy.marketplace} answered {response.status_code}",
                             status=response.status_code,
                             detail=self._detail(reply),
                         )
-                    await self.clock.sleep(wait)
-                    continue
-                if response.status_code >= 500:
-                    last_error = MarketplaceUnavailable(
-                        f"{self.policy.marketplace} answered {response.status_code}",
-                        status=response.status_code,
-                        detail=self._detail(reply),
-                    )
-                else:
-                    raise self._error(reply)
+                    else:
+                        if passage is not None:
+                            passage.charge_error()
+                        raise self._error(reply)
+            finally:
+                if passage is not None:
+                    passage.release()
             if not is_last and idempotent:
                 await self.clock.sleep(backoff_delay(attempt, self._rng))
         assert last_error is not None
@@ -346,6 +377,20 @@ class HttpCore:
             ) from None
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _observe_remaining(self, passage: Any, response: httpx.Response) -> None:
+        """Feed the server's remaining count (policy.remaining) to the pace's limiters."""
+        hook = self.policy.remaining
+        if hook is None:
+            return
+        now = self.clock.now()
+        try:
+            seen = hook(Reply(response.status_code, response.headers, None, ""), now)
+        except Exception:  # a hook must never turn a reply into a crash
+            seen = None
+        if seen is not None:
+            remaining, reset_at = seen
+            passage.observe(remaining, None if reset_at is None else reset_at - now)
+
     def _reply(self, response: httpx.Response) -> Reply:
         try:
             body = response.json()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from sandbox.marketplaces.catalog import DEFAULT_CATALOG_SIZE, Catalog, OrderBook
 from sandbox.marketplaces.common import QuotaBook
 
 DAY = 24 * 60 * 60
@@ -361,5 +362,19 @@ class SandboxState:
     # Off by default so tests can call freely; on, the documented limits are answered with the
     # marketplace's real rate-limit reply. The rate-limit headers are sent either way.
     enforce_rate_limits: bool = False
+    # Real seconds per second of the marketplaces' published limits: 0.01 makes "80 requests per minute"
+    # into 80 per 0.6 s, so benchmarks finish quickly while the limits keep their shape.
+    time_scale: float = 1.0
     clock: Callable[[], float] = time.time
     quotas: QuotaBook = field(default_factory=QuotaBook)
+    # Products per seller account (see catalog.py); one Catalog per account key, made on first use.
+    catalog_size: int = DEFAULT_CATALOG_SIZE
+    catalogs: dict[tuple[str, str], Catalog] = field(default_factory=dict)
+    orders: OrderBook = field(default_factory=OrderBook)
+
+    def catalog(self, marketplace: str, account: str) -> Catalog:
+        """The products of one account (`account` = the key the marketplace's dict above uses)."""
+        key = (marketplace, account)
+        if key not in self.catalogs:
+            self.catalogs[key] = Catalog(size=self.catalog_size)
+        return self.catalogs[key]

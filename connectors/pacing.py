@@ -1,0 +1,951 @@
+"""Client-side pacing: stay under each marketplace's published rate limits instead of bouncing off them.
+
+Model
+-----
+- `RateSpec(limit, period, burst=None, max_parallel=None, window=False)`: "`limit` units per `period`
+  seconds". A unit is a request, or an item where the marketplace counts items (pass `cost`).
+  It is a token bucket of capacity `burst` (default `limit`) refilling at `limit / period` per second;
+  `window=True` adds "and never more than `limit` units in any `period`-long window" (a sliding log), for
+  limits published as plain "N per period" whose counting algorithm is not documented (it may be a fixed
+  window, like our own sandbox's, where a bucket's burst + refill would overshoot). `max_parallel` caps
+  requests in flight; `RateSpec.parallel(n)` is a cap with no rate at all.
+- `Limiter`: one bucket (+ optional window, + optional parallel cap) with a FIFO queue of waiters. Only the
+  head of the queue sleeps, once per state change: no busy loop, fair, and exact under `FakeClock`.
+- Server signals win over the local estimate:
+  `penalize(until)`: the server said "not before `until`"; nobody acquires earlier, and the bucket restarts
+  nearly empty at `until`.
+  `observe_remaining(remaining, reset_at)`: the server's own count (WB `X-Ratelimit-Remaining`, Yandex
+  `X-RateLimit-Resource-Remaining/-Until`). If it is lower than ours we take it; with a `reset_at`, it is a
+  hard budget until that moment (fixed window). Requests we admitted after the observed one are subtracted
+  (`ticket`), so parallel requests cannot overrun it.
+- `IntervalGate(interval, limit=1)`: per item "the same key at most `limit` times per `interval`" (Ozon: the
+  same product-warehouse pair at most once per 30 s; a product's price at most 10 times per hour).
+- `Pace`: what one HTTP request passes before it is sent. `HttpCore.request(..., pace=pace)` does, on every
+  attempt: gate claim -> tokens of each limiter (in the order given: put the slowest first) -> parallel slots
+  -> gate stamp -> send -> feed `policy.remaining` headers to the limiters -> release the slots. A rate-limit
+  reply penalizes the pace's rate limiters with the server's wait before the retry; a 4xx is charged
+  `error_cost` when set (WB Marketplace counts a 4xx as 10 requests).
+- Registry: `pacer_for(key)` / `gate_for(key)` return the same object for the same key in the whole process,
+  so every client instance of one credential shares one budget, and different keys never wait on each other.
+  Keys are tuples starting with the marketplace; `spec_for(key)` finds the published limit, so callers rarely
+  pass a spec. Never put a secret into a key: use `credential_id(secret)`.
+  Tests: `reset_pacers()` between tests; pass your FakeClock (`clock=`) so nothing sleeps for real.
+
+Guarantee (what the tests check; see `tests/unit/test_pacing.py`)
+----------------------------------------------------------------
+For a limiter with capacity b and rate r = limit/period, and acquisitions of cost <= b (times from its clock):
+  for every closed interval [s, t]: sum of costs acquired in [s, t] <= b + r * (t - s);
+  with `window=True`, additionally for every half-open [s, s + period): sum <= limit.
+Penalties, observations and charges only ever remove capacity, so they keep both bounds. It is also tight:
+a waiter is admitted at the first instant the bucket (and window) allows, plus TIME_EPSILON (1 us) so float
+rounding can never place a request a hair before the server's boundary; that epsilon does not accumulate.
+A cost above the capacity (or above `limit` in window mode) is admitted on a full bucket (an empty window)
+and drives the bucket negative: later waiters pay for it proportionally instead of deadlocking.
+
+Usage per marketplace (inside a client; `clock=self._http.clock` so tests share the client's FakeClock)
+------------------------------------------------------------------------------------------------------
+Wildberries: one limiter per (account, category or per-method group, token tier); a Base token's prices
+limit (4 per hour) queues instead of failing; feed `X-Ratelimit-Remaining` with `remaining=wb_remaining`:
+
+    WB_POLICY = ErrorPolicy(..., remaining=wb_remaining)
+    pace = wb_pace("prices", info.type, info.service_id or info.seller_id, clock=self._http.clock)
+    await self._http.request("POST", "/api/v2/upload/task", base_url=prices_host, json_body=body, pace=pace)
+
+Yandex: a parallel cap per campaign / business (YANDEX_MAX_PARALLEL) + the resource's own limit, item-counted
+where the spec counts items (`cost=len(skus)`); `X-RateLimit-Resource-*` feed the resource limiter:
+
+    YANDEX_POLICY = ErrorPolicy(..., remaining=yandex_remaining)
+    pace = yandex_pace(f"campaign:{campaign_id}", "updateStocks", cost=len(skus), clock=self._http.clock)
+    await self._http.request("PUT", f"/v2/campaigns/{campaign_id}/offers/stocks", json_body=body, pace=pace)
+
+Ozon: 50 rps per Client-Id for everything + the method's own limit + the per-pair gate for stocks:
+
+    pairs = [(s.sku, s.warehouse_id) for s in batch]           # <= 100 pairs per request
+    pace = ozon_pace(client_id, "stocks", pairs=pairs, clock=self._http.clock)
+    await self._http.request("POST", "/v2/products/stocks", json_body=body, pace=pace)
+
+Uzum: nothing is published, so a conservative UNCONFIRMED default per token, held at least UZUM_429_PENALTY
+after a 429 (on top of HttpCore's own backoff):
+
+    pace = uzum_pace(credential_id(token), clock=self._http.clock)
+    await self._http.request("POST", "/v2/fbs/sku/stocks", json_body=body, pace=pace)
+
+Without `pace=` HttpCore behaves exactly as before. A caller that must not block (a chat handler) passes
+`max_wait=` to the helper: if the local queue is longer than that, RateLimited(retry_after=estimate) is
+raised before anything is sent or consumed.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import math
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import Marketplace, RateLimited
+from connectors.http import Clock, Reply, SystemClock, http_date_header
+
+# Every wait ends this much after the exact boundary: float rounding of unix timestamps (~0.24 us at 2027)
+# can then never put a request before the server's boundary. It does not accumulate over a run.
+TIME_EPSILON = 1e-6
+# Two `reset_at`s this close (seconds) describe the same server window (HTTP dates have 1 s resolution).
+RESET_TOLERANCE = 1.0
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+
+
+# ------------------------------------------------------------------------------------------- spec
+@dataclass(frozen=True)
+class RateSpec:
+    """`limit` units per `period` seconds; a token bucket of capacity `burst` (default `limit`).
+
+    `limit=None` means no rate at all (only the `max_parallel` cap). `window=True` also keeps any
+    `period`-long window at or below `limit` (see the module docstring for when to use it).
+    """
+
+    limit: int | None
+    period: float = 1.0
+    burst: int | None = None
+    max_parallel: int | None = None
+    window: bool = False
+
+    def __post_init__(self) -> None:
+        if self.limit is None:
+            if not self.max_parallel:
+                raise ValueError("RateSpec without a limit needs max_parallel")
+        else:
+            if self.limit <= 0 or self.period <= 0:
+                raise ValueError("RateSpec limit and period must be positive")
+            if self.burst is not None and self.burst <= 0:
+                raise ValueError("RateSpec burst must be positive")
+        if self.max_parallel is not None and self.max_parallel < 1:
+            raise ValueError("RateSpec max_parallel must be >= 1")
+
+    @classmethod
+    def parallel(cls, n: int) -> RateSpec:
+        """Only a cap on requests in flight (Yandex: per campaign / business)."""
+        return cls(None, 1.0, max_parallel=n)
+
+    @property
+    def capacity(self) -> float:
+        if self.limit is None:
+            return math.inf
+        return float(self.burst if self.burst is not None else self.limit)
+
+    @property
+    def rate(self) -> float | None:
+        """Units per second, None without a rate."""
+        return None if self.limit is None else self.limit / self.period
+
+
+# ----------------------------------------------------------------------------- published limits
+# Whether "N per period" limits with no documented algorithm also get the sliding-window guard (never more
+# than N in any period). UNCONFIRMED how Ozon, Yandex and Uzum count; the guard is safe whether the server
+# uses a token bucket (capacity >= N), a fixed window or a sliding window. Costs at most one period on a
+# short run against a pure bucket server; set False here to pace them as plain buckets.
+GUARD_UNDOCUMENTED_WINDOWS = True
+_W = GUARD_UNDOCUMENTED_WINDOWS
+
+# --- Wildberries (MARKETPLACES.md §3.2; x-wb-rate-limits of the 2026-08-19 spec). WB documents a token
+# bucket (Period / Limit / Interval / Burst), so these are plain buckets (no window guard).
+# Tiers: "standard" = Personal / Service / Base-with-secret; "base" = Base token; "test" = sandbox token.
+WB_STANDARD = "standard"
+WB_BASE = "base"
+WB_TEST = "test"
+WB_TOKEN_TIERS: dict[str, str] = {
+    "personal": WB_STANDARD,
+    "service": WB_STANDARD,  # "the service limit applies to all tokens within a single service": key by service id
+    "base": WB_BASE,
+    "test": WB_TEST,
+    "unknown": WB_BASE,  # an unreadable token type gets the strictest limits
+}
+# Group -> the API category it belongs to (the sandbox limit is per whole category).
+WB_GROUP_CATEGORY: dict[str, str] = {
+    "content": "content",
+    "marketplace": "marketplace",
+    "prices": "prices",
+    "statistics": "statistics",
+    "statistics_sales": "statistics",
+    "statistics_orders": "statistics",
+    "analytics": "analytics",
+    "analytics_funnel": "analytics",
+    "seller_info": "common",
+    "ping": "common",
+    "supplies_warehouses": "supplies",
+}
+WB_LIMITS: dict[tuple[str, str], RateSpec] = {
+    # POST content/v2/get/cards/list: 100/min, 600 ms, burst 5, for the whole Content category, all tokens.
+    ("content", WB_STANDARD): RateSpec(100, MINUTE, burst=5),
+    ("content", WB_BASE): RateSpec(100, MINUTE, burst=5),
+    # Marketplace category (stocks, warehouses, orders): 300/min, 200 ms, burst 20.
+    ("marketplace", WB_STANDARD): RateSpec(300, MINUTE, burst=20),
+    # UNCONFIRMED: the intro example says Base 150/min burst 10; the Aug-2026 spec shows one row for all.
+    ("marketplace", WB_BASE): RateSpec(150, MINUTE, burst=10),
+    # discounts-prices-api (upload/task, list/goods/filter, history/tasks, buffer/tasks): 10 per 6 s, burst 5.
+    ("prices", WB_STANDARD): RateSpec(10, 6.0, burst=5),
+    ("prices", WB_BASE): RateSpec(4, HOUR, burst=1),  # 4 tasks per hour: queue, don't fail
+    # statistics-api supplier/sales: 1/min burst 1; Base 1 per 2 h.
+    ("statistics_sales", WB_STANDARD): RateSpec(1, MINUTE, burst=1),
+    ("statistics_sales", WB_BASE): RateSpec(1, 2 * HOUR, burst=1),
+    # statistics-api supplier/orders: 1/min burst 10; Base 1 per 3 h.
+    ("statistics_orders", WB_STANDARD): RateSpec(1, MINUTE, burst=10),
+    ("statistics_orders", WB_BASE): RateSpec(1, 3 * HOUR, burst=1),
+    # Other statistics methods (e.g. supplier/stocks): UNCONFIRMED, paced like sales.
+    ("statistics", WB_STANDARD): RateSpec(1, MINUTE, burst=1),
+    ("statistics", WB_BASE): RateSpec(1, 2 * HOUR, burst=1),
+    # seller-analytics-api sales-funnel/products: 3/min, 20 s, burst 3; Base 2 per hour (burst UNCONFIRMED: 1).
+    ("analytics_funnel", WB_STANDARD): RateSpec(3, MINUTE, burst=3),
+    ("analytics_funnel", WB_BASE): RateSpec(2, HOUR, burst=1),
+    ("analytics", WB_STANDARD): RateSpec(3, MINUTE, burst=3),  # UNCONFIRMED for other analytics methods
+    ("analytics", WB_BASE): RateSpec(2, HOUR, burst=1),
+    # common-api seller-info: 1/min burst 10; Base 1 per 24 h.
+    ("seller_info", WB_STANDARD): RateSpec(1, MINUTE, burst=10),
+    ("seller_info", WB_BASE): RateSpec(1, DAY, burst=1),
+    # supplies-api v1/warehouses: 6/min (burst UNCONFIRMED: 1); Base 1 per 12 h.
+    ("supplies_warehouses", WB_STANDARD): RateSpec(6, MINUTE, burst=1),
+    ("supplies_warehouses", WB_BASE): RateSpec(1, 12 * HOUR, burst=1),
+    # <host>/ping: 3 per 30 s per host variant (March spec; burst UNCONFIRMED: 1). Key it by host too.
+    ("ping", WB_STANDARD): RateSpec(3, 30.0, burst=1),
+    ("ping", WB_BASE): RateSpec(3, 30.0, burst=1),
+}
+# Test token (sandbox hosts): at most 1 request/s for a whole category in total.
+WB_TEST_LIMIT = RateSpec(1, 1.0, burst=1)
+# "Marketplace 4xx responses count as 10 requests."
+WB_MARKETPLACE_4XX_COST = 10
+
+# --- Yandex Market (MARKETPLACES.md §2.2-2.3; x-resource-limit-config of the spec, "none" tier).
+# Parallel requests per campaignId (/campaigns/{id}/...), per businessId (/businesses/{id}/...), per cabinet
+# otherwise. The new page says 4, the Sept-2025 page said 2: design for <= 2.
+YANDEX_MAX_PARALLEL = 2
+YANDEX_PARALLEL = RateSpec.parallel(YANDEX_MAX_PARALLEL)
+# Resource limits by operationId. The medium tier is sometimes higher (what decides it is UNCONFIRMED), so
+# these are the lower "none" numbers. Resources counted in items (YANDEX_ITEM_COUNTED) take cost=<items>;
+# for reads counted in the reply's items, pass the page `limit` as the cost.
+YANDEX_RESOURCE_LIMITS: dict[str, RateSpec] = {
+    "getCampaigns": RateSpec(1_000, HOUR, window=_W),
+    "getCampaign": RateSpec(5_000, HOUR, window=_W),
+    "getAuthTokenInfo": RateSpec(100, HOUR, window=_W),
+    "getBusinessSettings": RateSpec(100, HOUR, window=_W),
+    "getOfferMappings": RateSpec(100, MINUTE, window=_W),  # medium: 600/min
+    "getCampaignOffers": RateSpec(1_000, MINUTE, window=_W),  # medium: 10,000/min
+    "getStocks": RateSpec(100_000, MINUTE, window=_W),  # offers in the reply
+    "updateStocks": RateSpec(100_000, MINUTE, window=_W),  # SKUs in the request (<= 2,000 per request)
+    "updateBusinessPrices": RateSpec(10_000, MINUTE, window=_W),  # offers in the request (<= 500)
+    "updatePrices": RateSpec(10_000, MINUTE, max_parallel=12, window=_W),  # offers (<= 2,000); 12 parallel
+    "getDefaultPrices": RateSpec(5_000, MINUTE, window=_W),  # offers in the reply; medium 10,000
+    "getPrices": RateSpec(150_000, MINUTE, window=_W),  # offers in the reply
+    "getBusinessOrders": RateSpec(10_000, HOUR, max_parallel=6, window=_W),
+    "getOrders": RateSpec(10_000, HOUR, max_parallel=6, window=_W),  # deprecated
+    "getOrder": RateSpec(10_000, HOUR, max_parallel=6, window=_W),  # deprecated
+    "updateOrderStatus": RateSpec(10_000, HOUR, window=_W),
+    "updateOrderStatuses": RateSpec(10_000, HOUR, window=_W),  # orders in the reply
+    "setOrderBoxLayout": RateSpec(10_000, HOUR, window=_W),
+    "getOrdersStats": RateSpec(10_000, HOUR, window=_W),
+    "getGoodsStats": RateSpec(2_000, MINUTE, window=_W),  # shopSkus in the reply (<= 500 per request)
+    "getPagedWarehouses": RateSpec(100, HOUR, window=_W),
+    "getWarehouses": RateSpec(100, MINUTE, window=_W),  # deprecated
+    "getFulfillmentWarehouses": RateSpec(100, HOUR, window=_W),
+}
+YANDEX_ITEM_COUNTED = frozenset(
+    {"getStocks", "updateStocks", "updateBusinessPrices", "updatePrices", "getDefaultPrices", "getPrices",
+     "updateOrderStatuses", "getGoodsStats"}
+)
+
+# --- Ozon (MARKETPLACES.md §4.2-4.3). Per Client-Id. Bucket vs window: UNCONFIRMED (see the guard above).
+OZON_GLOBAL = RateSpec(50, 1.0, window=_W)  # "a maximum of 50 requests per second to all methods"
+OZON_STOCKS = RateSpec(80, MINUTE, window=_W)  # POST /v2/products/stocks: 80 requests per minute
+OZON_ANALYTICS = RateSpec(1, MINUTE, window=_W)  # POST /v1/analytics/data: 1 request per minute
+OZON_SAME_PAIR_INTERVAL = 30.0  # the same product-warehouse pair's stock at most once per 30 s
+OZON_PRICE_PER_PRODUCT = (10, HOUR)  # each product's price at most 10 times per hour
+OZON_LIMITS: dict[str, RateSpec] = {"global": OZON_GLOBAL, "stocks": OZON_STOCKS, "analytics": OZON_ANALYTICS}
+OZON_GATES: dict[str, tuple[float, int]] = {
+    "stock_pairs": (OZON_SAME_PAIR_INTERVAL, 1),
+    "price_products": (OZON_PRICE_PER_PRODUCT[1], OZON_PRICE_PER_PRODUCT[0]),
+}
+
+# --- Uzum (MARKETPLACES.md §1.3): no published numbers; 429 is seen. Everything here is UNCONFIRMED.
+UZUM_DEFAULT = RateSpec(5, 1.0, burst=5, window=_W)  # UNCONFIRMED: a conservative guess, per token
+UZUM_LIMITS: dict[str, RateSpec] = {"default": UZUM_DEFAULT}
+UZUM_429_PENALTY = 1.0  # UNCONFIRMED: hold the token's limiter at least this long after a 429
+
+
+def wb_tier(token_type: str, has_secret: bool = False) -> str:
+    """The limit tier of a WB token type ("base" with a service secret gets the standard limits)."""
+    tier = WB_TOKEN_TIERS.get(token_type, WB_BASE)
+    return WB_STANDARD if tier == WB_BASE and has_secret else tier
+
+
+def spec_for(key: tuple) -> RateSpec:
+    """The published limit for a registry key. Key layouts (extra trailing parts are allowed):
+
+    ("wildberries", account, group, tier[, host])   group in WB_GROUP_CATEGORY, tier from wb_tier()
+    ("yandex", scope, "parallel" | operationId)      scope "campaign:<id>" / "business:<id>" / "cabinet:<id>"
+    ("ozon", client_id, "global" | "stocks" | "analytics")
+    ("uzum", account, "default")
+    """
+    market = str(key[0])
+    if market == Marketplace.WILDBERRIES:
+        group, tier = key[2], key[3]
+        return WB_TEST_LIMIT if tier == WB_TEST else WB_LIMITS[(group, tier)]
+    if market == Marketplace.YANDEX:
+        return YANDEX_PARALLEL if key[2] == "parallel" else YANDEX_RESOURCE_LIMITS[key[2]]
+    if market == Marketplace.OZON:
+        return OZON_LIMITS[key[2]]
+    if market == Marketplace.UZUM:
+        return UZUM_LIMITS.get(key[2], UZUM_DEFAULT)
+    raise KeyError(f"no published limit for {key!r}")
+
+
+def credential_id(secret: str) -> str:
+    """A stable, non-reversible id of a credential, for registry keys (a key must never hold a secret)."""
+    return hashlib.sha256(secret.strip().encode()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------------- limiter
+_SEQ = itertools.count()
+
+
+def _same_clock(a: Clock, b: Clock) -> bool:
+    # Every HttpCore makes its own SystemClock(); they all tell the same time.
+    return a is b or (type(a) is SystemClock and type(b) is SystemClock)
+
+
+class Limiter:
+    """One token bucket (+ optional sliding window, + optional parallel cap), FIFO, on an injectable clock."""
+
+    def __init__(self, spec: RateSpec, *, clock: Clock | None = None, name: str = ""):
+        self.name = name
+        self.clock: Clock = clock or SystemClock()
+        self._seq = next(_SEQ)  # global order: parallel slots are always taken in this order (no deadlock)
+        self.spec = spec
+        self._reset_state()
+
+    # -- configuration -----------------------------------------------------------------------------
+    def _reset_state(self) -> None:
+        self._tokens = self.spec.capacity if self.spec.limit is not None else 0.0
+        self._stamp: float | None = None
+        self._blocked_until = -math.inf
+        self._srv_left: float | None = None
+        self._srv_until: float | None = None
+        self._window: deque[tuple[float, float]] = deque()
+        self._window_sum = 0.0
+        self._acquired = 0.0
+        self._waiters: deque[list[Any]] = deque()  # [future, cost]
+        self._slot_waiters: deque[asyncio.Future] = deque()
+        self._in_flight = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def reconfigure(self, spec: RateSpec) -> None:
+        """Change the limit, keeping what was already spent."""
+        if spec == self.spec:
+            return
+        had_rate = self.spec.limit is not None
+        self.spec = spec
+        if spec.limit is None:
+            self._tokens = 0.0
+        elif not had_rate:
+            self._tokens = spec.capacity
+        else:
+            self._tokens = min(self._tokens, spec.capacity)
+
+    def rebind(self, clock: Clock) -> None:
+        """Move to another clock (tests: a new FakeClock). Times of the old clock mean nothing: start fresh."""
+        self.clock = clock
+        self._reset_state()
+
+    def _check_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            if self._loop is not None:
+                # A new event loop (tests run one per test): the old loop's waiters and slots died with it.
+                self._waiters.clear()
+                self._slot_waiters.clear()
+                self._in_flight = 0
+            self._loop = loop
+        return loop
+
+    # -- state ---------------------------------------------------------------------------------------
+    @property
+    def capacity(self) -> float:
+        return self.spec.capacity
+
+    @property
+    def blocked_until(self) -> float:
+        """The time before which nobody acquires (a server's penalty); -inf if none."""
+        return self._blocked_until
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def _refill(self, now: float) -> None:
+        rate = self.spec.rate
+        if rate is None:
+            return
+        if self._stamp is None:
+            self._stamp = now
+        elif now > self._stamp:
+            self._tokens = min(self.spec.capacity, self._tokens + (now - self._stamp) * rate)
+            self._stamp = now
+
+    def _prune_window(self, now: float) -> None:
+        period = self.spec.period
+        while self._window and self._window[0][0] + period <= now:
+            self._window_sum -= self._window.popleft()[1]
+        if not self._window:
+            self._window_sum = 0.0
+
+    def _window_wait(self, cost: float, now: float) -> float:
+        self._prune_window(now)
+        limit = self.spec.limit or 0
+        if not self._window or self._window_sum + cost <= limit:
+            return 0.0
+        left = self._window_sum
+        for stamp, spent in self._window:
+            left -= spent
+            if left + cost <= limit or left <= 0:
+                return stamp + self.spec.period - now
+        return 0.0  # pragma: no cover (the loop empties the window)
+
+    def available(self) -> float:
+        """What could be acquired right now (min of bucket, window room and the server's budget)."""
+        now = self.clock.now()
+        self._refill(now)
+        values = [math.inf]
+        if self.spec.limit is not None:
+            values.append(self._tokens)
+            if self.spec.window:
+                self._prune_window(now)
+                values.append(self.spec.limit - self._window_sum)
+        if self._srv_until is not None and self._srv_until > now and self._srv_left is not None:
+            values.append(self._srv_left)
+        if self._blocked_until > now:
+            values.append(0.0)
+        return min(values)
+
+    def _ready_in(self, cost: float, now: float) -> float:
+        """Seconds until `cost` may be taken (0: now)."""
+        self._refill(now)
+        wait = max(0.0, self._blocked_until - now)
+        rate = self.spec.rate
+        if rate is not None:
+            need = min(cost, self.spec.capacity)
+            if self._tokens < need:
+                wait = max(wait, (need - self._tokens) / rate)
+            if self.spec.window:
+                wait = max(wait, self._window_wait(cost, now))
+        if self._srv_until is not None:
+            if self._srv_until <= now:
+                self._srv_left = self._srv_until = None
+            elif self._srv_left is not None and self._srv_left < cost:
+                wait = max(wait, self._srv_until - now)
+        return wait
+
+    def _commit(self, cost: float, now: float) -> float:
+        if self.spec.limit is not None:
+            self._tokens -= cost
+            if self.spec.window:
+                self._window.append((now, cost))
+                self._window_sum += cost
+        if self._srv_until is not None and self._srv_left is not None and self._srv_until > now:
+            self._srv_left -= cost
+        self._acquired += cost
+        return self._acquired
+
+    # -- acquiring -----------------------------------------------------------------------------------
+    async def _take_tokens(self, cost: float) -> float:
+        if cost < 0:
+            raise ValueError("cost must be >= 0")
+        loop = self._check_loop()
+        if not self._waiters:
+            now = self.clock.now()
+            if self._ready_in(cost, now) <= 0:
+                return self._commit(cost, now)
+        entry: list[Any] = [loop.create_future(), cost]
+        self._waiters.append(entry)
+        try:
+            if self._waiters[0] is not entry:
+                await entry[0]  # the previous head wakes us when it leaves
+            while True:
+                now = self.clock.now()
+                wait = self._ready_in(cost, now)
+                if wait <= 0:
+                    return self._commit(cost, now)
+                await self.clock.sleep(wait + TIME_EPSILON)
+        finally:
+            was_head = bool(self._waiters) and self._waiters[0] is entry
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(entry)
+            if was_head and self._waiters:
+                head = self._waiters[0][0]
+                if not head.done():
+                    head.set_result(None)
+
+    async def _enter_parallel(self) -> None:
+        cap = self.spec.max_parallel
+        if not cap:
+            return
+        loop = self._check_loop()
+        if self._in_flight < cap and not self._slot_waiters:
+            self._in_flight += 1
+            return
+        fut = loop.create_future()
+        self._slot_waiters.append(fut)
+        try:
+            await fut  # a releasing request hands its slot over (in_flight unchanged)
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self._release_parallel()  # we were handed a slot we will not use
+            else:
+                with contextlib.suppress(ValueError):
+                    self._slot_waiters.remove(fut)
+            raise
+
+    def _release_parallel(self) -> None:
+        if not self.spec.max_parallel:
+            return
+        while self._slot_waiters:
+            fut = self._slot_waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._in_flight = max(0, self._in_flight - 1)
+
+    async def acquire(self, cost: float = 1) -> float:
+        """Wait (FIFO, on the clock) until `cost` units may go, take them, then a parallel slot if capped.
+
+        Returns a ticket for `observe_remaining`. Call `release()` after the request when max_parallel is set.
+        """
+        ticket = await self._take_tokens(cost)
+        await self._enter_parallel()
+        return ticket
+
+    def release(self) -> None:
+        """Give back the parallel slot taken by `acquire` (no-op without max_parallel)."""
+        self._release_parallel()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, cost: float = 1) -> AsyncIterator[float]:
+        """`async with limiter.slot(cost) as ticket:` send one request; the parallel slot is held inside."""
+        ticket = await self.acquire(cost)
+        try:
+            yield ticket
+        finally:
+            self.release()
+
+    def charge(self, cost: float) -> None:
+        """Take `cost` more units without waiting (may go negative): e.g. WB counts a 4xx as 10 requests."""
+        if cost <= 0:
+            return
+        now = self.clock.now()
+        self._refill(now)
+        self._commit(cost, now)
+
+    def estimate_wait(self, cost: float = 1) -> float:
+        """Roughly how long an `acquire(cost)` made now would wait, queue included."""
+        now = self.clock.now()
+        total = cost + sum(c for _, c in self._waiters)
+        wait = self._ready_in(total if self.spec.limit is None else min(total, self.spec.capacity), now)
+        rate = self.spec.rate
+        if rate is not None and total > self.spec.capacity:
+            wait = max(wait, (total - self._tokens) / rate)
+        return wait
+
+    # -- server signals --------------------------------------------------------------------------------
+    def penalize(self, until: float, *, allow: float = 1.0) -> None:
+        """The server said "not before `until`" (unix time): nobody acquires earlier, and at `until` the
+        bucket holds at most `allow` units (the retried request's cost), refilling at the normal rate."""
+        now = self.clock.now()
+        if until <= now:
+            return
+        self._refill(now)
+        self._blocked_until = max(self._blocked_until, until)
+        rate = self.spec.rate
+        if rate is not None:
+            allow = min(allow, self.spec.capacity)
+            self._tokens = min(self._tokens, allow - (until - now) * rate)
+
+    def penalize_for(self, seconds: float, *, allow: float = 1.0) -> None:
+        self.penalize(self.clock.now() + seconds, allow=allow)
+
+    def observe_remaining(self, remaining: float, reset_at: float | None = None, *, ticket: float | None = None) -> None:
+        """The server's own count of what is left (after the request that got `ticket`, if given).
+
+        Lower than ours: we take it. With `reset_at` (a fixed window, Yandex) it is also a hard budget until
+        then. Units admitted after `ticket` may not have been counted yet, so they are subtracted.
+        """
+        now = self.clock.now()
+        self._refill(now)
+        later = max(0.0, self._acquired - ticket) if ticket is not None else 0.0
+        left = remaining - later
+        if reset_at is None or reset_at <= now:
+            if self.spec.limit is not None and left < self._tokens:
+                self._tokens = left  # a continuous bucket on the server (WB): it refills at the rate
+            return
+        current = self._srv_until
+        if current is None or current <= now or reset_at > current + RESET_TOLERANCE:
+            self._srv_left, self._srv_until = left, reset_at  # a new server window
+        elif reset_at >= current - RESET_TOLERANCE:
+            self._srv_left = left if self._srv_left is None else min(self._srv_left, left)
+            self._srv_until = max(current, reset_at)
+        # else: a late reply from an older window; ignore it
+
+    def __repr__(self) -> str:
+        return f"Limiter({self.name or self.spec!r})"
+
+
+# -------------------------------------------------------------------------------------- interval gate
+class GateClaim:
+    """Keys reserved in an IntervalGate until `commit()` (stamp them now, i.e. at send time) or `release()`."""
+
+    def __init__(self, gate: IntervalGate, keys: tuple[Hashable, ...], fut: asyncio.Future):
+        self.gate, self.keys, self._fut, self.done = gate, keys, fut, False
+
+    def commit(self) -> None:
+        self.gate._finish(self, stamp=True)
+
+    def release(self) -> None:
+        self.gate._finish(self, stamp=False)
+
+
+class IntervalGate:
+    """Each key at most `limit` times per `interval` seconds (Ozon: a product-warehouse pair once per 30 s).
+
+    `await gate.wait(keys)` returns when every key may go and stamps them now. Inside HttpCore (Pace) the
+    keys are claimed first and stamped at send time, so a wait for tokens cannot shorten the interval.
+    """
+
+    PRUNE_EVERY = 1024
+
+    def __init__(self, interval: float, *, limit: int = 1, clock: Clock | None = None, name: str = ""):
+        if interval <= 0 or limit < 1:
+            raise ValueError("IntervalGate needs interval > 0 and limit >= 1")
+        self.interval, self.limit, self.name = interval, limit, name
+        self.clock: Clock = clock or SystemClock()
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._times: dict[Hashable, deque[float]] = {}
+        self._busy: dict[Hashable, asyncio.Future] = {}
+        self._commits = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def rebind(self, clock: Clock) -> None:
+        self.clock = clock
+        self._reset_state()
+
+    def _ready_at(self, keys: Iterable[Hashable]) -> float:
+        ready = -math.inf
+        for key in keys:
+            times = self._times.get(key)
+            if times is not None and len(times) >= self.limit:
+                ready = max(ready, times[0] + self.interval)
+        return ready
+
+    def estimate_wait(self, keys: Iterable[Hashable]) -> float:
+        return max(0.0, self._ready_at(keys) - self.clock.now())
+
+    async def claim(self, keys: Iterable[Hashable]) -> GateClaim:
+        keys = tuple(dict.fromkeys(keys))
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._busy.clear()
+            self._loop = loop
+        while True:
+            busy = next((self._busy[k] for k in keys if k in self._busy), None)
+            if busy is not None:
+                await asyncio.shield(busy)
+                continue
+            now = self.clock.now()
+            ready = self._ready_at(keys)
+            if ready > now:
+                await self.clock.sleep(ready - now + TIME_EPSILON)
+                continue
+            fut = loop.create_future()
+            for key in keys:
+                self._busy[key] = fut
+            return GateClaim(self, keys, fut)
+
+    async def wait(self, keys: Iterable[Hashable]) -> None:
+        (await self.claim(keys)).commit()
+
+    def _finish(self, claim: GateClaim, *, stamp: bool) -> None:
+        if claim.done:
+            return
+        claim.done = True
+        now = self.clock.now()
+        for key in claim.keys:
+            if stamp:
+                self._times.setdefault(key, deque(maxlen=self.limit)).append(now)
+            if self._busy.get(key) is claim._fut:
+                del self._busy[key]
+        if not claim._fut.done():
+            claim._fut.set_result(None)
+        if stamp:
+            self._commits += 1
+            if self._commits % self.PRUNE_EVERY == 0:
+                stale = [k for k, t in self._times.items() if t[-1] + self.interval <= now]
+                for key in stale:
+                    del self._times[key]
+
+
+# ---------------------------------------------------------------------------------------------- pace
+class Passage:
+    """One attempt that went through a Pace: HttpCore reports the reply to it, then releases it."""
+
+    def __init__(self, pace: Pace, tickets: dict[int, float], slots: list[Limiter]):
+        self.pace, self.tickets, self._slots = pace, tickets, slots
+
+    def observe(self, remaining: float, reset_in: float | None) -> None:
+        """Server count; `reset_in` seconds from now (converted on each limiter's own clock)."""
+        for lim in self.pace.signals:
+            reset_at = None if reset_in is None else lim.clock.now() + reset_in
+            lim.observe_remaining(remaining, reset_at, ticket=self.tickets.get(id(lim)))
+
+    def penalize(self, seconds: float) -> None:
+        for lim in self.pace.signals:
+            lim.penalize_for(seconds, allow=self.pace.cost_of(lim))
+
+    def charge_error(self) -> None:
+        if self.pace.error_cost is None:
+            return
+        for lim in self.pace.signals:
+            lim.charge(self.pace.error_cost - self.pace.cost_of(lim))
+
+    def release(self) -> None:
+        slots, self._slots = self._slots, []
+        for lim in reversed(slots):
+            lim.release()
+
+
+class Pace:
+    """What one request passes before it is sent (see the module docstring).
+
+    - limiters: `Limiter` (cost 1) or `(Limiter, cost)`; tokens are taken in this order: slowest first.
+    - gate + keys: an IntervalGate and the items of this request (claimed first, stamped at send time).
+    - signals: the limiters a server's rate-limit reply / remaining count applies to (default: every
+      limiter in the pace that has a rate; a pure parallel cap is not penalized).
+    - error_cost: what a 4xx reply costs in total (WB Marketplace: 10), None = only the request itself.
+    - min_penalty: hold the signal limiters at least this long after a rate-limit reply (Uzum).
+    - max_wait: raise RateLimited instead of queueing longer than this (None: queue, however long).
+    """
+
+    def __init__(
+        self,
+        *limiters: Limiter | tuple[Limiter, float],
+        gate: IntervalGate | None = None,
+        keys: Iterable[Hashable] = (),
+        signals: Iterable[Limiter] | None = None,
+        error_cost: float | None = None,
+        min_penalty: float = 0.0,
+        max_wait: float | None = None,
+    ):
+        parts: list[tuple[Limiter, float]] = []
+        for item in limiters:
+            lim, cost = (item, 1.0) if isinstance(item, Limiter) else (item[0], float(item[1]))
+            parts.append((lim, cost))
+        self.parts = tuple(parts)
+        self.gate = gate
+        self.keys = tuple(keys)
+        self.signals = (
+            tuple(signals) if signals is not None else tuple(lim for lim, _ in parts if lim.spec.limit is not None)
+        )
+        self.error_cost = error_cost
+        self.min_penalty = min_penalty
+        self.max_wait = max_wait
+
+    def cost_of(self, limiter: Limiter) -> float:
+        return sum(cost for lim, cost in self.parts if lim is limiter) or 1.0
+
+    def estimate_wait(self) -> float:
+        waits = [lim.estimate_wait(cost) for lim, cost in self.parts]
+        if self.gate is not None and self.keys:
+            waits.append(self.gate.estimate_wait(self.keys))
+        return max(waits, default=0.0)
+
+    async def enter(self) -> Passage:
+        """Wait for everything, in order: gate claim, tokens, parallel slots; then stamp the gate."""
+        if self.max_wait is not None:
+            estimate = self.estimate_wait()
+            if estimate > self.max_wait:
+                raise RateLimited(f"paced locally: next slot in {estimate:.1f}s", retry_after=estimate)
+        claim = await self.gate.claim(self.keys) if self.gate is not None and self.keys else None
+        slots: list[Limiter] = []
+        try:
+            tickets: dict[int, float] = {}
+            for lim, cost in self.parts:
+                tickets[id(lim)] = await lim._take_tokens(cost)
+            capped = {id(lim): lim for lim, _ in self.parts if lim.spec.max_parallel}
+            for lim in sorted(capped.values(), key=lambda item: item._seq):
+                await lim._enter_parallel()
+                slots.append(lim)
+        except BaseException:
+            for lim in reversed(slots):
+                lim.release()
+            if claim is not None:
+                claim.release()
+            raise
+        if claim is not None:
+            claim.commit()
+        return Passage(self, tickets, slots)
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[Passage]:
+        """`async with pace.hold():` for work that does not go through HttpCore."""
+        passage = await self.enter()
+        try:
+            yield passage
+        finally:
+            passage.release()
+
+
+# ------------------------------------------------------------------------------------------- registry
+class Pacer:
+    """Process-wide registry: one Limiter / IntervalGate per key, shared by every client instance."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[tuple, Limiter] = {}
+        self._gates: dict[tuple, IntervalGate] = {}
+        self._lock = threading.Lock()
+
+    def limiter(self, key: tuple, spec: RateSpec | None = None, *, clock: Clock | None = None) -> Limiter:
+        with self._lock:
+            lim = self._limiters.get(key)
+            if lim is None:
+                lim = Limiter(spec or spec_for(key), clock=clock, name=repr(key))
+                self._limiters[key] = lim
+                return lim
+        if clock is not None and not _same_clock(lim.clock, clock):
+            lim.rebind(clock)
+        if spec is not None:
+            lim.reconfigure(spec)
+        return lim
+
+    def gate(self, key: tuple, interval: float | None = None, *, limit: int | None = None,
+             clock: Clock | None = None) -> IntervalGate:
+        with self._lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                if interval is None:
+                    if str(key[0]) != Marketplace.OZON or key[2] not in OZON_GATES:
+                        raise KeyError(f"no published interval for {key!r}")
+                    interval, default_limit = OZON_GATES[key[2]]
+                    limit = limit or default_limit
+                gate = IntervalGate(interval, limit=limit or 1, clock=clock, name=repr(key))
+                self._gates[key] = gate
+                return gate
+        if clock is not None and not _same_clock(gate.clock, clock):
+            gate.rebind(clock)
+        return gate
+
+    def reset(self) -> None:
+        with self._lock:
+            self._limiters.clear()
+            self._gates.clear()
+
+
+PACER = Pacer()
+
+
+def pacer_for(key: tuple, spec: RateSpec | None = None, *, clock: Clock | None = None) -> Limiter:
+    """The process-wide limiter for `key` (spec from `spec_for(key)` unless given)."""
+    return PACER.limiter(key, spec, clock=clock)
+
+
+def gate_for(key: tuple, interval: float | None = None, *, limit: int | None = None,
+             clock: Clock | None = None) -> IntervalGate:
+    """The process-wide IntervalGate for `key` (Ozon keys: ("ozon", client_id, "stock_pairs" | "price_products"))."""
+    return PACER.gate(key, interval, limit=limit, clock=clock)
+
+
+def reset_pacers() -> None:
+    """Forget every limiter and gate (tests)."""
+    PACER.reset()
+
+
+# ------------------------------------------------------------------------------ marketplace helpers
+def wb_pace(group: str, token_type: str, account: str, *, has_secret: bool = False, host: str | None = None,
+            clock: Clock | None = None, max_wait: float | None = None) -> Pace:
+    """Wildberries. `account`: the service id for Service tokens (their limit is shared by the whole
+    service), else the seller id (`sid`). `group`: a key of WB_GROUP_CATEGORY. `host` for "ping"."""
+    tier = wb_tier(token_type, has_secret)
+    name = WB_GROUP_CATEGORY.get(group, group) if tier == WB_TEST else group
+    key: tuple = (Marketplace.WILDBERRIES.value, account, name, tier)
+    if host is not None:
+        key += (host,)
+    lim = pacer_for(key, clock=clock)
+    error_cost = WB_MARKETPLACE_4XX_COST if WB_GROUP_CATEGORY.get(group) == "marketplace" else None
+    return Pace(lim, error_cost=error_cost, max_wait=max_wait)
+
+
+def yandex_pace(scope: str, resource: str, *, cost: float = 1, clock: Clock | None = None,
+                max_wait: float | None = None) -> Pace:
+    """Yandex. `scope`: "campaign:<id>" / "business:<id>" (the URL's) or "cabinet:<credential_id>";
+    `resource`: the operationId; `cost`: items for YANDEX_ITEM_COUNTED resources."""
+    resource_lim = pacer_for((Marketplace.YANDEX.value, scope, resource), clock=clock)
+    parallel = pacer_for((Marketplace.YANDEX.value, scope, "parallel"), clock=clock)
+    return Pace((resource_lim, cost), parallel, max_wait=max_wait)
+
+
+def ozon_pace(client_id: str, method: str | None = None, *, pairs: Iterable[Hashable] = (),
+              products: Iterable[Hashable] = (), clock: Clock | None = None, max_wait: float | None = None) -> Pace:
+    """Ozon. `method`: "stocks" / "analytics" / None (only the global 50 rps). `pairs`: the request's
+    (product, warehouse) pairs for stocks; `products`: its products for prices (10 per hour each)."""
+    base = Marketplace.OZON.value
+    limiters: list[Limiter] = []
+    if method is not None:
+        limiters.append(pacer_for((base, client_id, method), clock=clock))
+    limiters.append(pacer_for((base, client_id, "global"), clock=clock))
+    pairs, products = tuple(pairs), tuple(products)
+    if pairs and products:
+        raise ValueError("one request is either a stock or a price update")
+    gate, keys = None, ()
+    if pairs:
+        gate, keys = gate_for((base, client_id, "stock_pairs"), clock=clock), pairs
+    elif products:
+        gate, keys = gate_for((base, client_id, "price_products"), clock=clock), products
+    return Pace(*limiters, gate=gate, keys=keys, max_wait=max_wait)
+
+
+def uzum_pace(account: str, name: str = "default", *, clock: Clock | None = None,
+              max_wait: float | None = None) -> Pace:
+    """Uzum. `account`: `credential_id(token)`. Everything here is UNCONFIRMED (see UZUM_DEFAULT)."""
+    lim = pacer_for((Marketplace.UZUM.value, account, name), clock=clock)
+    return Pace(lim, min_penalty=UZUM_429_PENALTY, max_wait=max_wait)
+
+
+# --------------------------------------------------------------------------- remaining-count hooks
+def _number(raw: str | None) -> float | None:
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def wb_remaining(reply: Reply, now: float) -> tuple[float, float | None] | None:
+    """`ErrorPolicy.remaining` for WB: `X-Ratelimit-Remaining` (every reply but 429); the bucket refills."""
+    value = _number(reply.headers.get("X-Ratelimit-Remaining"))
+    return None if value is None else (value, None)
+
+
+def yandex_remaining(reply: Reply, now: float) -> tuple[float, float | None] | None:
+    """`ErrorPolicy.remaining` for Yandex: `X-RateLimit-Resource-Remaining` until `-Until` (RFC 822)."""
+    value = _number(reply.headers.get("X-RateLimit-Resource-Remaining"))
+    if value is None:
+        return None
+    until = http_date_header(reply, "X-RateLimit-Resource-Until", now)
+    return value, (None if until is None else now + until)
