@@ -372,6 +372,10 @@ class SandboxState:
     catalogs: dict[tuple[str, str], Catalog] = field(default_factory=dict)
     orders: OrderBook = field(default_factory=OrderBook)
 
+    def now(self) -> float:
+        """The marketplaces' time: real time sped up by 1 / time_scale (limits are counted in this time)."""
+        return self.clock() / self.time_scale
+
     def catalog(self, marketplace: str, account: str) -> Catalog:
         """The products of one account (`account` = the key the marketplace's dict above uses)."""
         key = (marketplace, account)
