@@ -12,10 +12,11 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers import admin, connect, fallback, marketplaces, start
+from bot.handlers import admin, connect, fallback, marketplaces, products, start, sync
 from bot.i18n import build_i18n_middleware
 from bot.middlewares import DbSessionMiddleware
 from services.connections import ConnectorFactory
+from services.catalog import CatalogSync
 from services.integrations import IntegrationService
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def build_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     integrations: IntegrationService,
     connectors: ConnectorFactory,
+    catalog_sync: CatalogSync,
     admin_ids: frozenset[int],
     open_registration: bool,
     storage=None,
@@ -33,6 +35,7 @@ def build_dispatcher(
     dp = Dispatcher(storage=storage or MemoryStorage())
     dp["integrations"] = integrations
     dp["connectors"] = connectors
+    dp["catalog_sync"] = catalog_sync
     dp["admin_ids"] = frozenset(admin_ids)
     dp["open_registration"] = open_registration
 
@@ -42,7 +45,8 @@ def build_dispatcher(
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
     # router answers everything they leave.
-    routers = (start.router, admin.router, connect.router, marketplaces.router, fallback.router)
+    routers = (start.router, admin.router, connect.router, marketplaces.router, products.router, sync.router,
+               fallback.router)
     dp.include_routers(*(_detached(r) for r in routers))
     dp.errors.register(_on_error)
     return dp

@@ -17,10 +17,32 @@ class ConnectCb(CallbackData, prefix="c"):
 
 
 class IntegrationCb(CallbackData, prefix="i"):
-    action: str  # open | test | pause | resume | replace | delete | delete_yes
+    action: str  # open | test | pause | resume | replace | delete | delete_yes | sync | rules | rset | drift
     id: str
+    arg: str = ""  # rset: which rule (b buffer, m max, s share, f floor)
 
 
 class AdminCb(CallbackData, prefix="a"):
     action: str  # home | partners | failing | invite | configs | cfg | cfg_url | cfg_rate | cfg_reset
     arg: str = ""
+
+
+class ProductsCb(CallbackData, prefix="p"):
+    action: str  # list | search | clear | export | import | sync | pick_sync
+    arg: str = ""  # page number, format, integration id
+
+
+class ProductCb(CallbackData, prefix="pc"):
+    action: str  # open | stock | price | mp_price | mp_pick | mp_reset
+    id: str  # product id
+    arg: str = ""  # integration id for per-marketplace prices
+
+
+class SyncCb(CallbackData, prefix="s"):
+    action: str  # run | dups | unmatched
+    id: str  # integration id
+
+
+class ImportCb(CallbackData, prefix="im"):
+    action: str  # apply | cancel
+    id: str  # pending import id

@@ -29,3 +29,19 @@ class PartnerLocaleManager(BaseManager):
 def build_i18n_middleware() -> I18nMiddleware:
     core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LOCALE, raise_key_error=True)
     return I18nMiddleware(core=core, manager=PartnerLocaleManager(), default_locale=DEFAULT_LOCALE)
+
+
+class Texts:
+    """Texts in one locale outside a handler (background jobs, the outbox): the same `.get` as I18nContext."""
+
+    def __init__(self, core: FluentRuntimeCore, locale: str):
+        self.core = core
+        self.locale = locale
+
+    def get(self, key: str, /, **kwargs: Any) -> str:
+        return self.core.get(key, self.locale, **kwargs)
+
+
+def texts_for(i18n, locale: str | None = None) -> Texts:
+    """Freeze a handler's I18nContext into Texts usable after the handler returns."""
+    return Texts(i18n.core, locale or i18n.locale)

@@ -21,8 +21,9 @@ def rows(*rows_: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 def main_menu(i18n: I18nContext, *, is_admin: bool) -> InlineKeyboardMarkup:
     kb = [
-        [button(i18n.get("btn-marketplaces"), MenuCb(action="mps"))],
-        [button(i18n.get("btn-connect"), MenuCb(action="connect"))],
+        [button(i18n.get("btn-products"), MenuCb(action="products"))],
+        [button(i18n.get("btn-marketplaces"), MenuCb(action="mps")),
+         button(i18n.get("btn-connect"), MenuCb(action="connect"))],
         [button(i18n.get("btn-language"), MenuCb(action="lang")), button(i18n.get("btn-help"), MenuCb(action="help"))],
     ]
     if is_admin:
@@ -62,10 +63,10 @@ def after_failure(i18n: I18nContext) -> InlineKeyboardMarkup:
 def integration_card(i18n: I18nContext, integration_id: str, *, paused: bool) -> InlineKeyboardMarkup:
     cb = lambda action: IntegrationCb(action=action, id=integration_id)  # noqa: E731
     return rows(
-        [button(i18n.get("btn-test"), cb("test"))],
+        [button(i18n.get("btn-test"), cb("test")), button(i18n.get("btn-sync-products"), cb("sync"))],
         [button(i18n.get("btn-resume") if paused else i18n.get("btn-pause"), cb("resume" if paused else "pause")),
          button(i18n.get("btn-replace-keys"), cb("replace"))],
-        [button(i18n.get("btn-delete"), cb("delete"))],
+        [button(i18n.get("btn-stock-rules"), cb("rules")), button(i18n.get("btn-delete"), cb("delete"))],
         [button(i18n.get("btn-back-to-list"), MenuCb(action="mps"))],
     )
 

@@ -16,7 +16,10 @@ from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
 from services import admin as admin_service
 from services.connections import ConnectorFactory, TransportFactory
+from services.catalog import CatalogSync
 from services.integrations import IntegrationService
+from services.push import Pusher
+from services.scheduler import Jobs, build_scheduler
 
 
 @dataclass
@@ -27,6 +30,9 @@ class Runtime:
     vault: Vault
     connectors: ConnectorFactory
     integrations: IntegrationService
+    catalog_sync: CatalogSync
+    pusher: Pusher
+    jobs: Jobs
     dispatcher: Dispatcher
     bot: Bot
 
@@ -46,7 +52,9 @@ def build_vault(settings: Settings) -> Vault:
     return Vault(load_keys(configured, settings.DATA_DIR))
 
 
-async def prepare(settings: Settings, *, transport_for: TransportFactory | None = None) -> Runtime:
+async def prepare(settings: Settings, *, transport_for: TransportFactory | None = None,
+                  with_scheduler: bool = True) -> Runtime:
+    """Tests pass with_scheduler=False and call the jobs directly (not by the clock)."""
     token = settings.BOT_TOKEN.get_secret_value()
     remember_secret(token)
     vault = build_vault(settings)
@@ -57,16 +65,29 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
         await admin_service.ensure_api_configs(session)
         await integrations.purge_stale_drafts(session)
         await session.commit()
+    catalog_sync = CatalogSync(sessionmaker, integrations)
+    pusher = Pusher(sessionmaker, integrations)
+    jobs = Jobs(sessionmaker, pusher)
     dispatcher = build_dispatcher(
-        sessionmaker=sessionmaker, integrations=integrations, connectors=connectors,
+        sessionmaker=sessionmaker, integrations=integrations, connectors=connectors, catalog_sync=catalog_sync,
         admin_ids=frozenset(settings.ADMIN_IDS), open_registration=settings.REGISTRATION is Registration.OPEN,
     )
     api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
 
+    scheduler = build_scheduler(jobs) if with_scheduler else None
+
     async def _on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         await set_commands(bot, dispatcher["i18n_middleware"].core)
+        if scheduler is not None:
+            scheduler.start()
+
+    async def _on_shutdown() -> None:
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
 
     dispatcher.startup.register(_on_startup)
-    return Runtime(settings, engine, sessionmaker, vault, connectors, integrations, dispatcher, bot)
+    dispatcher.shutdown.register(_on_shutdown)
+    return Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, jobs,
+                   dispatcher, bot)

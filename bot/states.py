@@ -11,3 +11,15 @@ class ConnectFlow(StatesGroup):
 class AdminFlow(StatesGroup):
     base_url = State()
     rate_limit = State()
+
+
+class ProductsFlow(StatesGroup):
+    search = State()
+    stock = State()  # product id in data
+    price = State()
+    mp_price = State()  # product id + integration id in data
+    import_file = State()
+
+
+class RulesFlow(StatesGroup):
+    value = State()  # integration id + which rule in data

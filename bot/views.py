@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from aiogram_i18n import I18nContext
+from aiogram_i18n.exceptions import KeyNotFoundError
 
 from connectors.base import ConnectorError, Marketplace
 from db.models import MarketplaceIntegration, Partner
@@ -78,3 +80,70 @@ FIX_HINTS = {
 
 def connected(i18n: I18nContext, partner: Partner, integration: MarketplaceIntegration) -> str:
     return i18n.get("connect-done") + "\n\n" + integration_card(i18n, partner, integration)
+
+
+# ---- products ----
+
+def money(value) -> str:
+    """1 249 990 or 1 249.90: thin grouping, decimals only when there are kopecks / tiyins."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
+    return text.replace(",", " ")
+
+
+def reason_text(i18n: I18nContext, prefix: str, code: str | None) -> str:
+    """A marketplace refusal / import rejection in words; an unknown code still says something useful."""
+    try:
+        return i18n.get(f"{prefix}-{code}")
+    except KeyNotFoundError:
+        return i18n.get(f"{prefix}-other", code=esc(code or "?"))
+
+
+def product_card(i18n: I18nContext, partner: Partner, product, listing_views) -> str:
+    lines = [f"📦 <b>{esc(product.name)}</b>",
+             i18n.get("product-sku", sku=esc(product.sku), barcode=esc(product.barcode or "—")),
+             i18n.get("product-stock-price", stock=product.stock, price=money(product.price))]
+    if product.stock < 0:
+        lines.append("⚠️ " + i18n.get("product-oversold"))
+    if not listing_views:
+        lines.append(i18n.get("product-no-listings"))
+    else:
+        lines.append(i18n.get("product-on-marketplaces"))
+    for view in listing_views:
+        listing, integration = view.listing, view.integration
+        price = listing.price_override if listing.price_override is not None else product.price
+        line = "• " + i18n.get(
+            "product-listing-line", title=esc(integration_title(i18n, integration)),
+            status=esc(listing.status or "—"), seen=_or_dash(listing.seen_stock), pushed=_or_dash(listing.pushed_stock),
+            when=local_time(partner, listing.stock_pushed_at), price=money(price))
+        if listing.price_override is not None:
+            line += " " + i18n.get("product-own-price")
+        if listing.stock_dirty_at or listing.price_dirty_at:
+            line += "\n  ⏳ " + i18n.get("product-push-pending")
+        if listing.push_error:
+            line += "\n  ⚠️ " + i18n.get("product-push-failed", reason=reason_text(i18n, "push-reason", listing.push_error))
+            if listing.push_error_detail:
+                line += " " + i18n.get("error-detail", detail=esc(listing.push_error_detail[:150]))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _or_dash(value) -> str:
+    return "—" if value is None else str(value)
+
+
+PRICE_RULE_MARKETPLACES = ("uzum", "yandex", "wildberries", "ozon")
+
+
+def price_rules(i18n: I18nContext, marketplaces: set[str]) -> str:
+    """What each marketplace does with a new price, said before the partner types it."""
+    rules = [i18n.get(f"price-rule-{m}") for m in PRICE_RULE_MARKETPLACES if m in marketplaces]
+    return ("\n\n" + "\n".join("• " + r for r in rules)) if rules else ""
+
+
+def price_change_warnings(i18n: I18nContext, old, new, marketplaces: set[str]) -> str:
+    if "wildberries" in marketplaces and old and Decimal(new) * 3 <= Decimal(old):
+        return "\n⚠️ " + i18n.get("price-warning-wb-quarantine")
+    return ""

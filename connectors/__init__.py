@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from connectors.base import Credentials, Marketplace, MarketplaceClient
+from connectors.base import AccountContext, Credentials, Marketplace, MarketplaceClient
 from connectors.http import Clock
 
 # Production base URLs. Wildberries is a template: `{category}` is the host's name before `-api`
@@ -28,8 +28,10 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock | None = None,
     timeout: float = 15.0,
+    account: AccountContext | None = None,
 ) -> MarketplaceClient:
-    """A client for one integration. `transport` is for tests (e.g. the contract validator); the bot passes None."""
+    """A client for one integration. `transport` is for tests (e.g. the contract validator); the bot passes None.
+    `account` says which shop / campaign / warehouse the client works on (None for a connection test)."""
     # Imported here so importing `connectors` stays cheap and free of cycles.
     from connectors.ozon import OzonClient
     from connectors.uzum import UzumClient
@@ -49,4 +51,5 @@ def build_client(
         transport=transport,
         clock=clock,
         timeout=timeout,
+        account=account,
     )

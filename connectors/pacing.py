@@ -38,7 +38,10 @@ For a limiter with capacity b and rate r = limit/period, and acquisitions of cos
   with `window=True`, additionally for every half-open [s, s + period): sum <= limit.
 Penalties, observations and charges only ever remove capacity, so they keep both bounds. It is also tight:
 a waiter is admitted at the first instant the bucket (and window) allows, plus TIME_EPSILON (1 us) so float
-rounding can never place a request a hair before the server's boundary; that epsilon does not accumulate.
+rounding can never place a request a hair before the server's boundary; a time the server gave (penalty,
+Yandex reset) is honoured exactly, as HttpCore always did. That margin is carried over while
+the bucket is below capacity; it is lost (and so adds up) only when a request is admitted on a just-full
+bucket (burst 1) or at a window boundary: at most 1 us per request, 10 ms over 10,000 requests.
 A cost above the capacity (or above `limit` in window mode) is admitted on a full bucket (an empty window)
 and drives the bucket negative: later waiters pay for it proportionally instead of deadlocking.
 
@@ -91,7 +94,7 @@ from connectors.base import Marketplace, RateLimited
 from connectors.http import Clock, Reply, SystemClock, http_date_header
 
 # Every wait ends this much after the exact boundary: float rounding of unix timestamps (~0.24 us at 2027)
-# can then never put a request before the server's boundary. It does not accumulate over a run.
+# can then never put a request before the server's boundary. Costs at most this much per request.
 TIME_EPSILON = 1e-6
 # Two `reset_at`s this close (seconds) describe the same server window (HTTP dates have 1 s resolution).
 RESET_TOLERANCE = 1.0
@@ -390,6 +393,8 @@ class Limiter:
         return len(self._waiters)
 
     def _refill(self, now: float) -> None:
+        # `_tokens` is the level at `_stamp`. After a penalty `_stamp` is the server's time (in the future):
+        # nothing refills before it.
         rate = self.spec.rate
         if rate is None:
             return
@@ -398,6 +403,13 @@ class Limiter:
         elif now > self._stamp:
             self._tokens = min(self.spec.capacity, self._tokens + (now - self._stamp) * rate)
             self._stamp = now
+
+    def _bucket_wait(self, need: float, now: float) -> float:
+        rate = self.spec.rate
+        if rate is None or self._tokens >= need:
+            return 0.0
+        ahead = max(0.0, self._stamp - now) if self._stamp is not None else 0.0
+        return ahead + (need - self._tokens) / rate
 
     def _prune_window(self, now: float) -> None:
         period = self.spec.period
@@ -434,23 +446,21 @@ class Limiter:
             values.append(0.0)
         return min(values)
 
-    def _ready_in(self, cost: float, now: float) -> float:
-        """Seconds until `cost` may be taken (0: now)."""
+    def _ready_in(self, cost: float, now: float) -> tuple[float, bool]:
+        """(seconds until `cost` may be taken, whether that moment is a server's time rather than ours)."""
         self._refill(now)
-        wait = max(0.0, self._blocked_until - now)
-        rate = self.spec.rate
-        if rate is not None:
-            need = min(cost, self.spec.capacity)
-            if self._tokens < need:
-                wait = max(wait, (need - self._tokens) / rate)
+        server = max(0.0, self._blocked_until - now)
+        local = 0.0
+        if self.spec.limit is not None:
+            local = self._bucket_wait(min(cost, self.spec.capacity), now)
             if self.spec.window:
-                wait = max(wait, self._window_wait(cost, now))
+                local = max(local, self._window_wait(cost, now))
         if self._srv_until is not None:
             if self._srv_until <= now:
                 self._srv_left = self._srv_until = None
             elif self._srv_left is not None and self._srv_left < cost:
-                wait = max(wait, self._srv_until - now)
-        return wait
+                server = max(server, self._srv_until - now)
+        return max(server, local), local <= server
 
     def _commit(self, cost: float, now: float) -> float:
         if self.spec.limit is not None:
@@ -470,7 +480,7 @@ class Limiter:
         loop = self._check_loop()
         if not self._waiters:
             now = self.clock.now()
-            if self._ready_in(cost, now) <= 0:
+            if self._ready_in(cost, now)[0] <= 0:
                 return self._commit(cost, now)
         entry: list[Any] = [loop.create_future(), cost]
         self._waiters.append(entry)
@@ -479,10 +489,11 @@ class Limiter:
                 await entry[0]  # the previous head wakes us when it leaves
             while True:
                 now = self.clock.now()
-                wait = self._ready_in(cost, now)
+                wait, server_time = self._ready_in(cost, now)
                 if wait <= 0:
                     return self._commit(cost, now)
-                await self.clock.sleep(wait + TIME_EPSILON)
+                # A server's time is honoured exactly; our own boundaries get the float-safety margin.
+                await self.clock.sleep(wait if server_time else wait + TIME_EPSILON)
         finally:
             was_head = bool(self._waiters) and self._waiters[0] is entry
             with contextlib.suppress(ValueError):
@@ -556,25 +567,31 @@ class Limiter:
         """Roughly how long an `acquire(cost)` made now would wait, queue included."""
         now = self.clock.now()
         total = cost + sum(c for _, c in self._waiters)
-        wait = self._ready_in(total if self.spec.limit is None else min(total, self.spec.capacity), now)
-        rate = self.spec.rate
-        if rate is not None and total > self.spec.capacity:
-            wait = max(wait, (total - self._tokens) / rate)
+        wait = self._ready_in(total if self.spec.limit is None else min(total, self.spec.capacity), now)[0]
+        if self.spec.limit is not None and total > self.spec.capacity:
+            wait = max(wait, self._bucket_wait(total, now))
         return wait
 
     # -- server signals --------------------------------------------------------------------------------
     def penalize(self, until: float, *, allow: float = 1.0) -> None:
-        """The server said "not before `until`" (unix time): nobody acquires earlier, and at `until` the
-        bucket holds at most `allow` units (the retried request's cost), refilling at the normal rate."""
+        """The server said "not before `until`" (unix time): nobody acquires earlier (the wait ends exactly
+        then), and at `until` the bucket holds at most `allow` units (the retried request's cost), refilling
+        at the normal rate from there."""
         now = self.clock.now()
         if until <= now:
             return
         self._refill(now)
-        self._blocked_until = max(self._blocked_until, until)
+        until = max(self._blocked_until, until)
+        self._blocked_until = until
         rate = self.spec.rate
         if rate is not None:
-            allow = min(allow, self.spec.capacity)
-            self._tokens = min(self._tokens, allow - (until - now) * rate)
+            if self._stamp is None:
+                self._stamp = now
+            level = self._tokens
+            if until > self._stamp:
+                level = min(self.spec.capacity, level + (until - self._stamp) * rate)
+            self._tokens = min(level, allow, self.spec.capacity)
+            self._stamp = until
 
     def penalize_for(self, seconds: float, *, allow: float = 1.0) -> None:
         self.penalize(self.clock.now() + seconds, allow=allow)
@@ -859,7 +876,12 @@ PACER = Pacer()
 
 
 def pacer_for(key: tuple, spec: RateSpec | None = None, *, clock: Clock | None = None) -> Limiter:
-    """The process-wide limiter for `key` (spec from `spec_for(key)` unless given)."""
+    """The process-wide limiter for `key` (spec from `spec_for(key)` unless given).
+
+    A limiter keeps the clock it was made with. Passing a *different* clock object (any two SystemClocks
+    count as the same) rebinds it and starts it fresh: that is for tests (a new FakeClock per test). In one
+    process, give every client the same clock object, or pass none.
+    """
     return PACER.limiter(key, spec, clock=clock)
 
 

@@ -6,7 +6,9 @@ import json
 import time
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -142,3 +144,111 @@ class Invite(Base):
     max_uses: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     uses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     revoked: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Catalog, stock and prices (one catalog per partner; a listing is a product on one integration)
+# ---------------------------------------------------------------------------------------------------
+Money = Numeric(14, 2)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("partner_id", "sku", name="uq_product_sku"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    sku: Mapped[str] = mapped_column(Text, nullable=False)  # the seller's own code, the join key across channels
+    name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    barcode: Mapped[str | None] = mapped_column(Text, index=True)
+    # The one truth: changed only together with a stock_movements row (services/stock.py).
+    stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer)  # overrides the partner's threshold
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
+
+
+class Listing(Base):
+    __tablename__ = "listings"
+    __table_args__ = (UniqueConstraint("integration_id", "external_id", name="uq_listing_external"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    integration_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("marketplace_integrations.id", ondelete="CASCADE"), nullable=False)
+    product_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("products.id", ondelete="SET NULL"), index=True)
+    external_id: Mapped[str] = mapped_column(Text, nullable=False)
+    seller_sku: Mapped[str | None] = mapped_column(Text)
+    barcode: Mapped[str | None] = mapped_column(Text)  # the first barcode: matching and duplicate checks
+    barcodes: Mapped[str | None] = mapped_column(Text)  # JSON list, all of them
+    name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    stock_ids: Mapped[str | None] = mapped_column(Text)  # JSON list: what the marketplace keys stock by
+    price_id: Mapped[str | None] = mapped_column(Text)
+    seen_stock: Mapped[int | None] = mapped_column(Integer)  # as the marketplace showed it at the last sync
+    seen_price: Mapped[Decimal | None] = mapped_column(Money)
+    seen_at: Mapped[int | None] = mapped_column(Integer)
+    pushed_stock: Mapped[int | None] = mapped_column(Integer)  # what we last sent and the marketplace accepted
+    pushed_price: Mapped[Decimal | None] = mapped_column(Money)
+    stock_pushed_at: Mapped[int | None] = mapped_column(Integer)
+    price_pushed_at: Mapped[int | None] = mapped_column(Integer)
+    price_override: Mapped[Decimal | None] = mapped_column(Money)  # a per-marketplace price
+    # Push queue, kept on the row so it survives restarts: due since when, and the last failure.
+    stock_dirty_at: Mapped[int | None] = mapped_column(Integer, index=True)
+    price_dirty_at: Mapped[int | None] = mapped_column(Integer, index=True)
+    push_error: Mapped[str | None] = mapped_column(Text)  # reason code
+    push_error_detail: Mapped[str | None] = mapped_column(Text)
+    push_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    retry_at: Mapped[int | None] = mapped_column(Integer)
+
+
+class StockMovement(Base):
+    """The ledger: every change of a product's stock, with its reason and a unique reference, so one order
+    (or one import row, one chat edit) is applied exactly once."""
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    product_id: Mapped[str] = mapped_column(String(36), ForeignKey("products.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    delta: Mapped[int] = mapped_column(Integer, nullable=False)
+    stock_after: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(String(24), nullable=False)  # manual | import | order | cancel | adopt | sync
+    reference: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    actor: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    integration_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("marketplace_integrations.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)  # catalog | stock_push | price_push | orders | reconcile
+    started_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    finished_at: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="running")  # running | ok | partial | failed
+    counts: Mapped[str | None] = mapped_column(Text)  # JSON
+    error: Mapped[str | None] = mapped_column(Text)  # an ErrorCause value
+    error_detail: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def counts_data(self) -> dict:
+        return JsonText.load(self.counts, {})
+
+
+class PendingImport(Base):
+    """A validated spreadsheet waiting for the partner's confirmation (nothing is applied before it)."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    filename: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: the valid rows to apply
+    report: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: counts and rejected rows with reasons
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")  # pending | applied | cancelled
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)

@@ -479,6 +479,10 @@ class SandboxUser:
         """Queue a text message from the user; returns its message_id."""
         return self.server._user_message(self, text)
 
+    async def send_document(self, filename: str, data: bytes, *, caption: str | None = None) -> int:
+        """Send a file (as a document); returns its message_id."""
+        return self.server._user_document(self, filename, data, caption)
+
     async def press(self, text: str, *, message: SentMessage | None = None) -> str | None:
         """Press the button with this visible text.
 
@@ -864,6 +868,27 @@ class TelegramSandbox:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        chat.user_messages[message["message_id"]] = message
+        self._enqueue({"message": message})
+        return message["message_id"]
+
+    def _user_document(self, user: SandboxUser, filename: str, data: bytes, caption: str | None = None) -> int:
+        """The user sends a file: stored like an upload, so getFile and the /file/ download serve it."""
+        chat = self._chat_of(user)
+        chat.started = True
+        file_id = f"SBXUSR{next(self._file_ids):08d}"
+        self._files[file_id] = (data, filename)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat.render(),
+            "from": user.render(),
+            "document": {"file_id": file_id, "file_unique_id": f"U{file_id}", "file_name": filename,
+                         "mime_type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+                         "file_size": len(data)},
+        }
+        if caption:
+            message["caption"] = caption
         chat.user_messages[message["message_id"]] = message
         self._enqueue({"message": message})
         return message["message_id"]

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors import build_client
-from connectors.base import ConnectionInfo, Credentials, Marketplace, MarketplaceClient
+from connectors.base import AccountContext, ConnectionInfo, Credentials, Marketplace, MarketplaceClient
+from connectors.http import Clock
 from db.models import MarketplaceApiConfig
 
 TransportFactory = Callable[[Marketplace], httpx.AsyncBaseTransport]
@@ -21,6 +22,8 @@ class ConnectorFactory:
     env_urls: dict[Marketplace, str]
     # Tests wrap every call in the contract validator; production passes None (httpx's own transport).
     transport_for: TransportFactory | None = None
+    # The connectors' clock (pacing waits): benchmarks pass a sped-up one to match the sandbox's time_scale.
+    clock: Clock | None = None
 
     async def base_url(self, session: AsyncSession, marketplace: Marketplace) -> str:
         config = await session.scalar(
@@ -30,9 +33,11 @@ class ConnectorFactory:
             return config.api_endpoint
         return self.env_urls[marketplace]
 
-    async def client(self, session: AsyncSession, marketplace: Marketplace, credentials: Credentials) -> MarketplaceClient:
+    async def client(self, session: AsyncSession, marketplace: Marketplace, credentials: Credentials, *,
+                     account: AccountContext | None = None) -> MarketplaceClient:
         transport = self.transport_for(marketplace) if self.transport_for else None
-        return build_client(marketplace, credentials, base_url=await self.base_url(session, marketplace), transport=transport)
+        return build_client(marketplace, credentials, base_url=await self.base_url(session, marketplace),
+                            transport=transport, account=account, clock=self.clock)
 
     async def check(self, session: AsyncSession, marketplace: Marketplace, credentials: Credentials) -> ConnectionInfo:
         client = await self.client(session, marketplace, credentials)

@@ -14,7 +14,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Choice, ConnectionInfo, ConnectorError, Credentials, Marketplace
+from connectors.base import (
+    AccountContext,
+    Choice,
+    ConnectionInfo,
+    ConnectorError,
+    Credentials,
+    Marketplace,
+    MarketplaceClient,
+)
 from db.models import JsonText, MarketplaceIntegration, Partner, now
 from db.vault import Vault, key_hint
 from services import audit
@@ -205,15 +213,16 @@ class IntegrationService:
             info = await self.test(session, Marketplace(integration.marketplace), self.credentials(integration))
         except ConnectorError as error:
             integration.last_check_at = now()
-            integration.last_error = error.cause.value
-            integration.last_error_detail = (error.detail or "")[:300] or None
-            integration.failure_streak += 1
-            if integration.status == Status.ACTIVE:
-                integration.status = Status.ERROR
+            record_failure(integration, error)
             return error
         self._apply_info(integration, info)
         self._mark_ok(integration)
         return None
+
+    async def client(self, session: AsyncSession, integration: MarketplaceIntegration) -> MarketplaceClient:
+        """A client for this integration's account and the shop / warehouse the partner picked."""
+        return await self.connectors.client(session, Marketplace(integration.marketplace),
+                                            self.credentials(integration), account=account_context(integration))
 
     async def set_paused(self, session: AsyncSession, integration: MarketplaceIntegration, paused: bool, *,
                          actor: int) -> None:
@@ -255,11 +264,36 @@ class IntegrationService:
 
     @staticmethod
     def _mark_ok(integration: MarketplaceIntegration) -> None:
-        integration.last_error = None
-        integration.last_error_detail = None
-        integration.failure_streak = 0
-        if integration.status == Status.ERROR:
-            integration.status = Status.ACTIVE
+        record_success(integration)
+
+
+def record_failure(integration: MarketplaceIntegration, error: ConnectorError) -> None:
+    """A call for this integration failed: remember why, count the streak, show it on the card."""
+    integration.last_error = error.cause.value
+    integration.last_error_detail = (error.detail or "")[:300] or None
+    integration.failure_streak += 1
+    if integration.status == Status.ACTIVE:
+        integration.status = Status.ERROR
+
+
+def record_success(integration: MarketplaceIntegration) -> None:
+    integration.last_error = None
+    integration.last_error_detail = None
+    integration.failure_streak = 0
+    if integration.status == Status.ERROR:
+        integration.status = Status.ACTIVE
+
+
+def account_context(integration: MarketplaceIntegration) -> AccountContext:
+    marketplace = Marketplace(integration.marketplace)
+    warehouses = integration.warehouse_list
+    if marketplace in (Marketplace.UZUM, Marketplace.YANDEX):
+        return AccountContext(shop_id=integration.seller_id, business_id=integration.business_id)
+    return AccountContext(warehouse_id=warehouses[0] if warehouses else None)
+
+
+def settings_of(integration: MarketplaceIntegration) -> dict:
+    return JsonText.load(integration.settings, {})
 
 
 def _jsonable(value):

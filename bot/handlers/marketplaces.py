@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,11 @@ from bot.callbacks import IntegrationCb, MenuCb
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from connectors.base import Marketplace
-from db.models import MarketplaceIntegration, Partner
-from services.integrations import IntegrationService, Status
+from bot.states import RulesFlow
+from db.models import JsonText, MarketplaceIntegration, Partner
+from services.catalog import DriftPolicy
+from services.integrations import IntegrationService, Status, settings_of
+from services.stock import StockRules, channel_quantity, mark_integration_stock_dirty
 
 router = Router(name="marketplaces")
 router.message.filter(IsRegistered())
@@ -115,3 +118,98 @@ async def delete_confirmed(query: CallbackQuery, callback_data: IntegrationCb, s
     await query.answer(i18n.get("deleted"))
     await show(query, i18n.get("delete-done", title=views.esc(title)),
                kb.rows([kb.button(i18n.get("btn-marketplaces"), MenuCb(action="mps"))], kb.to_menu(i18n)))
+
+
+# ---- per-integration stock rules and the drift policy ----
+
+RULE_KEYS = {"b": "buffer", "m": "max_quantity", "s": "share_percent", "f": "floor"}
+RULE_LIMITS = {"buffer": (0, 1_000_000), "max_quantity": (0, 1_000_000), "share_percent": (0, 100),
+               "floor": (0, 1_000_000)}
+
+
+def _rules_view(i18n: I18nContext, integration: MarketplaceIntegration):
+    settings = settings_of(integration)
+    rules = StockRules.from_settings(settings)
+    policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
+    text = "\n".join([
+        i18n.get("rules-title", title=views.esc(views.integration_title(i18n, integration))),
+        i18n.get("rules-buffer", value=rules.buffer),
+        i18n.get("rules-max", value=rules.max_quantity if rules.max_quantity is not None else "—"),
+        i18n.get("rules-share", value=rules.share_percent),
+        i18n.get("rules-floor", value=rules.floor),
+        i18n.get("rules-example", stock=10, shown=channel_quantity(10, rules)),
+        i18n.get("rules-drift-" + policy),
+    ])
+    cb = lambda action, arg="": IntegrationCb(action=action, id=integration.id, arg=arg)  # noqa: E731
+    markup = kb.rows(
+        [kb.button(i18n.get("btn-rule-buffer"), cb("rset", "b")), kb.button(i18n.get("btn-rule-max"), cb("rset", "m"))],
+        [kb.button(i18n.get("btn-rule-share"), cb("rset", "s")), kb.button(i18n.get("btn-rule-floor"), cb("rset", "f"))],
+        [kb.button(i18n.get("btn-drift-toggle"), cb("drift"))],
+        [kb.button(i18n.get("btn-back"), cb("open"))],
+    )
+    return text, markup
+
+
+@router.callback_query(IntegrationCb.filter(F.action == "rules"))
+async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
+                partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+    if integration is None:
+        return
+    await state.set_state(None)
+    await query.answer()
+    await show(query, *_rules_view(i18n, integration))
+
+
+@router.callback_query(IntegrationCb.filter(F.action == "drift"))
+async def toggle_drift(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
+                       integrations: IntegrationService, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+    if integration is None:
+        return
+    settings = settings_of(integration)
+    current = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
+    settings["drift_policy"] = DriftPolicy.ADOPT if current == DriftPolicy.PUSH_BACK else DriftPolicy.PUSH_BACK
+    integration.settings = JsonText.dump(settings)
+    await query.answer()
+    await show(query, *_rules_view(i18n, integration))
+
+
+@router.callback_query(IntegrationCb.filter(F.action == "rset"))
+async def rule_ask(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
+                   partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+    if integration is None or callback_data.arg not in RULE_KEYS:
+        if integration is not None:
+            await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(RulesFlow.value)
+    await state.update_data(integration_id=integration.id, rule=RULE_KEYS[callback_data.arg])
+    await show(query, i18n.get("rules-ask-" + RULE_KEYS[callback_data.arg]),
+               kb.rows([kb.button(i18n.get("btn-back"), IntegrationCb(action="rules", id=integration.id))]))
+
+
+@router.message(RulesFlow.value, F.text)
+async def rule_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                       integrations: IntegrationService, i18n: I18nContext) -> None:
+    data = await state.get_data()
+    integration = await integrations.get(session, partner.id, data.get("integration_id", ""))
+    rule = data.get("rule")
+    if integration is None or rule not in RULE_LIMITS:
+        await state.set_state(None)
+        await message.answer(i18n.get("not-found"))
+        return
+    text = message.text.strip()
+    low, high = RULE_LIMITS[rule]
+    clearing = rule == "max_quantity" and text in ("-", "0", "—")
+    if not clearing and not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+        await message.answer(i18n.get("rules-bad-value", low=low, high=high))
+        return
+    settings = settings_of(integration)
+    settings[rule] = None if clearing else int(text)
+    integration.settings = JsonText.dump(settings)
+    await mark_integration_stock_dirty(session, integration.id)
+    await state.set_state(None)
+    text, markup = _rules_view(i18n, integration)
+    await message.answer(i18n.get("rules-saved") + "\n\n" + text, reply_markup=markup)

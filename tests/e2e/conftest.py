@@ -94,7 +94,7 @@ async def harness():
         transports.append(transport)
         return transport
 
-    runtime = await prepare(settings, transport_for=transport_for)
+    runtime = await prepare(settings, transport_for=transport_for, with_scheduler=False)
     polling = asyncio.create_task(
         runtime.dispatcher.start_polling(runtime.bot, polling_timeout=1, handle_signals=False)
     )

@@ -36,7 +36,7 @@ def variables(message: ast.Message) -> set[str]:
 def keys_used_in_code() -> set[str]:
     keys = set()
     for path in (ROOT / "bot").rglob("*.py"):
-        keys |= set(re.findall(r'i18n\.get\(\s*"([a-z0-9-]+)"\s*[,)]', path.read_text()))
+        keys |= set(re.findall(r'(?:i18n|texts)\.get\(\s*"([a-z0-9-]+)"\s*[,)]', path.read_text()))
         keys |= set(re.findall(r'"(cmd-[a-z]+)"', path.read_text()))
     for path in (ROOT / "services").rglob("*.py"):
         keys |= set(re.findall(r'"(format-[a-z-]+)"', path.read_text()))
@@ -52,8 +52,19 @@ def dynamic_keys() -> set[str]:
              "connect-choose-warehouse-ozon"}
     assert {k.value for k in ChoiceKind} == {"shop", "warehouse"}
     keys |= {f"partner-status-{s}" for s in ("active", "unreachable", "disabled")}
-    from bot.views import FIX_HINTS
+    from bot.views import FIX_HINTS, PRICE_RULE_MARKETPLACES
+    from services import spreadsheets
 
+    keys |= {f"price-rule-{m}" for m in PRICE_RULE_MARKETPLACES}
+    keys |= {f"import-reason-{r}" for r in (*spreadsheets.REJECT_REASONS, "unknown_sku", "other")}
+    keys |= {f"import-error-{e}" for e in spreadsheets.FILE_ERRORS}
+    # Push refusals: the pusher's own codes and every connector failure cause (an unknown code has "-other").
+    keys |= {f"push-reason-{r}" for r in ("other", "several_sizes", "no_stock_id", "no_price", "no_price_id",
+                                           "no_answer")}
+    keys |= {f"push-reason-{c.value}" for c in ErrorCause}
+    keys |= {f"rules-ask-{r}" for r in ("buffer", "max_quantity", "share_percent", "floor")}
+    keys |= {f"rules-drift-{p}" for p in ("push_back", "adopt")}
+    keys |= {f"sync-drift-{k}-{a}" for k in ("stock", "price") for a in ("pushed", "adopted")}
     return keys | FIX_HINTS
 
 

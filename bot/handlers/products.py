@@ -1,0 +1,342 @@
+"""Products: the catalog list with search, a product card, set stock / price (and a price for one marketplace),
+spreadsheet export and import."""
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot import views
+from bot.callbacks import ImportCb, MenuCb, ProductCb, ProductsCb
+from bot.filters import IsRegistered
+from bot.flow import show
+from bot.states import ProductsFlow
+from db.models import JsonText, Partner, Product
+from services import products as catalog
+from services import spreadsheets
+
+log = logging.getLogger(__name__)
+router = Router(name="products")
+router.message.filter(IsRegistered())
+router.callback_query.filter(IsRegistered())
+
+MAX_IMPORT_BYTES = spreadsheets.MAX_BYTES
+REJECTED_SHOWN = 15
+
+
+# ---- the list ----
+
+async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext, page_no: int, query: str | None):
+    items, pages, total = await catalog.page(session, partner.id, page_no, query)
+    page_no = min(page_no, pages - 1)
+    if total == 0 and not query:
+        text = i18n.get("products-empty")
+    elif total == 0:
+        text = i18n.get("products-not-found", query=views.esc(query))
+    else:
+        text = i18n.get("products-title", total=total, page=page_no + 1, pages=pages)
+        if query:
+            text += "\n" + i18n.get("products-search-active", query=views.esc(query))
+    rows = [[kb.button(f"{p.sku} · {p.name}"[:48] + f" · {p.stock}", ProductCb(action="open", id=p.id))]
+            for p in items]
+    nav = []
+    if page_no > 0:
+        nav.append(kb.button("◀️", ProductsCb(action="list", arg=str(page_no - 1))))
+    if page_no < pages - 1:
+        nav.append(kb.button("▶️", ProductsCb(action="list", arg=str(page_no + 1))))
+    search = [kb.button(i18n.get("btn-search"), ProductsCb(action="search"))]
+    if query:
+        search.append(kb.button(i18n.get("btn-search-clear"), ProductsCb(action="clear")))
+    return text, kb.rows(*rows, nav, search,
+                         [kb.button(i18n.get("btn-sync-products"), ProductsCb(action="sync"))],
+                         [kb.button(i18n.get("btn-export"), ProductsCb(action="export")),
+                          kb.button(i18n.get("btn-import"), ProductsCb(action="import"))],
+                         kb.to_menu(i18n))
+
+
+@router.callback_query(MenuCb.filter(F.action == "products"))
+async def products_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
+                        i18n: I18nContext) -> None:
+    await state.clear()
+    await query.answer()
+    await show(query, *await _list_view(session, partner, i18n, 0, None))
+
+
+@router.callback_query(ProductsCb.filter(F.action.in_({"list", "clear"})))
+async def products_page(query: CallbackQuery, callback_data: ProductsCb, state: FSMContext, session: AsyncSession,
+                        partner: Partner, i18n: I18nContext) -> None:
+    if callback_data.action == "clear":
+        await state.update_data(search=None)
+    data = await state.get_data()
+    page_no = int(callback_data.arg) if callback_data.arg.isdigit() else 0
+    await state.set_state(None)
+    await query.answer()
+    await show(query, *await _list_view(session, partner, i18n, page_no, data.get("search")))
+
+
+@router.callback_query(ProductsCb.filter(F.action == "search"))
+async def search_ask(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
+    await query.answer()
+    await state.set_state(ProductsFlow.search)
+    await show(query, i18n.get("products-search-ask"), kb.rows(_back_to_list(i18n)))
+
+
+@router.message(ProductsFlow.search, F.text)
+async def search_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                         i18n: I18nContext) -> None:
+    text = message.text.strip()[:100]
+    await state.set_state(None)
+    await state.update_data(search=text or None)
+    await show(message, *await _list_view(session, partner, i18n, 0, text or None))
+
+
+def _back_to_list(i18n: I18nContext):
+    return [kb.button(i18n.get("btn-back-to-products"), ProductsCb(action="list", arg="0"))]
+
+
+# ---- the product card ----
+
+async def _card(session: AsyncSession, partner: Partner, i18n: I18nContext, product: Product):
+    views_ = await catalog.listings_of(session, product)
+    text = views.product_card(i18n, partner, product, views_)
+    buttons = [[kb.button(i18n.get("btn-set-stock"), ProductCb(action="stock", id=product.id)),
+                kb.button(i18n.get("btn-set-price"), ProductCb(action="price", id=product.id))]]
+    if views_:
+        buttons.append([kb.button(i18n.get("btn-mp-price"), ProductCb(action="mp_price", id=product.id))])
+    buttons.append(_back_to_list(i18n))
+    return text, kb.rows(*buttons)
+
+
+async def _product(query: CallbackQuery, callback_data: ProductCb, session: AsyncSession, partner: Partner,
+                   i18n: I18nContext) -> Product | None:
+    product = await catalog.get(session, partner.id, callback_data.id)
+    if product is None:
+        await query.answer(i18n.get("not-found"), show_alert=True)
+    return product
+
+
+@router.callback_query(ProductCb.filter(F.action == "open"))
+async def open_product(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
+                       partner: Partner, i18n: I18nContext) -> None:
+    if product := await _product(query, callback_data, session, partner, i18n):
+        await state.set_state(None)
+        await query.answer()
+        await show(query, *await _card(session, partner, i18n, product))
+
+
+@router.callback_query(ProductCb.filter(F.action.in_({"stock", "price"})))
+async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
+                    partner: Partner, i18n: I18nContext) -> None:
+    product = await _product(query, callback_data, session, partner, i18n)
+    if product is None:
+        return
+    await query.answer()
+    await state.update_data(product_id=product.id)
+    back = kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))])
+    if callback_data.action == "stock":
+        await state.set_state(ProductsFlow.stock)
+        await show(query, i18n.get("product-ask-stock", sku=views.esc(product.sku), stock=product.stock), back)
+    else:
+        await state.set_state(ProductsFlow.price)
+        marketplaces = {v.integration.marketplace for v in await catalog.listings_of(session, product)}
+        await show(query, i18n.get("product-ask-price", sku=views.esc(product.sku),
+                                   price=views.money(product.price)) + views.price_rules(i18n, marketplaces), back)
+
+
+@router.message(ProductsFlow.stock, F.text)
+async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                        i18n: I18nContext) -> None:
+    product = await catalog.get(session, partner.id, (await state.get_data()).get("product_id", ""))
+    if product is None:
+        await state.set_state(None)
+        await message.answer(i18n.get("not-found"))
+        return
+    quantity = catalog.parse_quantity(message.text)
+    if quantity is None:
+        await message.answer(i18n.get("product-bad-stock"),
+                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
+        return
+    await catalog.set_stock(session, product, quantity, actor=partner.telegram_id)
+    await state.set_state(None)
+    text, markup = await _card(session, partner, i18n, product)
+    await message.answer(i18n.get("product-stock-set", stock=quantity) + "\n\n" + text, reply_markup=markup)
+
+
+@router.message(ProductsFlow.price, F.text)
+async def price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                        i18n: I18nContext) -> None:
+    product = await catalog.get(session, partner.id, (await state.get_data()).get("product_id", ""))
+    if product is None:
+        await state.set_state(None)
+        await message.answer(i18n.get("not-found"))
+        return
+    price = catalog.parse_price(message.text)
+    if price is None:
+        await message.answer(i18n.get("product-bad-price"),
+                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
+        return
+    old = product.price
+    await catalog.set_price(session, product, price)
+    await state.set_state(None)
+    warnings = views.price_change_warnings(i18n, old, price,
+                                           {v.integration.marketplace for v in await catalog.listings_of(session, product)})
+    text, markup = await _card(session, partner, i18n, product)
+    await message.answer(i18n.get("product-price-set", price=views.money(price)) + warnings + "\n\n" + text,
+                         reply_markup=markup)
+
+
+@router.callback_query(ProductCb.filter(F.action == "mp_price"))
+async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session: AsyncSession, partner: Partner,
+                        i18n: I18nContext) -> None:
+    product = await _product(query, callback_data, session, partner, i18n)
+    if product is None:
+        return
+    await query.answer()
+    seen, buttons = set(), []
+    for view in await catalog.listings_of(session, product):
+        if view.integration.id not in seen:
+            seen.add(view.integration.id)
+            buttons.append([kb.button(views.integration_title(i18n, view.integration)[:60],
+                                      ProductCb(action="mp_pick", id=product.id, arg=view.integration.id))])
+    buttons.append([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))])
+    await show(query, i18n.get("product-mp-price-choose"), kb.rows(*buttons))
+
+
+@router.callback_query(ProductCb.filter(F.action.in_({"mp_pick", "mp_reset"})))
+async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
+                       partner: Partner, i18n: I18nContext) -> None:
+    product = await _product(query, callback_data, session, partner, i18n)
+    if product is None:
+        return
+    view = next((v for v in await catalog.listings_of(session, product) if v.integration.id == callback_data.arg), None)
+    if view is None:  # not a listing of this product (forged or stale)
+        await query.answer(i18n.get("not-found"), show_alert=True)
+        return
+    await query.answer()
+    if callback_data.action == "mp_reset":
+        await catalog.set_marketplace_price(session, product, view.integration.id, None)
+        await show(query, *await _card(session, partner, i18n, product))
+        return
+    await state.set_state(ProductsFlow.mp_price)
+    await state.update_data(product_id=product.id, integration_id=view.integration.id)
+    marketplace = view.integration.marketplace
+    await show(query, i18n.get("product-ask-mp-price", title=views.esc(views.integration_title(i18n, view.integration)),
+                               price=views.money(product.price)) + views.price_rules(i18n, {marketplace}),
+               kb.rows([kb.button(i18n.get("btn-mp-price-reset"), ProductCb(action="mp_reset", id=product.id,
+                                                                           arg=view.integration.id))],
+                       [kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
+
+
+@router.message(ProductsFlow.mp_price, F.text)
+async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                           i18n: I18nContext) -> None:
+    data = await state.get_data()
+    product = await catalog.get(session, partner.id, data.get("product_id", ""))
+    if product is None:
+        await state.set_state(None)
+        await message.answer(i18n.get("not-found"))
+        return
+    price = catalog.parse_price(message.text)
+    if price is None:
+        await message.answer(i18n.get("product-bad-price"))
+        return
+    views_ = [v for v in await catalog.listings_of(session, product) if v.integration.id == data.get("integration_id")]
+    if not views_:
+        await state.set_state(None)
+        await message.answer(i18n.get("not-found"))
+        return
+    await catalog.set_marketplace_price(session, product, views_[0].integration.id, price)
+    await state.set_state(None)
+    text, markup = await _card(session, partner, i18n, product)
+    await message.answer(i18n.get("product-price-set", price=views.money(price)) + "\n\n" + text, reply_markup=markup)
+
+
+# ---- spreadsheets ----
+
+@router.callback_query(ProductsCb.filter(F.action == "export"))
+async def export_ask(query: CallbackQuery, callback_data: ProductsCb, session: AsyncSession, partner: Partner,
+                     i18n: I18nContext, bot: Bot) -> None:
+    if callback_data.arg not in ("xlsx", "csv"):
+        await query.answer()
+        await show(query, i18n.get("export-choose"),
+                   kb.rows([kb.button("Excel (.xlsx)", ProductsCb(action="export", arg="xlsx")),
+                            kb.button("CSV (.csv)", ProductsCb(action="export", arg="csv"))], _back_to_list(i18n)))
+        return
+    await query.answer(i18n.get("export-preparing"))
+    rows = [row async for row in catalog.export_rows(session, partner.id)]
+    headers, body = spreadsheets.export_table(rows, headers_language=partner.language)
+    encode = spreadsheets.to_xlsx if callback_data.arg == "xlsx" else spreadsheets.to_csv
+    # A big catalog takes seconds to encode: off the event loop, so other partners are still answered.
+    data = await asyncio.to_thread(encode, headers, body)
+    filename = f"sellercloudx-products.{callback_data.arg}"
+    await bot.send_document(query.from_user.id, BufferedInputFile(data, filename),
+                            caption=i18n.get("export-done", count=len(rows)))
+
+
+@router.callback_query(ProductsCb.filter(F.action == "import"))
+async def import_ask(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
+    await query.answer()
+    await state.set_state(ProductsFlow.import_file)
+    await show(query, i18n.get("import-ask"), kb.rows(_back_to_list(i18n)))
+
+
+@router.message(ProductsFlow.import_file, F.document)
+async def import_file(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                      i18n: I18nContext, bot: Bot) -> None:
+    document = message.document
+    if document.file_size and document.file_size > MAX_IMPORT_BYTES:
+        await message.answer(i18n.get("import-error-too_large"))
+        return
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    try:
+        parsed = await asyncio.to_thread(spreadsheets.parse_import, document.file_name or "file", buffer.getvalue())
+    except spreadsheets.ImportFileError as error:
+        await message.answer(i18n.get(f"import-error-{error.code}"), reply_markup=kb.rows(_back_to_list(i18n)))
+        return
+    pending = await catalog.prepare_import(session, partner.id, document.file_name or "file", parsed)
+    await state.set_state(None)
+    report = JsonText.load(pending.report, {})
+    text = i18n.get("import-report", total=report["total"], valid=report["valid"],
+                    rejected=len(report["rejected"]))
+    for number, sku, reason, _value in report["rejected"][:REJECTED_SHOWN]:
+        text += "\n" + i18n.get("import-rejected-line", row=number, sku=views.esc(sku or "—"),
+                                reason=i18n.get(f"import-reason-{reason}"))
+    if len(report["rejected"]) > REJECTED_SHOWN:
+        text += "\n" + i18n.get("import-rejected-more", count=len(report["rejected"]) - REJECTED_SHOWN)
+    buttons = [[kb.button(i18n.get("btn-import-cancel"), ImportCb(action="cancel", id=pending.id))]]
+    if report["valid"]:
+        buttons.insert(0, [kb.button(i18n.get("btn-import-apply", count=report["valid"]),
+                                     ImportCb(action="apply", id=pending.id))])
+        text += "\n\n" + i18n.get("import-confirm")
+    await message.answer(text, reply_markup=kb.rows(*buttons))
+
+
+@router.message(ProductsFlow.import_file)
+async def import_not_a_file(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("import-send-file"), reply_markup=kb.rows(_back_to_list(i18n)))
+
+
+@router.callback_query(ImportCb.filter())
+async def import_decision(query: CallbackQuery, callback_data: ImportCb, session: AsyncSession, partner: Partner,
+                          i18n: I18nContext) -> None:
+    if callback_data.action == "apply":
+        result = await catalog.apply_import(session, partner.id, callback_data.id, actor=partner.telegram_id)
+        if result is None:
+            await query.answer(i18n.get("button-outdated"), show_alert=True)
+            return
+        await query.answer()
+        await show(query, i18n.get("import-applied", stock=result[0], prices=result[1]),
+                   kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))
+        return
+    cancelled = await catalog.cancel_import(session, partner.id, callback_data.id)
+    await query.answer()
+    await show(query, i18n.get("import-cancelled") if cancelled else i18n.get("button-outdated"),
+               kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))

@@ -1,0 +1,175 @@
+"""Catalog sync from the chat: pick the marketplace account, watch one message count the products, get a
+summary with buttons for duplicates and unmatched listings."""
+from __future__ import annotations
+
+import time
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import CallbackQuery
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot import views
+from bot.background import spawn
+from bot.callbacks import IntegrationCb, MenuCb, ProductsCb, SyncCb
+from bot.filters import IsRegistered
+from bot.flow import show
+from bot.i18n import Texts, texts_for
+from db.models import MarketplaceIntegration, Partner
+from services import catalog as catalog_service
+from services.catalog import AlreadyRunning, CatalogReport, CatalogSync
+from services.integrations import IntegrationService, Status
+
+router = Router(name="sync")
+router.message.filter(IsRegistered())
+router.callback_query.filter(IsRegistered())
+
+# Telegram allows about one edit per second per chat; a progress line every few seconds is plenty.
+PROGRESS_EVERY = 3.0
+SHOWN = 20
+
+
+@router.callback_query(ProductsCb.filter(F.action == "sync"))
+async def choose_integration(query: CallbackQuery, session: AsyncSession, partner: Partner,
+                             integrations: IntegrationService, catalog_sync: CatalogSync, bot: Bot,
+                             i18n: I18nContext) -> None:
+    items = [i for i in await integrations.list_for_partner(session, partner.id)
+             if i.status in (Status.ACTIVE, Status.ERROR)]
+    if not items:
+        await query.answer()
+        await show(query, i18n.get("sync-no-integrations"),
+                   kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action="connect"))], kb.to_menu(i18n)))
+        return
+    if len(items) == 1:
+        await _start(query, items[0], partner, catalog_sync, bot, i18n)
+        return
+    await query.answer()
+    buttons = [[kb.button(views.integration_title(i18n, i)[:60], SyncCb(action="run", id=i.id))] for i in items]
+    buttons.append([kb.button(i18n.get("btn-back-to-products"), ProductsCb(action="list", arg="0"))])
+    await show(query, i18n.get("sync-choose"), kb.rows(*buttons))
+
+
+@router.callback_query(SyncCb.filter(F.action == "run"))
+@router.callback_query(IntegrationCb.filter(F.action == "sync"))
+async def run_sync(query: CallbackQuery, callback_data, session: AsyncSession, partner: Partner,
+                   integrations: IntegrationService, catalog_sync: CatalogSync, bot: Bot, i18n: I18nContext) -> None:
+    integration = await integrations.get(session, partner.id, callback_data.id)
+    if integration is None or integration.status == Status.DRAFT:
+        await query.answer(i18n.get("not-found"), show_alert=True)
+        return
+    if integration.status == Status.PAUSED:
+        await query.answer(i18n.get("sync-paused"), show_alert=True)
+        return
+    await _start(query, integration, partner, catalog_sync, bot, i18n)
+
+
+async def _start(query: CallbackQuery, integration: MarketplaceIntegration, partner: Partner,
+                 catalog_sync: CatalogSync, bot: Bot, i18n: I18nContext) -> None:
+    if catalog_sync.is_running(integration.id):
+        await query.answer(i18n.get("sync-already-running"), show_alert=True)
+        return
+    await query.answer()
+    title = views.integration_title(i18n, integration)
+    message = await show(query, i18n.get("sync-started", title=views.esc(title)))
+    texts = texts_for(i18n)
+    spawn(_sync_with_progress(bot, message.chat.id, message.message_id, texts, partner, catalog_sync,
+                              integration.id, title), name=f"catalog-sync-{integration.id}")
+
+
+async def _sync_with_progress(bot: Bot, chat_id: int, message_id: int, texts: Texts, partner: Partner,
+                              catalog_sync: CatalogSync, integration_id: str, title: str) -> None:
+    last_edit = time.monotonic()
+
+    async def progress(report: CatalogReport) -> None:
+        nonlocal last_edit
+        if report.finished or time.monotonic() - last_edit < PROGRESS_EVERY:
+            return
+        last_edit = time.monotonic()
+        await _edit(bot, chat_id, message_id, texts.get("sync-progress", title=views.esc(title), count=report.seen))
+
+    try:
+        report = await catalog_sync.run(integration_id, progress=progress)
+    except AlreadyRunning:
+        await _edit(bot, chat_id, message_id, texts.get("sync-already-running"))
+        return
+    await _edit(bot, chat_id, message_id, summary(texts, title, report), _summary_keyboard(texts, report))
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup=None) -> None:
+    """Progress is best effort: a refused edit (too fast, message gone) must not stop the sync."""
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+    except TelegramRetryAfter:
+        pass
+    except TelegramBadRequest:
+        if markup is not None:  # the summary matters: send it anew if the message can't be edited
+            await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+def summary(texts: Texts, title: str, report: CatalogReport) -> str:
+    if report.error is not None:
+        text = texts.get("sync-failed", title=views.esc(title), count=report.seen) + "\n" + \
+            texts.get("error-" + report.error.cause.value)
+        if report.error.detail:
+            text += "\n" + texts.get("error-detail", detail=views.esc(report.error.detail[:200]))
+        return text
+    lines = [texts.get("sync-done", title=views.esc(title), count=report.seen),
+             texts.get("sync-counts", created=report.created_products, by_sku=report.matched_by_sku,
+                       by_barcode=report.matched_by_barcode, unmatched=report.unmatched)]
+    if report.gone:
+        lines.append(texts.get("sync-gone", count=report.gone))
+    if report.duplicate_skus or report.shared_barcodes:
+        lines.append("⚠️ " + texts.get("sync-duplicates", skus=len(report.duplicate_skus),
+                                       barcodes=len(report.shared_barcodes)))
+    for drift in report.stock_drift:
+        key = "sync-drift-stock-adopted" if drift["action"] == "adopted" else "sync-drift-stock-pushed"
+        lines.append("↔️ " + texts.get(key, sku=views.esc(drift["sku"]), seen=drift["seen"], pushed=drift["pushed"]))
+    for drift in report.price_drift:
+        key = "sync-drift-price-adopted" if drift["action"] == "adopted" else "sync-drift-price-pushed"
+        lines.append("↔️ " + texts.get(key, sku=views.esc(drift["sku"]), seen=views.money(drift["seen"]),
+                                       pushed=views.money(drift["pushed"])))
+    shown = len(report.stock_drift) + len(report.price_drift)
+    if report.drift_count > shown:
+        lines.append(texts.get("sync-drift-more", count=report.drift_count - shown))
+    return "\n".join(lines)
+
+
+def _summary_keyboard(texts: Texts, report: CatalogReport):
+    buttons = []
+    if report.error is not None:
+        buttons.append([kb.button(texts.get("btn-retry-now"), SyncCb(action="run", id=report.integration_id))])
+    if report.duplicate_skus or report.shared_barcodes:
+        buttons.append([kb.button(texts.get("btn-show-duplicates"), SyncCb(action="dups", id=report.integration_id))])
+    if report.unmatched:
+        buttons.append([kb.button(texts.get("btn-show-unmatched"), SyncCb(action="unmatched", id=report.integration_id))])
+    buttons.append([kb.button(texts.get("btn-products"), MenuCb(action="products"))])
+    return kb.rows(*buttons)
+
+
+@router.callback_query(SyncCb.filter(F.action.in_({"dups", "unmatched"})))
+async def show_details(query: CallbackQuery, callback_data: SyncCb, session: AsyncSession, partner: Partner,
+                       integrations: IntegrationService, i18n: I18nContext) -> None:
+    integration = await integrations.get(session, partner.id, callback_data.id)
+    if integration is None:
+        await query.answer(i18n.get("not-found"), show_alert=True)
+        return
+    await query.answer()
+    title = views.esc(views.integration_title(i18n, integration))
+    if callback_data.action == "dups":
+        skus, barcodes = await catalog_service.duplicates(session, integration.id)
+        lines = [i18n.get("sync-duplicates-title", title=title)]
+        lines += [i18n.get("sync-duplicate-sku-line", sku=views.esc(sku), count=n) for sku, n in skus[:SHOWN]]
+        lines += [i18n.get("sync-shared-barcode-line", barcode=views.esc(b), skus=views.esc(", ".join(s)))
+                  for b, s in barcodes[:SHOWN]]
+        if not skus and not barcodes:
+            lines.append(i18n.get("sync-no-duplicates"))
+    else:
+        rows, total = await catalog_service.unmatched(session, integration.id, SHOWN)
+        lines = [i18n.get("sync-unmatched-title", title=title, count=total)]
+        lines += [f"• {views.esc((r.name or '—')[:60])} ({views.esc(r.external_id)})" for r in rows]
+        if total > len(rows):
+            lines.append(i18n.get("sync-drift-more", count=total - len(rows)))
+    await show(query, "\n".join(lines)[:4000],
+               kb.rows([kb.button(i18n.get("btn-products"), MenuCb(action="products"))], kb.to_menu(i18n)))

@@ -1,0 +1,356 @@
+"""Catalog sync (marketplace → platform): stream an integration's listings, upsert them in batches, match each
+to a catalog product by seller SKU then barcode, create products for the unmatched, report duplicates, and
+notice drift (someone changed stock or price in the marketplace's cabinet).
+
+Memory stays bounded whatever the catalog size: one batch of listings is in memory at a time.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from connectors.base import ConnectorError, Listing as MarketListing
+from db.models import JsonText, Listing, MarketplaceIntegration, Product, StockMovement, SyncRun, new_id, now
+from services.integrations import IntegrationService, record_failure, record_success, settings_of
+from services.runs import finish_run, start_run
+from services.stock import Reason, StockRules, apply_change, channel_quantity
+
+BATCH = 1000
+DRIFT_EXAMPLES = 10
+
+
+class DriftPolicy:
+    PUSH_BACK = "push_back"  # the platform's value wins and is sent again (default)
+    ADOPT = "adopt"  # the marketplace's value becomes the platform's
+
+
+Progress = Callable[["CatalogReport"], Awaitable[None]]
+
+
+@dataclass
+class CatalogReport:
+    integration_id: str
+    run_id: str
+    seen: int = 0
+    created_listings: int = 0
+    updated_listings: int = 0
+    created_products: int = 0
+    matched_by_sku: int = 0
+    matched_by_barcode: int = 0
+    unmatched: int = 0
+    gone: int = 0  # listings no longer returned by the marketplace
+    duplicate_skus: list[tuple[str, int]] = field(default_factory=list)  # (sku, how many listings)
+    shared_barcodes: list[tuple[str, list[str]]] = field(default_factory=list)  # (barcode, skus)
+    stock_drift: list[dict] = field(default_factory=list)  # {sku, pushed, seen, action}
+    price_drift: list[dict] = field(default_factory=list)
+    drift_count: int = 0
+    error: ConnectorError | None = None
+    finished: bool = False
+
+    def counts(self) -> dict:
+        return {
+            "seen": self.seen, "created_listings": self.created_listings, "updated_listings": self.updated_listings,
+            "created_products": self.created_products, "matched_by_sku": self.matched_by_sku,
+            "matched_by_barcode": self.matched_by_barcode, "unmatched": self.unmatched, "gone": self.gone,
+            "duplicate_skus": len(self.duplicate_skus), "shared_barcodes": len(self.shared_barcodes),
+            "drift": self.drift_count,
+        }
+
+
+class AlreadyRunning(Exception):
+    """A sync of this integration is in progress (started from the chat or by the schedule)."""
+
+
+class CatalogSync:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], integrations: IntegrationService):
+        self.sessionmaker = sessionmaker
+        self.integrations = integrations
+        self._running: set[str] = set()
+
+    def is_running(self, integration_id: str) -> bool:
+        return integration_id in self._running
+
+    async def run(self, integration_id: str, *, progress: Progress | None = None) -> CatalogReport:
+        if integration_id in self._running:
+            raise AlreadyRunning(integration_id)
+        self._running.add(integration_id)
+        try:
+            return await self._run(integration_id, progress)
+        finally:
+            self._running.discard(integration_id)
+
+    async def _run(self, integration_id: str, progress: Progress | None) -> CatalogReport:
+        async with self.sessionmaker() as session:
+            integration = await session.get(MarketplaceIntegration, integration_id)
+            run = await start_run(session, integration_id, "catalog")
+            client = await self.integrations.client(session, integration)
+            partner_id = integration.partner_id
+            settings = settings_of(integration)
+            await session.commit()
+        report = CatalogReport(integration_id, run.id)
+        started = run.started_at
+        batch: list[MarketListing] = []
+        try:
+            async for listing in client.iter_listings():
+                batch.append(listing)
+                if len(batch) >= BATCH:
+                    await self._store(batch, integration_id, partner_id, settings, report)
+                    batch = []
+                    if progress:
+                        await progress(report)
+            if batch:
+                await self._store(batch, integration_id, partner_id, settings, report)
+        except ConnectorError as error:
+            report.error = error
+        finally:
+            await client.aclose()
+        async with self.sessionmaker() as session:
+            integration = await session.get(MarketplaceIntegration, integration_id)
+            if report.error is None:
+                await self._after_full_pass(session, integration_id, started, report)
+                integration.last_sync_at = now()
+                record_success(integration)
+            else:
+                record_failure(integration, report.error)
+            await finish_run(session, run.id, counts=report.counts(), error=report.error)
+            await session.commit()
+        report.finished = True
+        if progress:
+            await progress(report)
+        return report
+
+    async def _store(self, batch: list[MarketListing], integration_id: str, partner_id: str, settings: dict,
+                     report: CatalogReport) -> None:
+        """Upsert one batch of listings, in one transaction."""
+        # Two entries with the same id in one page would collide on insert: the later one wins.
+        batch = list({item.external_id: item for item in batch}.values())
+        async with self.sessionmaker() as session:
+            stamp = now()
+            existing = {row.external_id: row for row in await session.scalars(
+                select(Listing).where(Listing.integration_id == integration_id,
+                                      Listing.external_id.in_([item.external_id for item in batch])))}
+            products = await _products_for(session, partner_id, batch)
+            new_products, new_movements, new_listings, changed = [], [], [], []
+            rules = StockRules.from_settings(settings)
+            policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
+            for item in batch:
+                report.seen += 1
+                product = products.match(item)
+                if product is not None:
+                    if products.by_sku.get(item.seller_sku or "") is product:
+                        report.matched_by_sku += 1
+                    else:
+                        report.matched_by_barcode += 1
+                row = existing.get(item.external_id)
+                if row is None:
+                    created_here = False
+                    if product is None and item.seller_sku:
+                        product = products.create(item, partner_id)
+                        new_products.append(product)
+                        if product.stock:
+                            new_movements.append(_initial_movement(product))
+                        report.created_products += 1
+                        created_here = True
+                    if product is None:
+                        report.unmatched += 1
+                    values = _listing_values(item, stamp)
+                    values.update(id=new_id(), integration_id=integration_id,
+                                  product_id=product.id if product else None)
+                    if created_here:
+                        # The product was made from this listing: they agree, nothing to push.
+                        values.update(pushed_stock=item.stock, pushed_price=item.price)
+                    elif product is not None and item.stock is not None and \
+                            channel_quantity(product.stock, rules) != item.stock:
+                        values["stock_dirty_at"] = stamp  # an existing product: show the platform's stock
+                    new_listings.append(values)
+                    report.created_listings += 1
+                else:
+                    values = _listing_values(item, stamp)
+                    if row.product_id is None and product is not None:
+                        values["product_id"] = product.id
+                    await self._drift(session, row, item, products.by_id.get(row.product_id), rules, policy,
+                                      values, report)
+                    values["id"] = row.id
+                    changed.append(values)
+                    report.updated_listings += 1
+            if new_products:
+                await session.execute(insert(Product), [_product_values(p, stamp) for p in new_products])
+            if new_movements:
+                await session.execute(insert(StockMovement), new_movements)
+            if new_listings:
+                await session.execute(insert(Listing), _uniform(new_listings))
+            for values in changed:  # few per batch after the first sync; each row its own columns
+                row_id = values.pop("id")
+                await session.execute(update(Listing).where(Listing.id == row_id).values(**values))
+            await session.commit()
+
+    async def _drift(self, session: AsyncSession, row: Listing, item: MarketListing, product: Product | None,
+                     rules: StockRules, policy: str, values: dict, report: CatalogReport) -> None:
+        """The marketplace shows something other than what we last pushed: someone changed it there."""
+        if product is None:
+            return
+        if item.stock is not None and row.pushed_stock is not None and item.stock != row.pushed_stock:
+            report.drift_count += 1
+            adopt = policy == DriftPolicy.ADOPT and rules.is_default
+            if len(report.stock_drift) < DRIFT_EXAMPLES:
+                report.stock_drift.append({"sku": product.sku, "pushed": row.pushed_stock, "seen": item.stock,
+                                           "action": "adopted" if adopt else "pushed_back"})
+            if adopt:
+                await apply_change(session, product, set_to=item.stock, reason=Reason.ADOPT,
+                                   reference=f"adopt:{row.id}:{report.run_id}")
+                values["pushed_stock"] = item.stock
+            else:
+                values["stock_dirty_at"] = row.stock_dirty_at or now()
+        if item.price is not None and row.pushed_price is not None and Decimal(item.price) != row.pushed_price:
+            report.drift_count += 1
+            adopt = policy == DriftPolicy.ADOPT
+            if len(report.price_drift) < DRIFT_EXAMPLES:
+                report.price_drift.append({"sku": product.sku, "pushed": str(row.pushed_price),
+                                           "seen": str(item.price), "action": "adopted" if adopt else "pushed_back"})
+            if adopt:
+                if row.price_override is not None:
+                    values["price_override"] = item.price
+                else:
+                    product.price = item.price
+                    await _mark_other_prices_dirty(session, product.id, row.id)
+                values["pushed_price"] = item.price
+            else:
+                values["price_dirty_at"] = row.price_dirty_at or now()
+
+    async def _after_full_pass(self, session: AsyncSession, integration_id: str, started: int,
+                               report: CatalogReport) -> None:
+        """After every page was read: what disappeared, and duplicates."""
+        gone = await session.execute(
+            update(Listing)
+            .where(Listing.integration_id == integration_id, Listing.seen_at < started,
+                   Listing.status.is_distinct_from("gone"))
+            .values(status="gone")
+        )
+        report.gone = gone.rowcount or 0
+        report.duplicate_skus, report.shared_barcodes = await duplicates(session, integration_id)
+
+
+async def duplicates(session: AsyncSession, integration_id: str, limit: int = 50
+                     ) -> tuple[list[tuple[str, int]], list[tuple[str, list[str]]]]:
+    """Two listings of one integration claiming the same SKU; one barcode under two SKUs."""
+    live = Listing.status.is_distinct_from("gone")
+    dup = await session.execute(
+        select(Listing.seller_sku, func.count())
+        .where(Listing.integration_id == integration_id, Listing.seller_sku.is_not(None), live)
+        .group_by(Listing.seller_sku).having(func.count() > 1).order_by(Listing.seller_sku).limit(limit))
+    duplicate_skus = [(sku, n) for sku, n in dup]
+    shared = await session.execute(
+        select(Listing.barcode)
+        .where(Listing.integration_id == integration_id, Listing.barcode.is_not(None),
+               Listing.seller_sku.is_not(None), live)
+        .group_by(Listing.barcode).having(func.count(func.distinct(Listing.seller_sku)) > 1)
+        .order_by(Listing.barcode).limit(limit))
+    barcodes = [b for (b,) in shared]
+    skus: dict[str, list[str]] = {}
+    if barcodes:
+        rows = await session.execute(
+            select(Listing.barcode, Listing.seller_sku)
+            .where(Listing.integration_id == integration_id, Listing.barcode.in_(barcodes)).distinct())
+        for barcode, sku in rows:
+            skus.setdefault(barcode, []).append(sku)
+    return duplicate_skus, [(b, sorted(skus[b])) for b in barcodes]
+
+
+async def unmatched(session: AsyncSession, integration_id: str, limit: int = 30) -> tuple[list[Listing], int]:
+    """Listings not linked to any catalog product (no seller SKU, no known barcode)."""
+    condition = (Listing.integration_id == integration_id) & Listing.product_id.is_(None) & \
+        Listing.status.is_distinct_from("gone")
+    total = await session.scalar(select(func.count()).select_from(Listing).where(condition)) or 0
+    rows = await session.scalars(select(Listing).where(condition).order_by(Listing.name).limit(limit))
+    return list(rows), total
+
+
+class _ProductIndex:
+    """The partner's products that a batch can match, by SKU and by barcode, plus the ones made in it."""
+
+    def __init__(self, products: list[Product]):
+        self.by_id = {p.id: p for p in products}
+        self.by_sku = {p.sku: p for p in products}
+        self.by_barcode: dict[str, Product] = {}
+        for p in products:
+            if p.barcode:
+                self.by_barcode.setdefault(p.barcode, p)
+
+    def match(self, item: MarketListing) -> Product | None:
+        if item.seller_sku and item.seller_sku in self.by_sku:
+            return self.by_sku[item.seller_sku]
+        for barcode in item.barcodes:
+            if barcode in self.by_barcode:
+                return self.by_barcode[barcode]
+        return None
+
+    def create(self, item: MarketListing, partner_id: str) -> Product:
+        product = Product(id=new_id(), partner_id=partner_id, sku=item.seller_sku, name=item.name or item.seller_sku,
+                          barcode=item.barcodes[0] if item.barcodes else None, stock=max(item.stock or 0, 0),
+                          price=item.price)
+        self.by_id[product.id] = product
+        self.by_sku[product.sku] = product
+        if product.barcode:
+            self.by_barcode.setdefault(product.barcode, product)
+        return product
+
+
+async def _products_for(session: AsyncSession, partner_id: str, batch: list[MarketListing]) -> _ProductIndex:
+    skus = {item.seller_sku for item in batch if item.seller_sku}
+    barcodes = {b for item in batch for b in item.barcodes}
+    found: dict[str, Product] = {}
+    for column, values in ((Product.sku, skus), (Product.barcode, barcodes)):
+        values = list(values)
+        for start in range(0, len(values), 900):  # stay under SQLite's bound-parameter limit
+            for product in await session.scalars(
+                    select(Product).where(Product.partner_id == partner_id, column.in_(values[start:start + 900]))):
+                found[product.id] = product
+    return _ProductIndex(list(found.values()))
+
+
+def _listing_values(item: MarketListing, stamp: int) -> dict:
+    return {
+        "seller_sku": item.seller_sku,
+        "barcode": item.barcodes[0] if item.barcodes else None,
+        "barcodes": JsonText.dump(list(item.barcodes)),
+        "name": item.name,
+        "status": item.status,
+        "currency": item.currency,
+        "stock_ids": JsonText.dump(list(item.stock_ids)),
+        "price_id": item.price_id,
+        "seen_stock": item.stock,
+        "seen_price": item.price,
+        "seen_at": stamp,
+        "external_id": item.external_id,
+    }
+
+
+_LISTING_DEFAULTS = {"pushed_stock": None, "pushed_price": None, "stock_dirty_at": None, "push_attempts": 0}
+
+
+def _uniform(rows: list[dict]) -> list[dict]:
+    """executemany needs the same keys in every row."""
+    return [{**_LISTING_DEFAULTS, **row} for row in rows]
+
+
+def _product_values(product: Product, stamp: int) -> dict:
+    return {"id": product.id, "partner_id": product.partner_id, "sku": product.sku, "name": product.name,
+            "barcode": product.barcode, "stock": product.stock, "price": product.price,
+            "created_at": stamp, "updated_at": stamp}
+
+
+def _initial_movement(product: Product) -> dict:
+    return {"id": new_id(), "partner_id": product.partner_id, "product_id": product.id, "delta": product.stock,
+            "stock_after": product.stock, "reason": Reason.SYNC, "reference": f"sync:{product.id}",
+            "actor": None, "created_at": int(time.time())}
+
+
+async def _mark_other_prices_dirty(session: AsyncSession, product_id: str, except_listing: str) -> None:
+    await session.execute(
+        update(Listing).where(Listing.product_id == product_id, Listing.id != except_listing,
+                              Listing.price_dirty_at.is_(None)).values(price_dirty_at=now()))

@@ -1,0 +1,184 @@
+"""The partner's catalog: browse and search, a product with its listings, set stock and prices, and
+spreadsheet export / import (validated first, applied only when the partner confirms)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import JsonText, Listing, MarketplaceIntegration, PendingImport, Product, now
+from services.integrations import Status
+from services.spreadsheets import ExportRow, ImportRow, MarketplaceCell, ParsedImport, RejectedRow
+from services.stock import MAX_STOCK, Applied, Reason, apply_change, mark_price_dirty
+
+PAGE_SIZE = 8
+MAX_PRICE = Decimal("1000000000")
+
+
+@dataclass
+class ListingView:
+    listing: Listing
+    integration: MarketplaceIntegration
+
+
+async def page(session: AsyncSession, partner_id: str, page_no: int, query: str | None = None
+               ) -> tuple[list[Product], int, int]:
+    """One page of products (by SKU), optionally filtered by SKU / name / barcode; and pages, total."""
+    condition = Product.partner_id == partner_id
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        condition = condition & or_(func.lower(Product.sku).like(pattern), func.lower(Product.name).like(pattern),
+                                    Product.barcode.like(f"%{query.strip()}%"))
+    total = await session.scalar(select(func.count()).select_from(Product).where(condition)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page_no = min(max(page_no, 0), pages - 1)
+    rows = await session.scalars(select(Product).where(condition).order_by(Product.sku)
+                                 .offset(page_no * PAGE_SIZE).limit(PAGE_SIZE))
+    return list(rows), pages, total
+
+
+async def get(session: AsyncSession, partner_id: str, product_id: str) -> Product | None:
+    return await session.scalar(select(Product).where(Product.id == product_id, Product.partner_id == partner_id))
+
+
+async def listings_of(session: AsyncSession, product: Product) -> list[ListingView]:
+    rows = await session.execute(
+        select(Listing, MarketplaceIntegration)
+        .join(MarketplaceIntegration, MarketplaceIntegration.id == Listing.integration_id)
+        .where(Listing.product_id == product.id, MarketplaceIntegration.status != Status.DRAFT)
+        .order_by(MarketplaceIntegration.marketplace, MarketplaceIntegration.created_at))
+    return [ListingView(listing, integration) for listing, integration in rows]
+
+
+async def set_stock(session: AsyncSession, product: Product, quantity: int, *, actor: int) -> Applied | None:
+    if not 0 <= quantity <= MAX_STOCK:
+        raise ValueError(quantity)
+    return await apply_change(session, product, set_to=quantity, reason=Reason.MANUAL,
+                              reference=f"manual:{uuid.uuid4()}", actor=actor)
+
+
+async def set_price(session: AsyncSession, product: Product, price: Decimal) -> None:
+    """The price for every marketplace (listings with their own price keep it)."""
+    product.price = price
+    await session.flush()
+    await session.execute(update(Listing).where(Listing.product_id == product.id, Listing.price_override.is_(None),
+                                                Listing.price_dirty_at.is_(None)).values(price_dirty_at=now()))
+
+
+async def set_marketplace_price(session: AsyncSession, product: Product, integration_id: str,
+                                price: Decimal | None) -> int:
+    """A price for one marketplace account only (None: back to the product's price). Returns listings changed."""
+    result = await session.execute(
+        update(Listing).where(Listing.product_id == product.id, Listing.integration_id == integration_id)
+        .values(price_override=price))
+    await mark_price_dirty(session, [product.id], integration_id=integration_id)
+    return result.rowcount or 0
+
+
+def parse_price(text: str) -> Decimal | None:
+    """A price typed in chat: "125000", "125 000", "1249,90", "1249.90"; None if it is not one."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    if not value.is_finite() or value <= 0 or value > MAX_PRICE or value.as_tuple().exponent < -2:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_quantity(text: str) -> int | None:
+    cleaned = text.strip().replace(" ", "")
+    if not (cleaned.isascii() and cleaned.isdigit()) or int(cleaned) > MAX_STOCK:
+        return None
+    return int(cleaned)
+
+
+# ---- spreadsheets ----
+
+async def export_rows(session: AsyncSession, partner_id: str):
+    """Rows for services.spreadsheets, streamed product by product (bounded memory)."""
+    integrations = {i.id: i.marketplace for i in await session.scalars(
+        select(MarketplaceIntegration).where(MarketplaceIntegration.partner_id == partner_id))}
+    last_sku = ""
+    while True:
+        products = list(await session.scalars(select(Product).where(Product.partner_id == partner_id,
+                                                                   Product.sku > last_sku)
+                                              .order_by(Product.sku).limit(1000)))
+        if not products:
+            return
+        listings: dict[str, list[Listing]] = {}
+        for listing in await session.scalars(select(Listing).where(Listing.product_id.in_([p.id for p in products]))):
+            listings.setdefault(listing.product_id, []).append(listing)
+        for product in products:
+            cells = {}
+            for listing in listings.get(product.id, []):
+                marketplace = integrations.get(listing.integration_id)
+                if marketplace and marketplace not in cells:
+                    price = listing.price_override if listing.price_override is not None else product.price
+                    cells[marketplace] = MarketplaceCell(listing.external_id, price, listing.status)
+            yield ExportRow(sku=product.sku, name=product.name, barcode=product.barcode, stock=product.stock,
+                            price=product.price, per_marketplace=cells)
+        last_sku = products[-1].sku
+
+
+async def prepare_import(session: AsyncSession, partner_id: str, filename: str, parsed: ParsedImport) -> PendingImport:
+    """Check the parsed rows against the catalog and keep them for the partner's confirmation."""
+    skus = [row.sku for row in parsed.rows]
+    known: set[str] = set()
+    for start in range(0, len(skus), 900):
+        known |= set(await session.scalars(select(Product.sku).where(Product.partner_id == partner_id,
+                                                                     Product.sku.in_(skus[start:start + 900]))))
+    valid = [row for row in parsed.rows if row.sku in known]
+    rejected = list(parsed.rejected) + [RejectedRow(row.row_number, row.sku, "unknown_sku", None)
+                                        for row in parsed.rows if row.sku not in known]
+    rejected.sort(key=lambda r: r.row_number)
+    pending = PendingImport(
+        partner_id=partner_id, filename=filename,
+        rows=JsonText.dump([[r.row_number, r.sku, r.stock, str(r.price) if r.price is not None else None]
+                            for r in valid]),
+        report=JsonText.dump({"total": parsed.total_rows, "valid": len(valid), "rejected": [
+            [r.row_number, r.sku, r.reason, r.value] for r in rejected]}),
+    )
+    session.add(pending)
+    await session.flush()
+    return pending
+
+
+async def apply_import(session: AsyncSession, partner_id: str, import_id: str, *, actor: int) -> tuple[int, int] | None:
+    """Apply a confirmed import once. Returns (stock rows changed, price rows changed), None if not pending."""
+    pending = await session.scalar(select(PendingImport).where(
+        PendingImport.id == import_id, PendingImport.partner_id == partner_id, PendingImport.status == "pending"))
+    if pending is None:
+        return None
+    pending.status = "applied"
+    rows = [ImportRow(n, sku, stock, Decimal(price) if price is not None else None)
+            for n, sku, stock, price in JsonText.load(pending.rows, [])]
+    stock_changed = price_changed = 0
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        products = {p.sku: p for p in await session.scalars(
+            select(Product).where(Product.partner_id == partner_id, Product.sku.in_([r.sku for r in chunk])))}
+        for row in chunk:
+            product = products.get(row.sku)
+            if product is None:
+                continue
+            if row.stock is not None and row.stock != product.stock:
+                # The reference makes a double-pressed "Apply" (or a retry) change nothing the second time.
+                if await apply_change(session, product, set_to=row.stock, reason=Reason.IMPORT,
+                                      reference=f"import:{pending.id}:{row.row_number}", actor=actor):
+                    stock_changed += 1
+            if row.price is not None and row.price != product.price:
+                await set_price(session, product, row.price)
+                price_changed += 1
+    return stock_changed, price_changed
+
+
+async def cancel_import(session: AsyncSession, partner_id: str, import_id: str) -> bool:
+    result = await session.execute(update(PendingImport).where(
+        PendingImport.id == import_id, PendingImport.partner_id == partner_id, PendingImport.status == "pending")
+        .values(status="cancelled"))
+    return bool(result.rowcount)
