@@ -27,7 +27,7 @@ warehouse and none in the client's AccountContext), `duplicate` (the same item t
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -216,6 +216,8 @@ POSTING_PAGE_LIMIT = 100  # /v4/posting/fbs/*list, /v3/posting/fbo/list: limit 1
 MAX_ORDER_PAGES = 200  # 20,000 postings per call: a loop guard
 ANALYTICS_PAGE_LIMIT = 1000  # /v1/analytics/data: limit 1..1000
 MAX_ANALYTICS_PAGES = 100
+# Stock types of the seller's own warehouses in stock replies (`type` / `source`); "fbo" is Ozon's stock.
+OZON_SELLER_STOCK_TYPES = frozenset({"fbs", "rfbs"})
 # Metrics every seller may ask for (the others need a Premium subscription).
 ANALYTICS_METRICS = ("revenue", "ordered_units")
 ANALYTICS_DIMENSIONS = ("sku", "day")
@@ -559,7 +561,8 @@ class OzonShipFailed(BadResponse):
 
 
 # ------------------------------------------------------------------------------------------ client
-def _item_result(sku: str, result: OzonUpdateResult | None, redact, warehouse_id: str | None = None) -> ItemResult:
+def _item_result(sku: str, result: OzonUpdateResult | None, redact: Callable[[str], str],
+                 warehouse_id: str | None = None) -> ItemResult:
     """ItemResult of one item of a stocks / prices reply (None: the reply left the item out)."""
     if result is None:
         return ItemResult(sku, ItemOutcome.REJECTED, "no_result", "Ozon's reply did not mention this item",
@@ -620,9 +623,6 @@ class OzonClient(BaseClient):
         data = await self._http.request_json("POST", path, json_body=body, pace=pace or self._pace(),
                                              idempotent=idempotent)
         return parse_model(model, data, f"ozon {path}")
-
-    def _detail(self, text: str) -> str:
-        return self._http.redact(" ".join(text.split()))[:200]
 
     # -- connection --------------------------------------------------------------------------------
     async def roles(self) -> OzonRoles:
@@ -714,14 +714,16 @@ class OzonClient(BaseClient):
                     self._offers_by_sku[info.sku] = info.offer_id
 
     async def iter_listings(self) -> AsyncIterator[Listing]:
-        """Every product: /v3/product/list pages (last_id) with /v3/product/info/list for the details."""
+        """Every product: /v3/product/list pages (last_id) with /v3/product/info/list for the details.
+        `stock` is the free stock of the account warehouse's type (see `_stock_scope`)."""
+        types, _ = await self._stock_scope()
         last_id = ""
         seen: set[str] = set()
         for _ in range(MAX_PRODUCT_PAGES):
             body = {"filter": {"visibility": "ALL"}, "last_id": last_id, "limit": PRODUCT_PAGE_LIMIT}
             page = (await self._post("/v3/product/list", body, OzonProductListPage)).result
             self._learn(refs=page.items)
-            for listing in await self._listings(page.items):
+            for listing in await self._listings(page.items, types):
                 yield listing
             if not page.items or len(page.items) < PRODUCT_PAGE_LIMIT or not page.last_id:
                 return
@@ -742,21 +744,22 @@ class OzonClient(BaseClient):
                 found.extend(reply.items)
         return found
 
-    async def _listings(self, refs: Sequence[OzonProductRef]) -> list[Listing]:
+    async def _listings(self, refs: Sequence[OzonProductRef], types: frozenset[str]) -> list[Listing]:
         if not refs:
             return []
         infos = {info.id: info for info in await self.product_info(product_ids=[r.product_id for r in refs])}
-        return [self._listing(ref, infos.get(ref.product_id)) for ref in refs]
+        return [self._listing(ref, infos.get(ref.product_id), types) for ref in refs]
 
-    def _listing(self, ref: OzonProductRef, info: OzonProductInfo | None) -> Listing:
+    def _listing(self, ref: OzonProductRef, info: OzonProductInfo | None,
+                 types: frozenset[str] = OZON_SELLER_STOCK_TYPES) -> Listing:
         offer = (info.offer_id if info else "") or ref.offer_id
         archived = ref.archived or bool(info and (info.is_archived or info.is_autoarchived))
         status = "archived" if archived else ((info.statuses.status or "").lower() or None
                                               if info and info.statuses else None)
         stock = fbo = None
         if info and info.stocks and info.stocks.stocks:
-            seller = [s for s in info.stocks.stocks if (s.source or "").lower() != "fbo"]
-            stock = sum(max(s.present - s.reserved, 0) for s in seller)
+            own = [s for s in info.stocks.stocks if (s.source or "").lower() in types]
+            stock = sum(max(s.present - s.reserved, 0) for s in own)
             fbo = sum(s.present for s in info.stocks.stocks if (s.source or "").lower() == "fbo")
         extra = {
             "sku": info.sku if info else None,
@@ -787,10 +790,23 @@ class OzonClient(BaseClient):
             self._learn(refs=(await self._post("/v3/product/list", body, OzonProductListPage)).result.items)
 
     # -- stock -------------------------------------------------------------------------------------
+    async def _stock_scope(self) -> tuple[frozenset[str], str | None]:
+        """What a stock figure counts: the type ("fbs" / "rfbs") of the account's warehouse, the one stock is
+        pushed to, and that warehouse; both seller types and no warehouse when it is not known. Ozon's stock
+        reads give one figure per type, so it is that warehouse's own stock while the account has one
+        warehouse of its type (per-warehouse figures: /v1/product/info/warehouse/stocks)."""
+        warehouse = str(self.account.warehouse_id or "").strip()
+        if warehouse.isdigit():
+            kinds = await self._kinds()
+            if kinds is not None and int(warehouse) in kinds:
+                return frozenset({"rfbs" if kinds[int(warehouse)] else "fbs"}), warehouse
+        return OZON_SELLER_STOCK_TYPES, None
+
     async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        """FBS + rFBS stock of each offer_id (/v4/product/info/stocks, summed over the seller's warehouse
-        types; FBO is Ozon's own stock). `quantity` is what is free to sell (present - reserved), the same
-        meaning as a StockUpdate's quantity; offers Ozon does not know are left out."""
+        """Stock of each offer_id (/v4/product/info/stocks) in the scope of `_stock_scope` (FBO is Ozon's own
+        stock, never counted). `quantity` is what is free to sell (present - reserved), the same meaning as a
+        StockUpdate's quantity; offers Ozon does not know are left out."""
+        types, warehouse = await self._stock_scope()
         levels: list[StockLevel] = []
         for chunk in _chunks(list(dict.fromkeys(s for s in skus if s)), STOCK_READ_BATCH):
             cursor = ""
@@ -804,10 +820,10 @@ class OzonClient(BaseClient):
                 for item in page.items:
                     if item.product_id and item.offer_id:
                         self._product_ids[item.offer_id] = item.product_id
-                    own = [s for s in item.stocks if s.type.lower() in ("fbs", "rfbs")]
+                    own = [s for s in item.stocks if s.type.lower() in types]
                     present = sum(s.present for s in own)
                     reserved = sum(s.reserved for s in own)
-                    levels.append(StockLevel(item.offer_id, max(present - reserved, 0), reserved=reserved))
+                    levels.append(StockLevel(item.offer_id, max(present - reserved, 0), warehouse, reserved))
                 if not page.items or len(page.items) < STOCK_PAGE_LIMIT or not page.cursor:
                     break
                 if page.cursor in seen:
@@ -875,13 +891,12 @@ class OzonClient(BaseClient):
             reply = parse_model(OzonUpdateReply, data, "ozon /v2/products/stocks")
             by_offer: dict[tuple[str, str | None], OzonUpdateResult] = {}
             by_product: dict[tuple[int, str | None], OzonUpdateResult] = {}
-            for r in reply.result:
+            for r in reply.result:  # a result without warehouse_id matches its product at any warehouse
                 wh = str(r.warehouse_id) if r.warehouse_id else None
-                for key_wh in (wh, None):
-                    if r.offer_id:
-                        by_offer.setdefault((r.offer_id, key_wh), r)
-                    if r.product_id:
-                        by_product.setdefault((r.product_id, key_wh), r)
+                if r.offer_id:
+                    by_offer.setdefault((r.offer_id, wh), r)
+                if r.product_id:
+                    by_product.setdefault((r.product_id, wh), r)
             out = []
             for offer, warehouse, product_id in sent:
                 found = by_offer.get((offer, warehouse)) or by_offer.get((offer, None))

@@ -26,7 +26,13 @@ What each capability calls (paths from the ru YAMLs of 2026-03-11, limits from t
 - sales:       GET statistics /api/v1/supplier/sales?dateFrom&flag=0 (Base token: 1 per 2 h), per day per SKU
 
 Every request goes through `connectors.pacing.wb_pace` (per seller or service, category, token tier); the
-server's `X-Ratelimit-*` headers win over the local estimate.
+server's `X-Ratelimit-*` headers win over the local estimate. (`/ping` alone is not paced, see `ping`.)
+
+Beyond the MarketplaceClient protocol: `iter_prices`, `price_task_results`, `confirm_orders` (batch),
+`list_supplies`, `create_supply`, `deliver_supply`. Nothing raises NotSupported: WB has every capability of the
+protocol. Orders are FBS assembly tasks: one unit each, statuses `supplierStatus` (Order.status) and `wbStatus`
+(Order.extra["wb_status"]); `orders_since` keeps a durable cursor (WbOrdersCursor) of the scan start, the ids
+inside the rescanned overlap and the open orders' last statuses.
 
 ItemResult reasons (`ItemResult.reason`):
 - stock:  `invalid_sku` (not a chrtId), `invalid_quantity` (not 0..100,000), `no_warehouse`, `superseded` (the same
@@ -36,8 +42,10 @@ ItemResult reasons (`ItemResult.reason`):
           `stock_blocked` (406), `bad_request` (400), `rejected` (any other WB refusal)
 - prices: `invalid_sku` (not an nmID), `invalid_price`, `superseded`, `price_quarantine` (the new price is at least
           3 times lower: WB keeps selling at the old one), `price_locked_sale` (the item is in a sale for high
-          inventory), `unknown_item`, `unchanged` (ACCEPTED: the same price is already set), `task_cancelled`,
-          `bad_request`, `rejected`; QUEUED items carry `detail="wb task <id>"`
+          inventory), `unknown_item`, `unknown_item_or_unchanged` (WB's own ambiguous "all item Nos. are specified
+          incorrectly, or ... already set"), `unchanged` (ACCEPTED: the same price is already set),
+          `task_cancelled`, `bad_request`, `rejected`; QUEUED items carry `detail="wb task <id>[ (…)]"`
+- orders: `invalid_order` (not an order id), `not_confirmed` (WB refused to add it to a supply)
 - both:   `unavailable` / `rate_limited` when a batch still failed after every retry (the caller retries later).
 """
 from __future__ import annotations
@@ -45,7 +53,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
@@ -309,8 +316,10 @@ WB_ORDER_CACHE_SIZE = 10_000  # orders kept in memory for get_order and the acti
 # Supplies made by confirm_order.
 WB_SUPPLY_NAME = "SellerCloudX {day}"
 
-# Sales: one reply holds up to ~80,000 rows ("условное ограничение 80000 строк"); a shorter reply is the end.
-WB_SALES_ROWS_LIMIT = 80_000
+# Sales: one reply holds up to about 80,000 rows ("условное ограничение 80000 строк"). UNCONFIRMED how close to
+# that a cut-off reply comes: one this long is taken as cut off and continued (a Base token's next request
+# comes 2 hours later), a shorter one as the end (WB's own rule, "until an empty array", costs one more).
+WB_SALES_FULL_REPLY = 75_000
 MOSCOW = timezone(timedelta(hours=3))  # WB's statistics dates have no zone: Moscow time
 
 # ISO 4217 numeric codes in orders (currencyCode / convertedCurrencyCode).
@@ -953,6 +962,31 @@ class WildberriesClient(BaseClient):
         _ERROR_BODY.set(None)
         await self._call(attempt)
 
+    async def _pages_by_next(self, path: str, model: Any, rows: Callable[[Any], list], *, limit: int,
+                             params: dict | None = None) -> AsyncIterator[list]:
+        """Marketplace lists paged by `next` (0 first, then the reply's); a short page is the last."""
+        cursor = 0
+        while True:
+            page = await self._read("GET", "marketplace", path, model, group="marketplace",
+                                    params={**(params or {}), "limit": limit, "next": cursor})
+            yield rows(page)
+            if len(rows(page)) < limit or page.next == cursor:
+                return
+            cursor = page.next
+
+    async def _pages_by_offset(self, path: str, model: Any, rows: Callable[[Any], list], *, limit: int,
+                               params: dict | None = None) -> AsyncIterator[list]:
+        """Prices lists paged by limit / offset. WB says "until an empty array"; a short page already is the
+        last (saves a Base token one of its 4 requests per hour)."""
+        offset = 0
+        while True:
+            page = await self._read("GET", "discounts-prices", path, model, group="prices",
+                                    params={**(params or {}), "limit": limit, "offset": offset})
+            yield rows(page)
+            if len(rows(page)) < limit:
+                return
+            offset += len(rows(page))
+
     # -- connection ----------------------------------------------------------------------------------
     async def ping(self, host: str) -> WbPing:
         # Not paced: a connection test pings each host once, and WB's own 429 (X-Ratelimit-Retry, slept in
@@ -1027,24 +1061,17 @@ class WildberriesClient(BaseClient):
         for chunk in _chunks(nm_ids, WB_PRICE_PAGE):
             reply = await self._read("POST", "discounts-prices", "/api/v2/list/goods/filter", WbGoodsReply,
                                      group="prices", body={"nmList": list(chunk)})
-            found.update((g.nmID, g) for g in (reply.data.listGoods if reply.data else []))
+            found.update((g.nmID, g) for g in _goods_rows(reply))
         return found
 
     async def iter_prices(self) -> AsyncIterator[PriceUpdate]:
         """Every nmID's price (`price` = what the buyer pays, `old_price` = WB's price before the discount)."""
-        offset = 0
-        while True:
-            reply = await self._read("GET", "discounts-prices", "/api/v2/list/goods/filter", WbGoodsReply,
-                                     group="prices", params={"limit": WB_PRICE_PAGE, "offset": offset})
-            goods = reply.data.listGoods if reply.data else []
+        pages = self._pages_by_offset("/api/v2/list/goods/filter", WbGoodsReply, _goods_rows, limit=WB_PRICE_PAGE)
+        async for goods in pages:
             for row in goods:
                 price = price_from_goods(row)
                 if price is not None:
                     yield price
-            # WB says "until an empty array"; a short page already is the last (saves a Base token's request).
-            if len(goods) < WB_PRICE_PAGE:
-                return
-            offset += len(goods)
 
     # -- stock ---------------------------------------------------------------------------------------
     async def _stock_warehouses(self) -> list[str]:
@@ -1178,16 +1205,12 @@ class WildberriesClient(BaseClient):
 
     async def _task_goods(self, task_id: int) -> dict[int, WbGoodResult]:
         goods: dict[int, WbGoodResult] = {}
-        offset = 0
-        while True:
-            reply = await self._read("GET", "discounts-prices", "/api/v2/history/goods/task", WbGoodResultsReply,
-                                     group="prices",
-                                     params={"uploadID": task_id, "limit": WB_PRICE_PAGE, "offset": offset})
-            page = (reply.data.historyGoods if reply.data else None) or []
+        pages = self._pages_by_offset("/api/v2/history/goods/task", WbGoodResultsReply,
+                                      lambda reply: (reply.data.historyGoods if reply.data else None) or [],
+                                      limit=WB_PRICE_PAGE, params={"uploadID": task_id})
+        async for page in pages:
             goods.update((good.nmID, good) for good in page)
-            if len(page) < WB_PRICE_PAGE:
-                return goods
-            offset += len(page)
+        return goods
 
     async def _task_verdicts(self, task_id: int, status: int, nm_ids: Iterable[int]) -> dict[int, _Verdict]:
         if status == WB_TASK_DONE:
@@ -1223,16 +1246,13 @@ class WildberriesClient(BaseClient):
         return [order_from_task(task, None) for task in page.orders]
 
     async def _scan_tasks(self, date_from: int) -> list[WbTask]:
-        """Every task created since `date_from` (unix, <= 30 days back), page by page with `next`."""
+        """Every task created since `date_from` (unix, <= 30 days back). No dateTo: WB's own "now" ends the
+        period, so an order created a moment ago is never cut off by our clock lagging theirs."""
         tasks: list[WbTask] = []
-        cursor = 0
-        while True:
-            page = await self._read("GET", "marketplace", "/api/v3/orders", WbTasksPage, group="marketplace",
-                                    params={"limit": WB_ORDERS_PAGE, "next": cursor, "dateFrom": date_from})
-            tasks += page.orders
-            if len(page.orders) < WB_ORDERS_PAGE or page.next == cursor:
-                break
-            cursor = page.next
+        pages = self._pages_by_next("/api/v3/orders", WbTasksPage, lambda page: page.orders, limit=WB_ORDERS_PAGE,
+                                    params={"dateFrom": date_from})
+        async for page in pages:
+            tasks += page
         self._remember(tasks)
         return tasks
 
@@ -1299,15 +1319,10 @@ class WildberriesClient(BaseClient):
 
     # -- order actions and supplies ------------------------------------------------------------------
     async def list_supplies(self) -> list[Supply]:
-        supplies: list[Supply] = []
-        cursor = 0
-        while True:
-            page = await self._read("GET", "marketplace", "/api/v3/supplies", WbSuppliesPage, group="marketplace",
-                                    params={"limit": WB_SUPPLIES_PAGE, "next": cursor})
-            supplies += [supply_from_wb(s) for s in page.supplies]
-            if len(page.supplies) < WB_SUPPLIES_PAGE or page.next == cursor:
-                return supplies
-            cursor = page.next
+        """Every FBS supply of the seller, open and closed."""
+        pages = self._pages_by_next("/api/v3/supplies", WbSuppliesPage, lambda page: page.supplies,
+                                    limit=WB_SUPPLIES_PAGE)
+        return [supply_from_wb(supply) async for page in pages for supply in page]
 
     async def create_supply(self, name: str) -> Supply:
         """A new open FBS supply (name: 1..128 characters). Not retried after a timeout: it could exist twice."""
@@ -1367,7 +1382,8 @@ class WildberriesClient(BaseClient):
 
     async def _confirm_chunk(self, chunk: Sequence[int], *, new_supply: bool = False) -> dict[int, ItemResult]:
         """WB's 409 does not say which order it refused: a refused chunk is retried one order at a time, and a
-        single refused order once more in a fresh supply (a supply takes one cargo type only)."""
+        single refused order that could still be confirmed once more in a fresh supply (a supply takes one
+        cargo type only)."""
         try:
             if new_supply:
                 supply = await self.create_supply(WB_SUPPLY_NAME.format(day=self._today()))
@@ -1380,10 +1396,14 @@ class WildberriesClient(BaseClient):
         except ConnectorError as exc:
             if len(chunk) > 1:
                 return {k: v for oid in chunk for k, v in (await self._confirm_chunk([oid])).items()}
-            if not new_supply and exc.status == 409:
+            if not new_supply and exc.status == 409 and await self._confirmable(chunk[0]):
                 return await self._confirm_chunk(chunk, new_supply=True)
             return {chunk[0]: _rejected(str(chunk[0]), "not_confirmed", exc.detail)}
         return {oid: ItemResult(str(oid), ItemOutcome.ACCEPTED) for oid in chunk}
+
+    async def _confirmable(self, order_id: int) -> bool:
+        status = (await self._statuses([order_id])).get(order_id)
+        return status is not None and status.supplierStatus in ("new", "confirm")
 
     async def confirm_order(self, order_id: str) -> Order:
         """WB has no "confirm": adding the order to a supply moves it to `confirm` (on assembly)."""
@@ -1410,6 +1430,8 @@ class WildberriesClient(BaseClient):
         status = (await self._statuses([oid])).get(oid)
         if status is None:
             raise WbOrderNotFound(f"wildberries: no order {oid}", status=404, detail="order not found")
+        if status.supplierStatus == "complete":  # shipped already (e.g. with another order of its supply)
+            return await self.get_order(order_id)
         if status.supplierStatus == "new":
             await self.confirm_order(order_id)
         elif status.supplierStatus != "confirm":
@@ -1433,7 +1455,7 @@ class WildberriesClient(BaseClient):
             page = await self._read("GET", "statistics", "/api/v1/supplier/sales", list[WbSale],
                                     group="statistics_sales", params={"dateFrom": since, "flag": 0})
             rows.update((sale.saleID, sale) for sale in page if sale.saleID)  # pages overlap at the boundary
-            if len(page) < WB_SALES_ROWS_LIMIT or not page[-1].lastChangeDate:
+            if len(page) < WB_SALES_FULL_REPLY or not page[-1].lastChangeDate:
                 return sales_rows(rows.values(), date_from, date_to)
             since = wb_statistics_time(page[-1].lastChangeDate)
 
@@ -1443,6 +1465,10 @@ def wb_statistics_time(text: str) -> str:
     (lastChangeDate) come without a zone, so the Moscow offset is added. UNCONFIRMED that WB honours an offset
     (its description also allows a bare date or a zoneless time, which the schema's format rejects)."""
     return text if text.endswith("Z") or "+" in text[10:] else f"{text}+03:00"
+
+
+def _goods_rows(reply: WbGoodsReply) -> list[WbGoods]:
+    return reply.data.listGoods if reply.data else []
 
 
 def _stock_problem(update: StockUpdate, warehouse: str | None) -> str | None:

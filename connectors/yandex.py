@@ -661,7 +661,9 @@ def refused_items(errors: Sequence[YandexError], skus: set[str]) -> dict[str, Ya
 
 
 def refusal_reason(status: int | None, text: str) -> str:
-    """A reason code for a refusal, from the HTTP status and the marketplace's text."""
+    """A reason code for a refusal, from the HTTP status and the marketplace's text. Only "Partner use only default
+    price" (423) is a documented text; the words matched for the others are UNCONFIRMED (hence `rejected` + the
+    marketplace's own detail as the fallback)."""
     lowered = text.lower()
     if status == 423:
         return ONLY_DEFAULT_PRICE if "default price" in lowered else LOCKED
@@ -774,8 +776,8 @@ class YandexClient(BaseClient):
                     params: dict | None = None, body: Any = None, idempotent: bool = True) -> T:
         """One paced request whose reply is parsed with `model`.
 
-        A 200 that does not parse (cut off, garbage) is sent again when the call is idempotent: Yandex's replies
-        are small and a read or a set-to-value write may safely happen twice.
+        A 200 that does not parse (cut off, garbage) is sent again when the call is idempotent: a read, or a write
+        that sets values (stock, prices), may safely happen twice. Order status changes are never re-sent here.
         """
         pace = self._pace(scope, resource, cost)
         attempts = READ_ATTEMPTS if idempotent else 1
@@ -1065,6 +1067,7 @@ class YandexClient(BaseClient):
         return OrderPage([normalize_order(o) for o in orders], position.dump())
 
     async def get_order(self, order_id: str) -> Order:
+        """One order by id (UNCONFIRMED: that getBusinessOrders applies no default 30-day window to orderIds)."""
         business = await self._business()
         body = {"orderIds": [int(order_id)]}
         async for order in self._orders_pages(business, body):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import weakref
 from dataclasses import dataclass, field
@@ -431,11 +432,19 @@ def _seller_warehouses(caller: OzonCaller, *, rfbs: bool | None = None) -> list[
     return [w for w in caller.seller.warehouses if rfbs is None or w.is_rfbs == rfbs]
 
 
-def reserved(state: SandboxState, client_id: str, index: int, warehouse_ids: set[str]) -> int:
-    """Units of product `index` in open (unpacked or packed, not yet shipped) postings at these warehouses."""
-    return sum(line.quantity for order in state.orders.of("ozon", client_id)
-               if order.status in OPEN and order.scheme != "FBO" and order.shop_id in warehouse_ids
-               for line in order.lines if line.index == index)
+def reservations(state: SandboxState, client_id: str) -> dict[tuple[int, str | None], int]:
+    """(product index, warehouse) -> units in open (unpacked or packed, not yet shipped) FBS / rFBS postings.
+    Computed once per request: a page of 1000 products must not scan the order book 1000 times."""
+    held: dict[tuple[int, str | None], int] = {}
+    for order in state.orders.of("ozon", client_id):
+        if order.status in OPEN and order.scheme != "FBO":
+            for line in order.lines:
+                held[(line.index, order.shop_id)] = held.get((line.index, order.shop_id), 0) + line.quantity
+    return held
+
+
+def reserved(held: dict[tuple[int, str | None], int], index: int, warehouses: list[OzonWarehouse]) -> int:
+    return sum(held.get((index, str(w.warehouse_id)), 0) for w in warehouses)
 
 
 def present(catalog: Catalog, index: int, warehouses: list[OzonWarehouse]) -> int:
@@ -465,15 +474,19 @@ async def product_list(request: web.Request) -> web.Response:
     filt = object_field(body, "filter")
     visibility = filt.get("visibility") or "ALL"
     limit = int_field(body, "limit", low=1, high=MAX_PRODUCT_LIMIT, default=MAX_PRODUCT_LIMIT)
-    named = _filtered_indexes(catalog, filt)
-    indexes = named if named is not None else list(range(1, catalog.size + 1))
-    indexes = [i for i in indexes if _visible(catalog, i, visibility)]
-    total = len(indexes)
     last_id = body.get("last_id") or ""
-    if last_id:
-        after = decode_cursor(str(last_id))
-        indexes = [i for i in indexes if i > after]
-    page = indexes[:limit]
+    after = decode_cursor(str(last_id)) if last_id else 0
+    named = _filtered_indexes(catalog, filt)
+    if named is not None:
+        indexes = [i for i in named if _visible(catalog, i, visibility)]
+        total = len(indexes)
+        page = [i for i in indexes if i > after][:limit]
+    else:  # the whole catalog: walk on from last_id, never from the start (catalogs go up to 100,000)
+        archived = sum(1 for i in catalog.archived if i in catalog)
+        total = archived if visibility == "ARCHIVED" else catalog.size - archived
+        candidates = sorted(i for i in catalog.archived if i > after) if visibility == "ARCHIVED" \
+            else range(after + 1, catalog.size + 1)
+        page = list(itertools.islice((i for i in candidates if _visible(catalog, i, visibility)), limit))
     warehouses = _seller_warehouses(caller)
     items = [
         {
@@ -492,7 +505,8 @@ async def product_list(request: web.Request) -> web.Response:
                                      "last_id": encode_cursor(page[-1]) if page else ""}})
 
 
-def product_info_json(state: SandboxState, caller: OzonCaller, catalog: Catalog, index: int) -> dict:
+def product_info_json(state: SandboxState, caller: OzonCaller, catalog: Catalog, index: int,
+                      held: dict[tuple[int, str | None], int]) -> dict:
     product = catalog.product(index)
     client_id = caller.seller.client_id
     book = ozon_book(state)
@@ -502,7 +516,7 @@ def product_info_json(state: SandboxState, caller: OzonCaller, catalog: Catalog,
         warehouses = _seller_warehouses(caller, rfbs=rfbs)
         if warehouses:
             stocks.append({"present": present(catalog, index, warehouses),
-                           "reserved": reserved(state, client_id, index, {str(w.warehouse_id) for w in warehouses}),
+                           "reserved": reserved(held, index, warehouses),
                            "sku": ozon_sku_of(index), "source": kind})
     archived = index in catalog.archived
     created = "2026-01-15T09:00:00Z"
@@ -566,7 +580,8 @@ async def product_info_list(request: web.Request) -> web.Response:
     found = [_index(catalog, offer_id=str(o)) for o in offers] + [_index(catalog, product_id=p) for p in products]
     found += [_index(catalog, sku=s) for s in skus]
     indexes = list(dict.fromkeys(i for i in found if i is not None))
-    return json_response({"items": [product_info_json(state, caller, catalog, i) for i in indexes]})
+    held = reservations(state, caller.seller.client_id)
+    return json_response({"items": [product_info_json(state, caller, catalog, i, held) for i in indexes]})
 
 
 async def product_stocks(request: web.Request) -> web.Response:
@@ -584,7 +599,7 @@ async def product_stocks(request: web.Request) -> web.Response:
     indexes = [i for i in indexes if _visible(catalog, i, visibility)]
     offset = decode_cursor(body["cursor"]) if body.get("cursor") else 0
     page = indexes[offset:offset + limit]
-    client_id = caller.seller.client_id
+    held = reservations(state, caller.seller.client_id)
     items = []
     for i in page:
         stocks = []
@@ -592,7 +607,7 @@ async def product_stocks(request: web.Request) -> web.Response:
             warehouses = _seller_warehouses(caller, rfbs=rfbs)
             if warehouses:
                 stocks.append({"type": kind, "sku": ozon_sku_of(i), "present": present(catalog, i, warehouses),
-                               "reserved": reserved(state, client_id, i, {str(w.warehouse_id) for w in warehouses}),
+                               "reserved": reserved(held, i, warehouses),
                                "shipment_type": "SHIPMENT_TYPE_GENERAL",
                                "warehouse_ids": [w.warehouse_id for w in warehouses]})
         items.append({"offer_id": sku_of(i), "product_id": product_id_of(i), "stocks": stocks})
@@ -632,6 +647,7 @@ async def update_stocks(request: web.Request) -> web.Response:
         raise Reply(rpc_status(OZON_RATE_LIMIT_STATUS, RATE_LIMIT_MESSAGE, 8))
     book = ozon_book(state)
     warehouses = {w.warehouse_id: w for w in caller.seller.warehouses}
+    held = reservations(state, client_id)
     now = state.now()
     result = []
     for item in stocks:
@@ -657,8 +673,7 @@ async def update_stocks(request: web.Request) -> web.Response:
                                          "warehouse can be updated once in 30 seconds")
             else:
                 book.stock_stamps[pair] = now
-                held = reserved(state, client_id, index, {str(warehouse)})
-                catalog.set_stock(index, stock + held, str(warehouse))
+                catalog.set_stock(index, stock + reserved(held, index, [warehouses[warehouse]]), str(warehouse))
                 entry["updated"] = True
         result.append(entry)
     return json_response({"result": result})

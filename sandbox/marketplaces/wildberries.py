@@ -8,12 +8,16 @@ warehouses and prices, 03-orders-fbs orders and supplies, 12-reports sales); lim
 `{title, detail, code, requestId, origin, status, statusText, timestamp}`; 429 carries
 X-Ratelimit-Retry/-Limit/-Reset, every other reply X-Ratelimit-Remaining.
 
-State: the shared Catalog of the seller (`SandboxState.catalog("wildberries", sid)`) and OrderBook; what only
-WB has (supplies, price tasks, discounts) lives in a `WbBook` on the state (`wb_book`). Products get
-deterministic WB ids: nmID = NM_ID_BASE + index, chrtID = CHRT_ID_BASE + index (one size per product).
-Each sandbox order is one buyer basket (`orderUid`); WB shows one assembly task per unit, id
-`order.id * TASK_ID_FACTOR + unit` (`wb_task_ids`). Actions on a task move its whole basket (the OrderBook keeps
-one status per order).
+State: the shared Catalog of the seller (`SandboxState.catalog("wildberries", sid)`; stock is kept per
+warehouse, keyed by the warehouse id as a string) and OrderBook; what only WB has (supplies, price tasks,
+discounts) lives in a `WbBook` on the state (`wb_book`). Products get deterministic WB ids:
+nmID = NM_ID_BASE + index, chrtID = CHRT_ID_BASE + index (one size per product); the Catalog price is WB's
+`price` before the seller's discount.
+Orders: `state.orders.create("wildberries", sid, lines, shop_id=<warehouse id>, scheme="FBS")` (only FBS orders
+are served; the first warehouse when shop_id is None). Each sandbox order is one buyer basket (`orderUid`);
+WB shows one assembly task per unit, id `order.id * TASK_ID_FACTOR + unit` (`wb_task_ids`). Actions on a task
+move its whole basket (the OrderBook keeps one status per order). Sales come from DELIVERED orders
+(`extra["returned"] = True` adds a return row).
 
 Limits are token buckets per seller (per service for Service tokens), method group and token tier, counted in
 `state.now()`; with `state.enforce_rate_limits` an empty bucket answers 429. Marketplace-category 4xx replies
@@ -24,7 +28,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Iterator
 
@@ -42,6 +46,7 @@ from sandbox.marketplaces.catalog import Catalog, Lifecycle, Product, SandboxOrd
 from sandbox.marketplaces.common import (
     ACCOUNT,
     INJECTED_RATE_LIMIT_WAIT,
+    STATE,
     Controls,
     Dialect,
     Reply,
@@ -49,7 +54,6 @@ from sandbox.marketplaces.common import (
     marketplace_app,
     read_credential,
     read_json_body,
-    STATE,
 )
 
 # URL category (the host name without "-api") → the token category it needs
@@ -413,10 +417,10 @@ class WildberriesDialect(Dialect):
         bucket: TokenBucket | None = request.get(BUCKET)
         info = route_info(request)
         if bucket is not None and 400 <= response.status < 500 and info and info.group in MARKETPLACE_GROUPS:
-            bucket.charge(ERROR_COST - 1, now)
+            bucket.charge(ERROR_COST - 1, now)  # the request itself was counted on the way in
         if bucket is not None:
             remaining = bucket.remaining(now)
-        else:
+        else:  # refused before counting (auth, unknown route): nothing of the caller's was spent
             remaining = LIMITS[info.group][BASE].burst if info else LIMITS["fbs"][BASE].burst
         response.headers.setdefault("X-Ratelimit-Remaining", str(remaining))
 

@@ -40,7 +40,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from sandbox.marketplaces.accounts import SandboxState, YandexApiKey, YandexBusiness, YandexCampaign
+from sandbox.marketplaces.accounts import YANDEX_API_KEY, SandboxState, YandexApiKey, YandexBusiness, YandexCampaign
 from sandbox.marketplaces.catalog import Catalog, Lifecycle, OrderLine, Product, SandboxOrder, index_of
 from sandbox.marketplaces.common import (
     ACCOUNT,
@@ -157,6 +157,9 @@ ERROR_CODES = {
 # "Unable to find mapping for marketSku: 101326284311" (yandex-market/yandex-market-php-partner#33).
 UNKNOWN_OFFER = "Unable to find mapping for offerId: {sku}"
 ONLY_DEFAULT_PRICE = "Partner use only default price"  # 423 (error-codes page)
+
+
+API_KEY = web.RequestKey("yandex_api_key", str)  # the caller's Api-Key: the account key of its Catalog / orders
 
 
 def error_response(status: int, message: str) -> web.Response:
@@ -356,9 +359,6 @@ class YandexDialect(Dialect):
         response.headers.setdefault("X-RateLimit-Resource-Limit", str(quota.limit))
         response.headers.setdefault("X-RateLimit-Resource-Remaining", str(quota.remaining))
         response.headers.setdefault("X-RateLimit-Resource-Until", rfc822(math.ceil(quota.until(now))))
-
-
-API_KEY = web.RequestKey("yandex_api_key", str)
 
 
 # --------------------------------------------------------------------------------------------
@@ -776,8 +776,6 @@ def status_words(order: SandboxOrder) -> tuple[str, str]:
 def add_order(state: SandboxState, lines: list[tuple[int, int]], *, api_key: str | None = None,
               campaign_id: int | None = None, scheme: str = "FBS") -> SandboxOrder:
     """A new order (PROCESSING/STARTED) of catalog products [(index, quantity), ...] for tests and the demo."""
-    from sandbox.marketplaces.accounts import YANDEX_API_KEY
-
     key = api_key or YANDEX_API_KEY
     business = state.yandex[key].business
     campaign = campaign_id or business.campaigns[0].id

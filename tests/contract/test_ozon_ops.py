@@ -251,10 +251,11 @@ async def test_listings_page_by_last_id_and_read_details_by_product_id(monkeypat
             product_list([ref(3)], "cursor-3", 3))
     api.add("POST", url("/v3/product/info/list"),
             reply(200, {"items": [info(1), info(2, is_archived=True)]}), reply(200, {"items": [info(3)]}))
+    api.add("POST", url("/v2/warehouse/list"), warehouses_reply())
     c, transport, _ = client(api)
     listings = [listing async for listing in c.iter_listings()]
-    assert [call[1] for call in transport.calls] == ["/v3/product/list", "/v3/product/info/list"] * 2
-    bodies = api.bodies()
+    assert [call[1] for call in transport.calls] == ["/v2/warehouse/list"] + ["/v3/product/list", "/v3/product/info/list"] * 2
+    bodies = api.bodies()[1:]
     assert bodies[0] == {"filter": {"visibility": "ALL"}, "last_id": "", "limit": 2}
     assert bodies[1] == {"product_id": ["1001", "1002"]}
     assert bodies[2]["last_id"] == "cursor-2" and bodies[3] == {"product_id": ["1003"]}
@@ -287,14 +288,35 @@ async def test_read_stock_sums_the_sellers_warehouse_types_and_follows_the_curso
         reply(200, {"items": [{"offer_id": "OF-2", "product_id": 1002, "stocks": []}], "cursor": "c2", "total": 2}),
         reply(200, {"items": [], "cursor": "", "total": 2}),
     )
-    c, _, _ = client(api)
+    c, _, _ = client(api, warehouse=None)  # no account warehouse: both seller warehouse types
     levels = await c.read_stock(["OF-1", "OF-2", "OF-1"])
-    assert [(s.sku, s.quantity, s.reserved) for s in levels] == [("OF-1", 12, 3), ("OF-2", 0, 0)]
+    assert [(s.sku, s.quantity, s.reserved, s.warehouse_id) for s in levels] == [("OF-1", 12, 3, None), ("OF-2", 0, 0, None)]
     assert api.bodies() == [
         {"filter": {"offer_id": ["OF-1", "OF-2"], "visibility": "ALL"}, "limit": 1},
         {"filter": {"offer_id": ["OF-1", "OF-2"], "visibility": "ALL"}, "limit": 1, "cursor": "c1"},
         {"filter": {"offer_id": ["OF-1", "OF-2"], "visibility": "ALL"}, "limit": 1, "cursor": "c2"},
     ]
+
+
+@pytest.mark.parametrize("warehouse, expected", [(WH_FBS, (8, 2)), (WH_RFBS, (4, 1)), (None, (12, 3))])
+async def test_stock_figures_are_those_of_the_account_warehouses_type(warehouse, expected):
+    entries = [{"type": "fbs", "present": 10, "reserved": 2, "sku": 9001},
+               {"type": "rfbs", "present": 5, "reserved": 1, "sku": 9001},
+               {"type": "fbo", "present": 99, "reserved": 9, "sku": 9001}]
+    api = FakeApi().add("POST", url("/v4/product/info/stocks"),
+                        reply(200, {"items": [{"offer_id": "OF-1", "product_id": 1001, "stocks": entries}], "cursor": ""}))
+    api.add("POST", url("/v3/product/list"), product_list([ref(1)]))
+    api.add("POST", url("/v3/product/info/list"), reply(200, {"items": [info(1, stocks={"has_stock": True, "stocks": [
+        {"present": e["present"], "reserved": e["reserved"], "sku": 9001, "source": e["type"]} for e in entries]})]}))
+    api.add("POST", url("/v2/warehouse/list"), warehouses_reply())
+    c, transport, _ = client(api, warehouse=warehouse)
+    (level,) = await c.read_stock(["OF-1"])
+    assert (level.quantity, level.reserved) == expected
+    assert level.warehouse_id == (str(warehouse) if warehouse else None)
+    (listing,) = [listing async for listing in c.iter_listings()]
+    assert listing.stock == expected[0]
+    # The warehouse list is read once per client, and only when the account names a warehouse.
+    assert [call[1] for call in transport.calls].count("/v2/warehouse/list") == (1 if warehouse else 0)
 
 
 def test_the_stock_item_shape_is_decided_in_one_function():
@@ -674,8 +696,8 @@ async def test_the_whole_cycle_against_the_sandbox_both_sides_checked():
             dbs = add_order(sandbox.state, [(2, 1)], warehouse_id=rfbs)
             add_order(sandbox.state, [(3, 1)], fbo=True)
             (one,) = [s for s in await c.read_stock(["SKU-000001"])]
-            # 5 pushed to the FBS warehouse (2 of them now reserved) + the rFBS warehouse's starting 7
-            assert (one.reserved, one.quantity) == (2, 5 + 7 - 2)
+            # 5 pushed to the account's FBS warehouse, 2 of them now reserved by the order
+            assert (one.reserved, one.quantity, one.warehouse_id) == (2, 5 - 2, str(fbs))
 
             prices = await c.update_prices([PriceUpdate("SKU-000001", Decimal("1499.50"), Decimal("1999"))])
             assert prices[0].outcome == ItemOutcome.ACCEPTED

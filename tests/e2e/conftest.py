@@ -109,3 +109,80 @@ async def harness():
         await telegram.stop()
     violations = [v for t in transports for v in t.violations]
     assert not violations, "marketplace calls that break the official spec:\n" + "\n".join(map(str, violations))
+
+
+# ---- connecting and reading the sandbox marketplaces' state (issue 4+) ----
+
+# What each default sandbox account is connected as in these tests: (button, credentials, shop/warehouse to pick)
+CONNECT = {
+    "uzum": ("Uzum Market", (), "Samarqand Market"),
+    "yandex": ("Yandex Market", (), "Toshkent Savdo DBS"),
+    "wildberries": ("Wildberries", (), "Sandbox sklad Toshkent"),
+    "ozon": ("Ozon", (), "Sandbox FBS Moskva"),
+}
+
+
+async def connect(user: SandboxUser, marketplace: str) -> None:
+    from sandbox.marketplaces import accounts
+
+    typed = {"uzum": [accounts.UZUM_TOKEN], "yandex": [accounts.YANDEX_API_KEY], "wildberries": [accounts.WB_TOKEN],
+             "ozon": [accounts.OZON_CLIENT_ID, accounts.OZON_API_KEY]}[marketplace]
+    button, _, pick = CONNECT[marketplace]
+    await user.send("/menu")
+    await wait_for_text(user, "Main menu")
+    await press_and_wait(user, "Connect a marketplace", "Which marketplace")
+    await press_and_wait(user, button, "Client ID" if marketplace == "ozon" else "Send your")
+    if marketplace == "ozon":
+        await user.send(typed.pop(0))
+        await wait_for_text(user, "Step 2 of 2")
+    await user.send(typed[0])
+    await wait_for_text(user, "Which", timeout=15)
+    await press_and_wait(user, pick, "Connected!", timeout=15)
+
+
+def sandbox_stock(marketplaces: MarketplaceSandbox, marketplace: str, index: int) -> int:
+    """What the marketplace's sandbox state shows for product `index` of the account connected by `connect`."""
+    from sandbox.marketplaces import accounts
+    from sandbox.marketplaces.uzum import catalog_key
+    from sandbox.marketplaces.yandex import WAREHOUSE_ID_BASE
+
+    state = marketplaces.state
+    if marketplace == "uzum":
+        return state.catalog("uzum", catalog_key(accounts.UZUM_TOKEN, 41002)).get_stock(index)
+    if marketplace == "yandex":
+        return state.catalog("yandex", accounts.YANDEX_API_KEY).get_stock(
+            index, str(WAREHOUSE_ID_BASE + accounts.YANDEX_CAMPAIGN_IDS[1]))
+    if marketplace == "wildberries":
+        return state.catalog("wildberries", accounts.WB_SELLER_ID).get_stock(index, "1001001")
+    return state.catalog("ozon", accounts.OZON_CLIENT_ID).get_stock(index, "22000000000001")
+
+
+def set_sandbox_stock(marketplaces: MarketplaceSandbox, marketplace: str, index: int, amount: int) -> None:
+    """Someone changes the stock in the marketplace's own cabinet."""
+    from sandbox.marketplaces import accounts
+    from sandbox.marketplaces.uzum import catalog_key
+    from sandbox.marketplaces.yandex import WAREHOUSE_ID_BASE
+
+    state = marketplaces.state
+    if marketplace == "uzum":
+        state.catalog("uzum", catalog_key(accounts.UZUM_TOKEN, 41002)).set_stock(index, amount)
+    elif marketplace == "yandex":
+        state.catalog("yandex", accounts.YANDEX_API_KEY).set_stock(
+            index, amount, str(WAREHOUSE_ID_BASE + accounts.YANDEX_CAMPAIGN_IDS[1]))
+    elif marketplace == "wildberries":
+        state.catalog("wildberries", accounts.WB_SELLER_ID).set_stock(index, amount, "1001001")
+    else:
+        state.catalog("ozon", accounts.OZON_CLIENT_ID).set_stock(index, amount, "22000000000001")
+
+
+async def sync_products(user: SandboxUser, title_part: str) -> SentMessage:
+    """Products → Sync products → (pick the account) → wait for the summary."""
+    await user.send("/menu")
+    await wait_for_text(user, "Main menu")
+    await user.press("Products")
+    await user.next_update(timeout=8)
+    await user.press("Sync products")
+    message = await user.next_update(timeout=8)
+    if "Which marketplace account" in (message.text or ""):
+        await user.press(title_part)
+    return await wait_for_text(user, "products synced", timeout=60)

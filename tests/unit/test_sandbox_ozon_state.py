@@ -180,7 +180,7 @@ async def test_enforced_stock_limits_same_pair_and_requests_per_minute():
         post.clock.t += SAME_PAIR_INTERVAL - 1
         again = (await post("/v2/products/stocks", {"stocks": [item, {**item, "warehouse_id": RFBS}]})).json()
         assert again["result"][0]["errors"][0]["code"] == "TOO_MANY_REQUESTS" and again["result"][1]["updated"]
-        post.clock.t += 1
+        post.clock.t += 1.5  # 30.5 s after the first push (a whole second would be at float rounding's mercy)
         assert (await post("/v2/products/stocks", {"stocks": [item]})).json()["result"][0]["updated"]
 
         post.clock.t += 60
@@ -197,7 +197,10 @@ async def test_limits_count_in_sped_up_marketplace_time():
     async with ozon(enforce=True, time_scale=0.01) as post:
         item = {"product_id": PRODUCT_ID_BASE + 1, "quant_size": 1, "stock": 3, "warehouse_id": FBS}
         assert (await post("/v2/products/stocks", {"stocks": [item]})).json()["result"][0]["updated"]
-        post.clock.t += SAME_PAIR_INTERVAL * 0.01  # 30 marketplace seconds
+        post.clock.t += (SAME_PAIR_INTERVAL - 1) * 0.01  # 29 marketplace seconds: too early
+        refused = (await post("/v2/products/stocks", {"stocks": [item]})).json()["result"][0]
+        assert refused["errors"][0]["code"] == "TOO_MANY_REQUESTS"
+        post.clock.t += 1.1 * 0.01  # 30.1 marketplace seconds since the first push (0.301 s of real time)
         assert (await post("/v2/products/stocks", {"stocks": [item]})).json()["result"][0]["updated"]
 
 

@@ -62,8 +62,10 @@ async def test_the_switched_off_sku_field_answers_204_and_changes_nothing():
 
 async def test_stock_409_names_items_and_applies_nothing():
     async with wb_api() as (_, state, _, client):
-        r = await client.put(client.url("marketplace", f"/api/v3/stocks/{WAREHOUSE}"), headers=WB, json={"stocks": [
-            {"chrtId": chrt_id(1), "amount": 3}, {"chrtId": 7, "amount": 1}, {"chrtId": chrt_id(2), "amount": 100_001}]})
+        items = [{"chrtId": chrt_id(1), "amount": 3}, {"chrtId": 7, "amount": 1},
+                 {"chrtId": chrt_id(2), "amount": 100_001}]
+        r = await client.put(client.url("marketplace", f"/api/v3/stocks/{WAREHOUSE}"), headers=WB,
+                             json={"stocks": items})
         assert r.status_code == 409
         assert r.json() == [{"code": "NotFound", "message": "Not found", "data": [{"chrtId": 7, "amount": 1}]},
                             {"code": "UploadDataLimit", "message": "Upload limit exceeded.",
