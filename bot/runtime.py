@@ -11,6 +11,7 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.log import remember_secret
 from bot.middlewares import CommitBeforeReply
+from connectors.http import Clock
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
@@ -53,13 +54,14 @@ def build_vault(settings: Settings) -> Vault:
 
 
 async def prepare(settings: Settings, *, transport_for: TransportFactory | None = None,
-                  with_scheduler: bool = True) -> Runtime:
-    """Tests pass with_scheduler=False and call the jobs directly (not by the clock)."""
+                  with_scheduler: bool = True, clock: Clock | None = None) -> Runtime:
+    """Tests pass with_scheduler=False and call the jobs directly (not by the clock), and may give the
+    connectors a sped-up clock matching the sandbox marketplaces'."""
     token = settings.BOT_TOKEN.get_secret_value()
     remember_secret(token)
     vault = build_vault(settings)
     engine, sessionmaker = await open_database(settings)
-    connectors = ConnectorFactory(settings.marketplace_urls(), transport_for=transport_for)
+    connectors = ConnectorFactory(settings.marketplace_urls(), transport_for=transport_for, clock=clock)
     integrations = IntegrationService(vault, connectors)
     async with sessionmaker() as session:
         await admin_service.ensure_api_configs(session)

@@ -47,35 +47,9 @@ WH_RFBS = 22_000_000_000_002
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc).timestamp()
 
 
-# ------------------------------------------------------------------------ the one spec deviation
-# The Ozon swagger writes format *hints* as JSON-schema `pattern`s: " YYYY-MM-DDThh:mm:ss.mcsZ" on the
-# cutoff dates of /v4/posting/fbs/unfulfilled/list, " YYYY-MM-DDThh:mm:ssZ" on since/to of
-# /v4/posting/fbs/list, " +7(XXX)XXX-XX-XX" on phones. As regexes no real value matches them (they demand the
-# literal letters), so the validator drops exactly those patterns; test_format_hint_patterns_... shows it.
-# (Belongs next to SPEC_EXAMPLE_FIXES in tests/support/contract.py once the other suites need it.)
-ORIGINAL_OZON_SPEC = contract.ozon_spec
-
-
-def is_format_hint(pattern: object) -> bool:
-    return isinstance(pattern, str) and ("YYYY" in pattern or "XXX" in pattern)
-
-
-def _without_format_hints(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _without_format_hints(v) for k, v in node.items() if not (k == "pattern" and is_format_hint(v))}
-    if isinstance(node, list):
-        return [_without_format_hints(v) for v in node]
-    return node
-
-
-@functools.cache
-def ozon_spec_without_format_hints():
-    return contract._app(_without_format_hints(json.loads(contract.OZON_SPEC.read_text(encoding="utf-8"))))
-
-
-@pytest.fixture(autouse=True)
-def ozon_spec_fixed(monkeypatch):
-    monkeypatch.setattr(contract, "ozon_spec", ozon_spec_without_format_hints)
+# The one spec deviation (format-hint patterns) is handled in tests.support.contract; shown by the test below.
+is_format_hint = contract.is_format_hint
+_without_format_hints = contract.without_format_hints
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +60,7 @@ def fresh_pacers():
 
 
 def test_format_hint_patterns_are_the_only_schema_change():
-    raw = json.loads(contract.OZON_SPEC.read_text(encoding="utf-8"))
+    raw = contract.ozon_raw_spec()
     hints = []
 
     def walk(node: Any) -> None:
@@ -109,9 +83,9 @@ def test_format_hint_patterns_are_the_only_schema_change():
     request = contract._Request("POST", found, headers=headers,
                                 body=json.dumps(body).encode(), content_type="application/json")
     with pytest.raises(Exception) as err:
-        ORIGINAL_OZON_SPEC().validate_request(request)
+        contract._app(contract.ozon_raw_spec()).validate_request(request)  # the swagger as published
     assert "does not match ' YYYY-MM-DDThh:mm:ssZ'" in contract._describe(err.value)
-    ozon_spec_without_format_hints().validate_request(request)  # a real RFC 3339 date passes
+    contract.ozon_spec().validate_request(request)  # a real RFC 3339 date passes
 
 
 # ------------------------------------------------------------------------------------- helpers

@@ -12,12 +12,14 @@ from cryptography.fernet import Fernet
 from bot.config import Settings
 from bot.runtime import Runtime, prepare
 from connectors.base import Marketplace
-from sandbox.marketplaces import MarketplaceSandbox
+from connectors.http import ScaledClock
+from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.telegram import SandboxUser, SentMessage, TelegramSandbox
 from tests.conftest import SCAN_DIR
 from tests.support.contract import SpecValidatingTransport
 
 BOT_TOKEN = "123456789:SANDBOXtokenForTheE2eSuite_abcdefghij"
+MARKETPLACE_SPEED = 30
 ADMIN_ID = 900001
 
 
@@ -72,7 +74,10 @@ async def press_and_wait(user: SandboxUser, button: str, needle: str, timeout: f
 @pytest.fixture
 async def harness():
     telegram = TelegramSandbox()
-    marketplaces = MarketplaceSandbox()
+    # Marketplace time runs fast for both sides, so waits the published limits demand (Ozon: the same item's
+    # stock at most once per 30 s) keep their shape but take a fraction of a second.
+    clock = ScaledClock(MARKETPLACE_SPEED)
+    marketplaces = MarketplaceSandbox(state=SandboxState(clock=clock.now))
     await telegram.start()
     await marketplaces.start()
     workdir = tempfile.mkdtemp(dir=SCAN_DIR)  # scanned for plaintext keys after the suite
@@ -94,7 +99,7 @@ async def harness():
         transports.append(transport)
         return transport
 
-    runtime = await prepare(settings, transport_for=transport_for, with_scheduler=False)
+    runtime = await prepare(settings, transport_for=transport_for, with_scheduler=False, clock=clock)
     polling = asyncio.create_task(
         runtime.dispatcher.start_polling(runtime.bot, polling_timeout=1, handle_signals=False)
     )

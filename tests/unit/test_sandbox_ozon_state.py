@@ -27,7 +27,6 @@ from sandbox.marketplaces.ozon import (
     ozon_book,
     posting_number_of,
 )
-from tests.contract.test_ozon_ops import ozon_spec_fixed  # noqa: F401  (autouse: the spec without format hints)
 from tests.support.contract import SpecValidatingTransport
 
 HEADERS = {"Client-Id": A.OZON_CLIENT_ID, "Api-Key": A.OZON_API_KEY}

@@ -18,7 +18,7 @@ from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.marketplaces import accounts as A
 from sandbox.marketplaces import yandex as Y
 from sandbox.marketplaces.catalog import Lifecycle, OrderBook, sku_of
-from tests.contract.test_yandex_ops import SettlingClock, bundled_yandex_spec  # noqa: F401 (the fixture)
+from tests.contract.test_yandex_ops import SettlingClock
 from tests.support.contract import SpecValidatingTransport
 
 KEY = {"Api-Key": A.YANDEX_API_KEY}
