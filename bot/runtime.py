@@ -16,9 +16,11 @@ from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
 from services import admin as admin_service
+from services import schedules
 from services.connections import ConnectorFactory, TransportFactory
 from services.catalog import CatalogSync
 from services.integrations import IntegrationService
+from services.orders import OrderService
 from services.push import Pusher
 from services.scheduler import Jobs, build_scheduler
 
@@ -33,6 +35,7 @@ class Runtime:
     integrations: IntegrationService
     catalog_sync: CatalogSync
     pusher: Pusher
+    orders: OrderService
     jobs: Jobs
     dispatcher: Dispatcher
     bot: Bot
@@ -66,10 +69,12 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     async with sessionmaker() as session:
         await admin_service.ensure_api_configs(session)
         await integrations.purge_stale_drafts(session)
+        await schedules.ensure_all(session)
         await session.commit()
     catalog_sync = CatalogSync(sessionmaker, integrations)
     pusher = Pusher(sessionmaker, integrations)
-    jobs = Jobs(sessionmaker, pusher)
+    orders = OrderService(sessionmaker, integrations)
+    jobs = Jobs(sessionmaker, pusher, orders, catalog_sync)
     dispatcher = build_dispatcher(
         sessionmaker=sessionmaker, integrations=integrations, connectors=connectors, catalog_sync=catalog_sync,
         admin_ids=frozenset(settings.ADMIN_IDS), open_registration=settings.REGISTRATION is Registration.OPEN,
@@ -91,5 +96,5 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
 
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)
-    return Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, jobs,
-                   dispatcher, bot)
+    return Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
+                   jobs, dispatcher, bot)

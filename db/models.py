@@ -8,7 +8,7 @@ import uuid
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -89,6 +89,8 @@ class MarketplaceIntegration(Base):
     last_error: Mapped[str | None] = mapped_column(String(32))  # an ErrorCause value
     last_error_detail: Mapped[str | None] = mapped_column(Text)
     failure_streak: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    failing_since: Mapped[int | None] = mapped_column(Integer)  # start of the current failure streak
+    failure_alerted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # this streak was reported
     discovered: Mapped[str | None] = mapped_column(Text)  # JSON: shops, warehouses, scopes, warnings
     settings: Mapped[str | None] = mapped_column(Text)  # JSON: per-integration settings
     updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
@@ -252,3 +254,79 @@ class PendingImport(Base):
     report: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: counts and rejected rows with reasons
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")  # pending | applied | cancelled
     created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Orders, schedules and the outbox
+# ---------------------------------------------------------------------------------------------------
+class Order(Base):
+    """One marketplace order (Ozon: one posting), stored once per integration + marketplace id."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("integration_id", "external_id", name="uq_order_external"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    integration_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("marketplace_integrations.id", ondelete="CASCADE"), nullable=False)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    external_id: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)  # the marketplace's own status
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="new")  # new | active | cancelled | done
+    scheme: Mapped[str] = mapped_column(String(8), nullable=False, default="FBS")
+    placed_at: Mapped[int] = mapped_column(Integer, nullable=False, index=True)  # when the buyer ordered
+    ship_by: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    items: Mapped[str] = mapped_column(Text, nullable=False)  # JSON [{sku, name, quantity, price}]
+    baseline: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # seen in the first poll: no alert
+    deducted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # stock taken for it
+    first_seen_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
+
+    @property
+    def item_list(self) -> list[dict]:
+        return JsonText.load(self.items, [])
+
+
+class Schedule(Base):
+    """When each recurring job of an integration runs next, and its durable cursor."""
+
+    __tablename__ = "schedules"
+
+    integration_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("marketplace_integrations.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # orders | catalog | reconcile
+    interval_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_run_at: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    last_run_at: Mapped[int | None] = mapped_column(Integer)
+    last_ok_at: Mapped[int | None] = mapped_column(Integer)
+    cursor: Mapped[str | None] = mapped_column(Text)  # orders: the connector's opaque cursor
+    baseline_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class OutboxMessage(Base):
+    """Every message to a partner, written in the same transaction as the fact it reports. The unique dedupe
+    key makes a fact reported twice (a re-poll after a crash) one message."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)  # new_order | cancelled | sync_failed | ...
+    dedupe_key: Mapped[str] = mapped_column(Text, unique=True, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON; rendered in the partner's language at send
+    # pending | sending (handed to Telegram, not yet confirmed) | sent | failed (undeliverable) | muted
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    sent_at: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def payload_data(self) -> dict:
+        return JsonText.load(self.payload, {})

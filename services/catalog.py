@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ConnectorError, Listing as MarketListing
 from db.models import JsonText, Listing, MarketplaceIntegration, Product, StockMovement, SyncRun, new_id, now
-from services.integrations import IntegrationService, record_failure, record_success, settings_of
+from services.integrations import IntegrationService, job_failed, job_succeeded, settings_of
 from services.runs import finish_run, start_run
 from services.stock import Reason, StockRules, apply_change, channel_quantity
 
@@ -114,9 +114,9 @@ class CatalogSync:
             if report.error is None:
                 await self._after_full_pass(session, integration_id, started, report)
                 integration.last_sync_at = now()
-                record_success(integration)
+                await job_succeeded(session, integration)
             else:
-                record_failure(integration, report.error)
+                await job_failed(session, integration, report.error, "catalog")
             await finish_run(session, run.id, counts=report.counts(), error=report.error)
             await session.commit()
         report.finished = True

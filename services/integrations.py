@@ -25,7 +25,7 @@ from connectors.base import (
 )
 from db.models import JsonText, MarketplaceIntegration, Partner, now
 from db.vault import Vault, key_hint
-from services import audit
+from services import alerts, audit, schedules
 from services.connections import ConnectorFactory
 
 # Drafts older than this are abandoned connect flows; their encrypted keys are removed.
@@ -172,6 +172,7 @@ class IntegrationService:
             raise AlreadyConnected(integration) from None
         audit.record(session, "integration.created", actor=actor, partner_id=integration.partner_id,
                      object_type="integration", object_id=integration.id, marketplace=integration.marketplace)
+        await schedules.ensure(session, integration.id)
 
     async def discard_draft(self, session: AsyncSession, partner_id: str, integration_id: str) -> None:
         await discard_draft(session, partner_id, integration_id)
@@ -269,6 +270,8 @@ class IntegrationService:
 
 def record_failure(integration: MarketplaceIntegration, error: ConnectorError) -> None:
     """A call for this integration failed: remember why, count the streak, show it on the card."""
+    if not integration.failure_streak or integration.failing_since is None:
+        integration.failing_since = now()
     integration.last_error = error.cause.value
     integration.last_error_detail = (error.detail or "")[:300] or None
     integration.failure_streak += 1
@@ -280,8 +283,25 @@ def record_success(integration: MarketplaceIntegration) -> None:
     integration.last_error = None
     integration.last_error_detail = None
     integration.failure_streak = 0
+    integration.failing_since = None
+    integration.failure_alerted = 0
     if integration.status == Status.ERROR:
         integration.status = Status.ACTIVE
+
+
+async def job_failed(session: AsyncSession, integration: MarketplaceIntegration, error: ConnectorError,
+                     job: str) -> None:
+    """A background job failed: the streak is recorded, and the partner told once per streak."""
+    record_failure(integration, error)
+    await alerts.failure(session, integration, job)
+
+
+async def job_succeeded(session: AsyncSession, integration: MarketplaceIntegration) -> None:
+    """A background job worked: if a failure was reported, one recovery message."""
+    alerted, since = integration.failure_alerted, integration.failing_since
+    record_success(integration)
+    if alerted:
+        await alerts.recovery(session, integration, since)
 
 
 def account_context(integration: MarketplaceIntegration) -> AccountContext:

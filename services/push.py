@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ConnectorError, ItemOutcome, Marketplace, PriceUpdate, StockUpdate
 from db.models import JsonText, Listing, MarketplaceIntegration, Product, now
-from services.integrations import IntegrationService, Status, record_failure, record_success, settings_of
+from services.integrations import IntegrationService, Status, job_failed, job_succeeded, settings_of
 from services.runs import finish_run, start_run
 from services.stock import StockRules, channel_quantity
 
@@ -103,9 +103,9 @@ class Pusher:
             if report.error is not None:
                 unsent = [d for d in due if d.listing_id not in report.done]
                 await _schedule_retry(session, kind, unsent, report.error.cause.value, report.error.detail)
-                record_failure(integration, report.error)
+                await job_failed(session, integration, report.error, kind)
             else:
-                record_success(integration)
+                await job_succeeded(session, integration)
             await finish_run(session, run.id, counts=report.counts(), error=report.error,
                              partial=report.rejected > 0)
             await session.commit()
@@ -213,3 +213,54 @@ async def integrations_with_due(session: AsyncSession, kind: str) -> list[str]:
     return [r for (r,) in rows]
 
 
+
+
+async def reconcile(pusher: Pusher, integration_id: str) -> PushReport:
+    """Stock reconciliation: read what the marketplace shows and queue a push wherever it differs from what
+    the rules say it should show (someone changed it in the cabinet, or a push was lost)."""
+    report = PushReport("reconcile", integration_id)
+    async with pusher.sessionmaker() as session:
+        integration = await session.get(MarketplaceIntegration, integration_id)
+        if integration is None or integration.status not in (Status.ACTIVE, Status.ERROR):
+            report.skipped = "inactive"
+            return report
+        rules = StockRules.from_settings(settings_of(integration))
+        rows = await session.execute(
+            select(Listing.id, Listing.stock_ids, Product.stock)
+            .join(Product, Product.id == Listing.product_id)
+            .where(Listing.integration_id == integration_id, Listing.stock_dirty_at.is_(None),
+                   Listing.pushed_stock.is_not(None), Listing.status.is_distinct_from("gone")))
+        expected: dict[str, tuple[str, int]] = {}
+        for listing_id, stock_ids, stock in rows:
+            keys = JsonText.load(stock_ids, [])
+            if len(keys) == 1:
+                expected[keys[0]] = (listing_id, channel_quantity(stock, rules))
+        run = await start_run(session, integration_id, "reconcile")
+        client = await pusher.integrations.client(session, integration)
+        await session.commit()
+    differing: list[str] = []
+    try:
+        if expected:
+            for level in await client.read_stock(list(expected)):
+                item = expected.get(level.sku)
+                if item is not None and level.quantity != item[1]:
+                    differing.append(item[0])
+    except ConnectorError as error:
+        report.error = error
+    finally:
+        await client.aclose()
+    async with pusher.sessionmaker() as session:
+        integration = await session.get(MarketplaceIntegration, integration_id)
+        if report.error is None:
+            for start in range(0, len(differing), 500):
+                await session.execute(update(Listing).where(Listing.id.in_(differing[start:start + 500]))
+                                      .values(stock_dirty_at=now()))
+            await job_succeeded(session, integration)
+        else:
+            await job_failed(session, integration, report.error, "reconcile")
+        report.sent = len(expected)
+        report.rejected = len(differing)
+        await finish_run(session, run.id, error=report.error,
+                         counts={"checked": len(expected), "differing": len(differing)})
+        await session.commit()
+    return report
