@@ -34,12 +34,33 @@ def build_app(state: SandboxState | None = None) -> web.Application:
     controls = Controls()
     app = web.Application()
     app[CONTROLS] = controls
+    app[STATE_KEY] = state
     app.add_subapp("/uzum", build_uzum_app(state, controls))
     app.add_subapp("/yandex", build_yandex_app(state, controls))
     app.add_subapp("/ozon", build_ozon_app(state, controls))
     app.add_subapp("/wb", build_wildberries_app(state, controls))
+    app.router.add_post("/_sandbox/orders", _control_create_orders)
     app.on_shutdown.append(_wake_stalled_requests)
     return app
+
+
+async def _control_create_orders(request: web.Request) -> web.Response:
+    """POST /_sandbox/orders {"marketplace": "ozon", "lines": [[index, quantity], ...], "count": 1,
+    "account": optional, "shop_id": optional}: new orders, as buyers would place them."""
+    from sandbox.marketplaces.orders import create_order
+
+    try:
+        body = await request.json()
+        state = request.app[STATE_KEY]
+        created = [create_order(state, body["marketplace"], [tuple(line) for line in body.get("lines", [[1, 1]])],
+                                account=body.get("account"), shop_id=body.get("shop_id"))
+                   for _ in range(int(body.get("count", 1)))]
+    except (KeyError, ValueError, TypeError) as error:
+        return web.json_response({"ok": False, "error": str(error)}, status=400)
+    return web.json_response({"ok": True, "orders": [o.id for o in created]})
+
+
+STATE_KEY = web.AppKey("sandbox_marketplaces_state", SandboxState)
 
 
 def controls_of(app: web.Application) -> Controls:
