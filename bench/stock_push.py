@@ -34,7 +34,7 @@ from typing import Any
 from bench.common import CountingTransport, emit, machine, shared_clock, table
 
 MARKETPLACES = ("uzum", "yandex", "wildberries", "ozon")
-DEFAULT_SPEED = {"uzum": 2.0, "yandex": 10.0, "wildberries": 10.0, "ozon": 10.0}
+DEFAULT_SPEED = {"uzum": 2.0, "yandex": 10.0, "wildberries": 10.0, "ozon": 5.0}
 GOAL_RATIO = 1.1
 
 
@@ -51,6 +51,8 @@ class Case:
     limit_text: str
     # (writes, every request of the push) -> the floor in marketplace seconds the sandbox's model allows
     floor: Callable[[int, int], float]
+    # (sandbox state, update) -> the quantity the sandbox now shows for that update's item
+    shown: Callable[[Any, Any], int]
 
 
 def fixed_window(requests: int, limit: int, period: float) -> float:
@@ -63,6 +65,7 @@ def token_bucket(requests: int, burst: int, rate: float) -> float:
 
 def build_cases(n: int) -> dict[str, Case]:
     from connectors.base import AccountContext, Credentials, StockUpdate
+    from sandbox.marketplaces import SandboxState
     from sandbox.marketplaces import accounts as A
     from sandbox.marketplaces import ozon as SO
     from sandbox.marketplaces import uzum as SU
@@ -76,7 +79,8 @@ def build_cases(n: int) -> dict[str, Case]:
     cases: dict[str, Case] = {}
 
     # Uzum: skuIds of the one-shop token; only FBS-linked SKUs take stock (every 250th is not linked).
-    shop = A.UZUM_TOKEN_ONE_SHOP and 41003
+    accounts = SandboxState()  # the default sandbox accounts
+    shop = accounts.uzum[A.UZUM_TOKEN_ONE_SHOP].shops[0].id
     linked = [i for i in range(1, n + n // 200 + 10) if SU.linked_to_fbs(i)][:n]
     cases["uzum"] = Case(
         "uzum", Credentials(A.UZUM_TOKEN_ONE_SHOP), AccountContext(shop_id=str(shop)),
@@ -86,6 +90,8 @@ def build_cases(n: int) -> dict[str, Case]:
         f"{SU.RATE_LIMIT} requests / {SU.RATE_PERIOD:g} s per token, fixed window, all endpoints",
         # Every request of the token counts (the stock reads too).
         lambda writes, total: fixed_window(total, SU.RATE_LIMIT, SU.RATE_PERIOD),
+        lambda state, u: SU.uzum_catalog(state, A.UZUM_TOKEN_ONE_SHOP, shop).get_stock(
+            (int(u.sku) - SU.SKU_ID_BASE) % SU.ID_SPAN),
     )
     # Yandex: offerIds of the FBS campaign; updateStocks is counted in SKUs.
     campaign = A.YANDEX_CAMPAIGN_IDS[0]
@@ -98,9 +104,11 @@ def build_cases(n: int) -> dict[str, Case]:
         CY.STOCK_UPDATE_BATCH,
         f"updateStocks {y_limit:,} SKUs / {y_period:g} s per campaign, fixed window; {SY.PARALLEL_LIMIT} parallel",
         lambda writes, total: fixed_window(n, y_limit, y_period) if writes else 0.0,
+        lambda state, u: state.catalog("yandex", A.YANDEX_API_KEY).get_stock(
+            int(u.sku[4:]), str(SY.WAREHOUSE_ID_BASE + campaign)),
     )
     # Wildberries: chrtIds at the seller's first warehouse; Base token (the usual one): marketplace bucket.
-    warehouse = "1001001"
+    warehouse = str(accounts.wildberries[A.WB_SELLER_ID].warehouses[0].id)
     wb = SW.LIMITS["stocks"][SW.BASE]
     cases["wildberries"] = Case(
         "wildberries", Credentials(A.WB_TOKEN), AccountContext(warehouse_id=warehouse),
@@ -109,9 +117,11 @@ def build_cases(n: int) -> dict[str, Case]:
         CW.WB_STOCK_BATCH,
         f"Marketplace category, Base token: {wb.limit} / {wb.period:g} s, burst {wb.burst} (token bucket)",
         lambda writes, total: token_bucket(total, wb.burst, wb.rate),
+        lambda state, u: state.catalog("wildberries", A.WB_SELLER_ID).get_stock(
+            int(u.sku) - SW.CHRT_ID_BASE, warehouse),
     )
     # Ozon: offer_ids at the FBS warehouse; 80 stock requests per minute and 50 requests per second overall.
-    fbs = A._default_ozon()[A.OZON_CLIENT_ID].warehouses[0].warehouse_id
+    fbs = accounts.ozon[A.OZON_CLIENT_ID].warehouses[0].warehouse_id
     cases["ozon"] = Case(
         "ozon", Credentials(A.OZON_API_KEY, A.OZON_CLIENT_ID), AccountContext(warehouse_id=str(fbs)),
         [StockUpdate(f"SKU-{i:06d}", quantity(i)) for i in range(1, n + 1)],
@@ -121,6 +131,7 @@ def build_cases(n: int) -> dict[str, Case]:
         f"{SO.REQUESTS_PER_SECOND} / 1 s",
         lambda writes, total: max(fixed_window(writes, SO.STOCK_REQUESTS_PER_MINUTE, 60.0),
                                   fixed_window(total, SO.REQUESTS_PER_SECOND, 1.0)),
+        lambda state, u: state.catalog("ozon", A.OZON_CLIENT_ID).get_stock(int(u.sku[4:]), str(fbs)),
     )
     return cases
 
@@ -132,6 +143,7 @@ class Run:
     throttled: int
     other_errors: int
     outcomes: Counter = field(default_factory=Counter)
+    applied: int = 0  # updates whose quantity the sandbox shows afterwards
 
 
 async def push_once(case: Case, *, catalog_size: int, speed: float | None) -> Run:
@@ -164,9 +176,10 @@ async def push_once(case: Case, *, catalog_size: int, speed: float | None) -> Ru
         finally:
             await client.aclose()
         calls = Counter({(method, path): n for (m, method, path), n in sandbox.calls.items() if m == case.marketplace})
+        applied = sum(1 for u in case.updates if case.shown(state, u) == u.quantity)
     outcomes = Counter(f"{r.outcome.value}:{r.reason}" if r.reason else r.outcome.value for r in results)
     item_throttled = sum(n for key, n in outcomes.items() if key.endswith(":rate_limited"))
-    return Run(wall, calls, transport.throttled() + item_throttled, transport.errors(), outcomes)
+    return Run(wall, calls, transport.throttled() + item_throttled, transport.errors(), outcomes, applied)
 
 
 def analyse(case: Case, speed: float, paced: list[Run], bare: list[Run]) -> dict[str, Any]:
@@ -204,6 +217,7 @@ def analyse(case: Case, speed: float, paced: list[Run], bare: list[Run]) -> dict
         "throttled": throttled,
         "other_errors": sum(r.other_errors for r in paced),
         "outcomes": dict(run.outcomes),
+        "applied": min(r.applied for r in paced),
         "pass": writes == minimum and ratio <= GOAL_RATIO and throttled == 0,
     }
 
@@ -248,9 +262,10 @@ async def main_async(args: argparse.Namespace) -> None:
           r["rate_floor_s"], r["unthrottled_s"], r["floor_s"], r["wall_s"], f"{r['ratio']:.3f}", r["throttled"],
           r["pass"]] for r in results]))
     print()
-    print(table(["marketplace", "limit (sandbox model)", "1-per-item floor s", "item outcomes"],
+    print(table(["marketplace", "limit (sandbox model)", "1-per-item floor s", "item outcomes", "sandbox shows"],
                 [[r["marketplace"], r["limit"], r["one_per_item_floor_s"],
-                  ", ".join(f"{k} {v:,}" for k, v in sorted(r["outcomes"].items()))] for r in results]))
+                  ", ".join(f"{k} {v:,}" for k, v in sorted(r["outcomes"].items())), r["applied"]]
+                 for r in results]))
     print(f"\nGoal: requests = ceil(N / max batch), wall <= {GOAL_RATIO} x floor, 0 throttled replies.")
     emit({
         "benchmark": "stock_push",
