@@ -34,6 +34,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def machine() -> dict[str, Any]:
     model = ""
     try:
@@ -185,8 +191,7 @@ class SandboxProcess:
         """Stop serving; the sandbox's request counts and its peak RSS."""
         if self.proc is None or self.final:
             return self.final
-        self.proc.stdin.close()
-        out, _ = self.proc.communicate(timeout=timeout)
+        out, _ = self.proc.communicate(timeout=timeout)  # closes its stdin first: the sandbox stops
         self.final = last_json_line(out) or {}
         return self.final
 
@@ -215,7 +220,8 @@ async def _serve(args: argparse.Namespace) -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes it
     calls = [[m, method, path, n] for (m, method, path), n in sorted(sandbox.calls.items())]
     await sandbox.stop()
-    print(json.dumps({"calls": calls, "peak_rss_mb": round(peak_rss_mb(), 1)}), flush=True)
+    print(json.dumps({"calls": calls, "peak_rss_mb": round(peak_rss_mb(), 1), "cpu_s": round(cpu_seconds(), 2)}),
+          flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

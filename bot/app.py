@@ -12,7 +12,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.handlers import admin, connect, fallback, marketplaces, products, start, sync
+from bot.handlers import admin, connect, dashboard, fallback, marketplaces, orders, products, settings, start, sync
 from bot.i18n import build_i18n_middleware
 from bot.middlewares import DbSessionMiddleware
 from services.connections import ConnectorFactory
@@ -46,7 +46,7 @@ def build_dispatcher(
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
     # router answers everything they leave.
     routers = (start.router, admin.router, connect.router, marketplaces.router, products.router, sync.router,
-               fallback.router)
+               orders.router, settings.router, dashboard.router, fallback.router)
     dp.include_routers(*(_detached(r) for r in routers))
     dp.errors.register(_on_error)
     return dp

@@ -46,3 +46,28 @@ class SyncCb(CallbackData, prefix="s"):
 class ImportCb(CallbackData, prefix="im"):
     action: str  # apply | cancel
     id: str  # pending import id
+
+
+# ---- orders, notification settings, sync dashboard (issue 5) ----
+
+class OrdersCb(CallbackData, prefix="ol"):
+    action: str  # list (value: page) | pick (key: which filter's choices) | set (key + value: a filter's value)
+    key: str = ""  # mp | st | pe
+    value: str = ""  # page number, marketplace, state, period ("" = all)
+
+
+class OrderCb(CallbackData, prefix="od"):
+    action: str  # open | ask (arg: confirm | ship | cancel_<reason>) | reasons | do (arg as in ask)
+    id: str  # order id
+    arg: str = ""
+
+
+class NotifCb(CallbackData, prefix="ns"):
+    action: str  # home | mute (arg: alert kind) | quiet (arg: preset, "" = show presets) | low
+    arg: str = ""
+
+
+class DashCb(CallbackData, prefix="sd"):
+    action: str  # open | every (arg: seconds) | run (arg: orders | catalog)
+    id: str  # integration id
+    arg: str = ""

@@ -36,6 +36,34 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     # Where the generated encryption key file and the SQLite database live.
     DATA_DIR: str = "data"
+    # The webhook server (bot/web.py): Yandex Market API notifications and Ozon push. WEB_PORT=0: not started.
+    WEB_HOST: str = "0.0.0.0"
+    WEB_PORT: int = Field(default=8080, ge=0, le=65535)
+    # Comma-separated CIDRs notifications may come from. Default: the published ranges, Yandex then Ozon
+    # (the same six as bot/web.py DEFAULT_ALLOWED_NETWORKS).
+    WEBHOOK_ALLOWED_NETWORKS: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [
+        "5.45.207.0/25", "141.8.142.0/25", "5.255.253.0/25",
+        "195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24",
+    ])
+    # Behind our own HTTPS reverse proxy: take the sender from the left-most X-Forwarded-For entry.
+    WEBHOOK_TRUST_FORWARDED: bool = False
+
+    @field_validator("WEBHOOK_ALLOWED_NETWORKS", mode="before")
+    @classmethod
+    def _split_networks(cls, value):
+        import ipaddress
+
+        if value is None:
+            return []
+        parts = value.split(",") if isinstance(value, str) else list(value)
+        networks = []
+        for part in (str(p).strip() for p in parts):
+            if part:
+                try:
+                    networks.append(str(ipaddress.ip_network(part, strict=False)))
+                except ValueError:
+                    raise ValueError(f"not a CIDR: {part!r}") from None
+        return networks
 
     @field_validator("ADMIN_IDS", mode="before")
     @classmethod

@@ -5,7 +5,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ConnectCb, IntegrationCb, LangCb, MenuCb
+from bot.callbacks import ConnectCb, DashCb, IntegrationCb, LangCb, MenuCb
 from connectors.base import Marketplace
 
 MARKETPLACE_ORDER = (Marketplace.UZUM, Marketplace.YANDEX, Marketplace.WILDBERRIES, Marketplace.OZON)
@@ -21,9 +21,11 @@ def rows(*rows_: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 def main_menu(i18n: I18nContext, *, is_admin: bool) -> InlineKeyboardMarkup:
     kb = [
-        [button(i18n.get("btn-products"), MenuCb(action="products"))],
+        [button(i18n.get("btn-products"), MenuCb(action="products")),
+         button(i18n.get("btn-orders"), MenuCb(action="orders"))],
         [button(i18n.get("btn-marketplaces"), MenuCb(action="mps")),
          button(i18n.get("btn-connect"), MenuCb(action="connect"))],
+        [button(i18n.get("btn-notifications"), MenuCb(action="notif"))],
         [button(i18n.get("btn-language"), MenuCb(action="lang")), button(i18n.get("btn-help"), MenuCb(action="help"))],
     ]
     if is_admin:
@@ -67,6 +69,7 @@ def integration_card(i18n: I18nContext, integration_id: str, *, paused: bool) ->
         [button(i18n.get("btn-resume") if paused else i18n.get("btn-pause"), cb("resume" if paused else "pause")),
          button(i18n.get("btn-replace-keys"), cb("replace"))],
         [button(i18n.get("btn-stock-rules"), cb("rules")), button(i18n.get("btn-delete"), cb("delete"))],
+        [button(i18n.get("btn-sync-status"), DashCb(action="open", id=integration_id))],
         [button(i18n.get("btn-back-to-list"), MenuCb(action="mps"))],
     )
 

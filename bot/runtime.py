@@ -2,6 +2,7 @@
 Used by `python -m bot` and by the end-to-end tests, so both run the same composition."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -11,6 +12,8 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.log import remember_secret
 from bot.middlewares import CommitBeforeReply
+from bot.notifier import Notifier
+from bot.web import serve_web
 from connectors.http import Clock
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
@@ -39,6 +42,7 @@ class Runtime:
     jobs: Jobs
     dispatcher: Dispatcher
     bot: Bot
+    notifier: Notifier
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -83,18 +87,30 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
 
+    notifier = Notifier(bot, sessionmaker, dispatcher["i18n_middleware"].core)
+    runtime = Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
+                      jobs, dispatcher, bot, notifier)
+    # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it
+    # off and call the jobs directly.
     scheduler = build_scheduler(jobs) if with_scheduler else None
+    background: dict[str, object] = {}
 
     async def _on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         await set_commands(bot, dispatcher["i18n_middleware"].core)
         if scheduler is not None:
             scheduler.start()
+            background["notifier"] = asyncio.create_task(notifier.run(), name="outbox-sender")
+            background["web"] = await serve_web(runtime, notifier)
 
     async def _on_shutdown() -> None:
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
+        if background.get("web") is not None:
+            await background["web"].cleanup()
+        if background.get("notifier") is not None:
+            await notifier.stop()
+            await background["notifier"]
 
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)
-    return Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
-                   jobs, dispatcher, bot)
+    return runtime

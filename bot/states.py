@@ -23,3 +23,7 @@ class ProductsFlow(StatesGroup):
 
 class RulesFlow(StatesGroup):
     value = State()  # integration id + which rule in data
+
+
+class SettingsFlow(StatesGroup):
+    low_stock = State()  # typing the partner's low-stock threshold

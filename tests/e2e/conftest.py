@@ -159,7 +159,11 @@ def sandbox_stock(marketplaces: MarketplaceSandbox, marketplace: str, index: int
             index, str(WAREHOUSE_ID_BASE + accounts.YANDEX_CAMPAIGN_IDS[1]))
     if marketplace == "wildberries":
         return state.catalog("wildberries", accounts.WB_SELLER_ID).get_stock(index, "1001001")
-    return state.catalog("ozon", accounts.OZON_CLIENT_ID).get_stock(index, "22000000000001")
+    # Ozon keeps present stock and shows free stock = present - units held by open orders.
+    from sandbox.marketplaces.ozon import reservations
+
+    held = reservations(state, accounts.OZON_CLIENT_ID).get((index, "22000000000001"), 0)
+    return state.catalog("ozon", accounts.OZON_CLIENT_ID).get_stock(index, "22000000000001") - held
 
 
 def set_sandbox_stock(marketplaces: MarketplaceSandbox, marketplace: str, index: int, amount: int) -> None:

@@ -31,7 +31,8 @@ def bot_env(workdir: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_URL") and k not in (
         "BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "ENCRYPTION_KEYS", "REGISTRATION")}
     env.update(PYTHONPATH=str(ROOT), DATA_DIR=workdir, LOG_LEVEL="DEBUG",
-               DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bot.sqlite3", **extra)
+               DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bot.sqlite3")
+    env.update(extra)
     return env
 
 

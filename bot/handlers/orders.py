@@ -1,0 +1,374 @@
+"""Orders: one list across all marketplaces (newest first, pages, filters by marketplace, state and period kept
+in FSM data), an order card, and the actions the marketplace allows — confirm, cancel with a reason, ship —
+each after a confirmation step. The marketplace's answer is shown as it is; the next order poll (asked for at
+once) records the new status, and a cancellation's stock comes back through it."""
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot import views
+from bot.callbacks import MenuCb, OrderCb, OrdersCb
+from bot.filters import IsRegistered
+from bot.flow import show
+from connectors.base import ConnectorError, NotSupported
+from db.models import Partner
+from services import audit, order_queries, schedules
+from services.integrations import IntegrationService
+from services.order_queries import CANCEL_REASONS, PERIODS, STATES, Filters, OrderView
+
+log = logging.getLogger(__name__)
+router = Router(name="orders")
+router.message.filter(IsRegistered())
+router.callback_query.filter(IsRegistered())
+
+FILTERS_KEY = "orders_filters"  # FSM data: the list's filters (not secret)
+PAGE_KEY = "orders_page"
+ITEMS_SHOWN = 30
+DEFAULT_CURRENCY = {"uzum": "UZS"}  # the others: RUB unless the order says
+
+# Order ids with an action on its way to the marketplace (a double tap must not send it twice).
+_in_flight: set[str] = set()
+
+
+# ---- words ----
+
+def state_name(i18n: I18nContext, state: str) -> str:
+    names = {"new": i18n.get("order-state-new"), "active": i18n.get("order-state-active"),
+             "cancelled": i18n.get("order-state-cancelled"), "done": i18n.get("order-state-done")}
+    return names.get(state, views.esc(state))
+
+
+def period_name(i18n: I18nContext, period: str | None) -> str:
+    names = {"today": i18n.get("orders-period-today"), "7d": i18n.get("orders-period-7d"),
+             "30d": i18n.get("orders-period-30d")}
+    return names.get(period or "", i18n.get("orders-period-all"))
+
+
+def reason_name(i18n: I18nContext, reason: str) -> str:
+    names = {"stock": i18n.get("order-reason-stock"), "buyer": i18n.get("order-reason-buyer"),
+             "other": i18n.get("order-reason-other")}
+    return names.get(reason, views.esc(reason))
+
+
+def _mp_name(i18n: I18nContext, marketplace: str | None) -> str:
+    if not marketplace:
+        return i18n.get("orders-mp-all")
+    if marketplace in ("uzum", "yandex", "wildberries", "ozon"):
+        return i18n.get("mp-" + marketplace)
+    return views.esc(marketplace)
+
+
+def _sum(view: OrderView, value) -> str:
+    currency = view.order.currency or DEFAULT_CURRENCY.get(view.integration.marketplace, "RUB")
+    return f"{views.money(value)} {currency}"
+
+
+# ---- the list ----
+
+async def _filters(state: FSMContext) -> Filters:
+    return Filters.from_data((await state.get_data()).get(FILTERS_KEY))
+
+
+async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext, state: FSMContext, page_no: int):
+    filters = await _filters(state)
+    items, page_no, pages, total = await order_queries.page(session, partner.id, page_no, filters, partner.timezone)
+    await state.update_data({PAGE_KEY: page_no})
+    filtered = filters != Filters()
+    if total == 0:
+        text = i18n.get("orders-none-match") if filtered else i18n.get("orders-empty")
+    else:
+        text = i18n.get("orders-title", total=total, page=page_no + 1, pages=pages)
+    text += "\n" + i18n.get("orders-filters", marketplace=_mp_name(i18n, filters.marketplace),
+                            state=state_name(i18n, filters.state) if filters.state else i18n.get("orders-state-all"),
+                            period=period_name(i18n, filters.period))
+    rows = []
+    for view in items:
+        label = " · ".join((_mp_name(i18n, view.integration.marketplace), f"#{view.order.external_id}",
+                            _sum(view, view.order.total), state_name(i18n, view.order.state)))
+        rows.append([kb.button(label[:64], OrderCb(action="open", id=view.order.id))])
+    nav = []
+    if page_no > 0:
+        nav.append(kb.button("◀️", OrdersCb(action="list", value=str(page_no - 1))))
+    if page_no < pages - 1:
+        nav.append(kb.button("▶️", OrdersCb(action="list", value=str(page_no + 1))))
+    filter_row = [
+        kb.button(i18n.get("btn-orders-filter-mp", value=_mp_name(i18n, filters.marketplace)),
+                  OrdersCb(action="pick", key="mp")),
+        kb.button(i18n.get("btn-orders-filter-state",
+                           value=state_name(i18n, filters.state) if filters.state else i18n.get("orders-state-all")),
+                  OrdersCb(action="pick", key="st")),
+    ]
+    period_row = [kb.button(i18n.get("btn-orders-filter-period", value=period_name(i18n, filters.period)),
+                            OrdersCb(action="pick", key="pe"))]
+    if filtered:
+        period_row.append(kb.button(i18n.get("btn-orders-filter-reset"), OrdersCb(action="set", key="all")))
+    return text, kb.rows(*rows, nav, filter_row, period_row, kb.to_menu(i18n))
+
+
+@router.callback_query(MenuCb.filter(F.action == "orders"))
+async def orders_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
+                      i18n: I18nContext) -> None:
+    await state.set_state(None)
+    await query.answer()
+    await show(query, *await _list_view(session, partner, i18n, state, 0))
+
+
+@router.callback_query(OrdersCb.filter(F.action == "list"))
+async def orders_page(query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, session: AsyncSession,
+                      partner: Partner, i18n: I18nContext) -> None:
+    if callback_data.value.isdigit():
+        page_no = int(callback_data.value)
+    else:  # "back" from a card: the page it was opened from
+        page_no = (await state.get_data()).get(PAGE_KEY, 0)
+        page_no = page_no if isinstance(page_no, int) else 0
+    await state.set_state(None)
+    await query.answer()
+    await show(query, *await _list_view(session, partner, i18n, state, page_no))
+
+
+@router.callback_query(OrdersCb.filter(F.action == "pick"))
+async def pick_filter(query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, session: AsyncSession,
+                      partner: Partner, i18n: I18nContext) -> None:
+    filters = await _filters(state)
+    mark = lambda chosen, text: ("✅ " if chosen else "") + text  # noqa: E731
+    if callback_data.key == "mp":
+        choices = [("", _mp_name(i18n, None))] + [(m, _mp_name(i18n, m))
+                                                   for m in await order_queries.marketplaces_of(session, partner.id)]
+        current, prompt = filters.marketplace or "", i18n.get("orders-pick-mp")
+    elif callback_data.key == "st":
+        choices = [("", i18n.get("orders-state-all"))] + [(s, state_name(i18n, s)) for s in STATES]
+        current, prompt = filters.state or "", i18n.get("orders-pick-state")
+    elif callback_data.key == "pe":
+        choices = [("", i18n.get("orders-period-all"))] + [(p, period_name(i18n, p)) for p in PERIODS]
+        current, prompt = filters.period or "", i18n.get("orders-pick-period")
+    else:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    await query.answer()
+    buttons = [[kb.button(mark(value == current, text), OrdersCb(action="set", key=callback_data.key, value=value))]
+               for value, text in choices]
+    buttons.append([kb.button(i18n.get("btn-back"), OrdersCb(action="list", value="back"))])
+    await show(query, prompt, kb.rows(*buttons))
+
+
+@router.callback_query(OrdersCb.filter(F.action == "set"))
+async def set_filter(query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, session: AsyncSession,
+                     partner: Partner, i18n: I18nContext) -> None:
+    filters, key, value = await _filters(state), callback_data.key, callback_data.value
+    valid = (
+        (key == "mp" and (value == "" or value in await order_queries.marketplaces_of(session, partner.id)))
+        or (key == "st" and (value == "" or value in STATES))
+        or (key == "pe" and (value == "" or value in PERIODS))
+        or (key == "all" and value == "")
+    )
+    if not valid:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    if key == "all":
+        filters = Filters()
+    else:
+        data = filters.to_data()
+        data[key] = value
+        filters = Filters.from_data(data)
+    await state.update_data({FILTERS_KEY: filters.to_data()})
+    await state.set_state(None)
+    await query.answer()
+    await show(query, *await _list_view(session, partner, i18n, state, 0))
+
+
+# ---- the order card ----
+
+def card_text(i18n: I18nContext, partner: Partner, view: OrderView) -> str:
+    order, integration = view.order, view.integration
+    lines = [i18n.get("order-title", id=views.esc(order.external_id)),
+             views.esc(views.integration_title(i18n, integration)),
+             i18n.get("order-status", state=state_name(i18n, order.state), status=views.esc(order.status)),
+             i18n.get("order-placed", time=views.local_time(partner, order.placed_at)),
+             i18n.get("order-ship-by", time=views.local_time(partner, order.ship_by)),
+             i18n.get("order-scheme", scheme=views.esc(order.scheme)),
+             i18n.get("order-items")]
+    items = order.item_list
+    for item in items[:ITEMS_SHOWN]:
+        quantity = item.get("quantity") or 0
+        price = item.get("price")
+        lines.append("• " + i18n.get("order-item-line", name=views.esc((item.get("name") or "—")[:80]),
+                                     sku=views.esc(item.get("sku") or "—"), quantity=quantity,
+                                     price=_sum(view, price) if price is not None else "—"))
+    if len(items) > ITEMS_SHOWN:
+        lines.append(i18n.get("order-items-more", count=len(items) - ITEMS_SHOWN))
+    lines.append(i18n.get("order-total", total=_sum(view, order.total)))
+    if order.state in ("new", "active"):
+        hints = {"uzum": i18n.get("order-no-ship-uzum"), "ozon": i18n.get("order-no-ship-ozon")}
+        if integration.marketplace in hints:
+            lines.append("ℹ️ " + hints[integration.marketplace])
+    return "\n".join(lines)
+
+
+def _back_to_list(i18n: I18nContext) -> list:
+    return [kb.button(i18n.get("btn-back-to-orders"), OrdersCb(action="list", value="back"))]
+
+
+def _card(i18n: I18nContext, partner: Partner, view: OrderView):
+    cb = lambda action, arg="": OrderCb(action=action, id=view.order.id, arg=arg)  # noqa: E731
+    actions = order_queries.actions_for(view)
+    first = []
+    if "confirm" in actions:
+        first.append(kb.button(i18n.get("btn-order-confirm"), cb("ask", "confirm")))
+    if "ship" in actions:
+        first.append(kb.button(i18n.get("btn-order-ship"), cb("ask", "ship")))
+    second = [kb.button(i18n.get("btn-order-cancel"), cb("reasons"))] if "cancel" in actions else []
+    return card_text(i18n, partner, view), kb.rows(first, second, _back_to_list(i18n))
+
+
+async def _order(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
+                 i18n: I18nContext) -> OrderView | None:
+    """The order if it is this partner's (a forged or stale id gets a clear refusal, nothing changes)."""
+    view = await order_queries.get(session, partner.id, callback_data.id)
+    if view is None:
+        await query.answer(i18n.get("not-found"), show_alert=True)
+    return view
+
+
+@router.callback_query(OrderCb.filter(F.action == "open"))
+async def open_order(query: CallbackQuery, callback_data: OrderCb, state: FSMContext, session: AsyncSession,
+                     partner: Partner, i18n: I18nContext) -> None:
+    if view := await _order(query, callback_data, session, partner, i18n):
+        await state.set_state(None)
+        await query.answer()
+        await show(query, *_card(i18n, partner, view))
+
+
+def _parse(arg: str) -> tuple[str, str | None] | None:
+    """ask / do argument: confirm | ship | cancel_<reason>."""
+    if arg in ("confirm", "ship"):
+        return arg, None
+    action, _, reason = arg.partition("_")
+    if action == "cancel" and reason in CANCEL_REASONS:
+        return action, reason
+    return None
+
+
+@router.callback_query(OrderCb.filter(F.action == "reasons"))
+async def cancel_reasons(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
+                         i18n: I18nContext) -> None:
+    view = await _order(query, callback_data, session, partner, i18n)
+    if view is None:
+        return
+    if not order_queries.allowed(view, "cancel"):
+        await query.answer(i18n.get("order-action-too-late"), show_alert=True)
+        await show(query, *_card(i18n, partner, view))
+        return
+    await query.answer()
+    buttons = [[kb.button(reason_name(i18n, r), OrderCb(action="ask", id=view.order.id, arg=f"cancel_{r}"))]
+               for r in CANCEL_REASONS]
+    buttons.append([kb.button(i18n.get("btn-back"), OrderCb(action="open", id=view.order.id))])
+    await show(query, i18n.get("order-cancel-why", id=views.esc(view.order.external_id),
+                               title=views.esc(views.integration_title(i18n, view.integration))), kb.rows(*buttons))
+
+
+@router.callback_query(OrderCb.filter(F.action == "ask"))
+async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
+                     i18n: I18nContext) -> None:
+    view = await _order(query, callback_data, session, partner, i18n)
+    if view is None:
+        return
+    parsed = _parse(callback_data.arg)
+    if parsed is None:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    action, reason = parsed
+    if not order_queries.allowed(view, action):
+        await query.answer(i18n.get("order-action-too-late"), show_alert=True)
+        await show(query, *_card(i18n, partner, view))
+        return
+    await query.answer()
+    order_id = views.esc(view.order.external_id)
+    title = views.esc(views.integration_title(i18n, view.integration))
+    if action == "confirm":
+        text, yes = i18n.get("order-ask-confirm", id=order_id, title=title), i18n.get("btn-order-confirm-yes")
+    elif action == "ship":
+        text, yes = i18n.get("order-ask-ship", id=order_id, title=title), i18n.get("btn-order-ship-yes")
+    else:
+        text = i18n.get("order-ask-cancel", id=order_id, title=title, reason=reason_name(i18n, reason))
+        yes = i18n.get("btn-order-cancel-yes")
+    await show(query, text, kb.rows([kb.button(yes, OrderCb(action="do", id=view.order.id, arg=callback_data.arg)),
+                                     kb.button(i18n.get("btn-order-no"), OrderCb(action="open", id=view.order.id))]))
+
+
+@router.callback_query(OrderCb.filter(F.action == "do"))
+async def do_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
+                    integrations: IntegrationService, i18n: I18nContext) -> None:
+    view = await _order(query, callback_data, session, partner, i18n)
+    if view is None:
+        return
+    parsed = _parse(callback_data.arg)
+    if parsed is None:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    action, reason = parsed
+    if not order_queries.allowed(view, action):
+        await query.answer(i18n.get("order-action-too-late"), show_alert=True)
+        await show(query, *_card(i18n, partner, view))
+        return
+    if view.order.id in _in_flight:
+        await query.answer(i18n.get("order-action-running"), show_alert=True)
+        return
+    _in_flight.add(view.order.id)
+    try:
+        await query.answer(i18n.get("order-action-sending"))
+        text = await _send_action(session, partner, integrations, i18n, view, action, reason)
+    finally:
+        _in_flight.discard(view.order.id)
+    await show(query, text, kb.rows(
+        [kb.button(i18n.get("btn-order-open"), OrderCb(action="open", id=view.order.id))], _back_to_list(i18n)))
+
+
+async def _send_action(session: AsyncSession, partner: Partner, integrations: IntegrationService,
+                       i18n: I18nContext, view: OrderView, action: str, reason: str | None) -> str:
+    """Call the marketplace; the text to show (the outcome, or why it did not happen)."""
+    order, integration = view.order, view.integration
+    order_id = views.esc(order.external_id)
+    title = views.esc(views.integration_title(i18n, integration))
+    client = None
+    try:
+        client = await integrations.client(session, integration)
+        if action == "confirm":
+            result = await client.confirm_order(order.external_id)
+        elif action == "ship":
+            result = await client.ship_order(order.external_id)
+        else:
+            marketplace_reason = await order_queries.cancel_reason(client, integration.marketplace, reason)
+            result = await client.cancel_order(order.external_id, marketplace_reason)
+    except NotSupported as error:
+        log.info("order %s %s: not supported by %s (%s)", order.id, action, integration.marketplace, error)
+        text = i18n.get("order-not-supported", marketplace=i18n.get("mp-" + integration.marketplace))
+        if error.detail:  # the marketplace's own words, when it gave any
+            text += "\n" + i18n.get("error-detail", detail=views.esc(error.detail[:300]))
+        return text
+    except ConnectorError as error:
+        log.info("order %s %s refused or failed: %s", order.id, action, error.cause.value)
+        text = i18n.get("order-action-failed", id=order_id, title=title) + "\n" + i18n.get("error-" + error.cause.value)
+        if error.detail:
+            text += "\n" + i18n.get("error-detail", detail=views.esc(error.detail[:300]))
+        return text
+    finally:
+        if client is not None:
+            await client.aclose()
+    # The next poll records the new status (and a cancellation's stock): due now, the scheduler starts it.
+    await schedules.run_now(session, integration.id, "orders")
+    audit.record(session, f"order.{action}", actor=partner.telegram_id, partner_id=partner.id, object_type="order",
+                 object_id=order.id, **({"reason": reason} if reason else {}))
+    status = views.esc(result.status)
+    if action == "confirm":
+        return i18n.get("order-confirmed", id=order_id, title=title, status=status)
+    if action == "ship":
+        return i18n.get("order-shipped", id=order_id, title=title, status=status)
+    return i18n.get("order-cancel-done", id=order_id, title=title, status=status)
+

@@ -1,0 +1,474 @@
+"""Marketplace push notifications (webhooks) over aiohttp: Yandex Market "API notifications" and Ozon push.
+
+    POST /webhooks/yandex/notification   Yandex POSTs to `<base URL>/notification`: the base URL entered in the
+                                         Yandex cabinet is `https://<host>/webhooks/yandex`
+    POST /webhooks/ozon                  the URL entered in the Ozon cabinet
+    GET  /healthz                        liveness (no address check)
+
+A notification only says "look now": the handler validates it, replies at once, and in the background finds the
+integration it is about and runs that integration's ordinary order poll (`Jobs.run_job(id, "orders")`), which
+stores, deducts and alerts exactly as the scheduled poll does (it dedupes by order id, so duplicates and replays
+are harmless). Polling stays the safety net: a lost, late or refused notification only means the scheduled poll
+finds the order instead. Nothing slow happens before a reply (Yandex waits 10 s, and only 1 s for PING).
+
+Bursts coalesce: at most one webhook-started poll per integration is in flight; notifications arriving while it
+runs ask for exactly one more poll after it (the running one may have read the list before their order was in
+it). A poll the scheduler started is respected the same way: the webhook's poll waits for it, then runs once.
+
+Neither marketplace signs its notifications: the source address is checked against `allowed_networks` (the
+published ranges by default). Behind a reverse proxy (Yandex requires HTTPS with a CA-signed certificate),
+`trust_forwarded=True` takes the left-most X-Forwarded-For address; the proxy must then SET that header to the
+peer address (nginx: `proxy_set_header X-Forwarded-For $remote_addr;`), not append to what the client sent.
+
+Reply shapes: Yandex per the notification-api spec (SendNotificationResponse / SendNotificationErrorResponse);
+Ozon per the swagger's push_start / service_response sections. The Ozon PING reply is UNCONFIRMED
+(MARKETPLACES.md §5): it lives in `ozon_ping_reply()` only.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import MarketplaceIntegration
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "SellerCloudX"  # `name` of the Yandex reply (1-100 characters)
+
+# The published source ranges (Yandex: partner-api docs "push-notifications"; Ozon: swagger tag push_start).
+# bot/config.py's WEBHOOK_ALLOWED_NETWORKS default lists the same six (a unit test keeps them equal).
+YANDEX_NETWORKS = ("5.45.207.0/25", "141.8.142.0/25", "5.255.253.0/25")
+OZON_NETWORKS = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
+DEFAULT_ALLOWED_NETWORKS = YANDEX_NETWORKS + OZON_NETWORKS
+
+YANDEX_PATH = "/webhooks/yandex/notification"
+OZON_PATH = "/webhooks/ozon"
+HEALTH_PATH = "/healthz"
+
+# Yandex notificationType values that are about an order of a campaign: each triggers that campaign's poll.
+YANDEX_ORDER_TYPES = frozenset({"ORDER_CREATED", "ORDER_CANCELLED", "ORDER_STATUS_UPDATED",
+                                "ORDER_CANCELLATION_REQUEST", "ORDER_UPDATED"})
+# The rest of the spec's NotificationType enum: acknowledged, nothing to do (returns, reviews, chats, questions).
+YANDEX_OTHER_TYPES = frozenset({"PING", "ORDER_RETURN_CREATED", "ORDER_RETURN_STATUS_UPDATED",
+                                "GOODS_FEEDBACK_CREATED", "GOODS_FEEDBACK_COMMENT_CREATED", "CHAT_CREATED",
+                                "CHAT_MESSAGE_SENT", "CHAT_ARBITRAGE_STARTED", "CHAT_ARBITRAGE_FINISHED",
+                                "QUESTION_CREATED", "QUESTION_ANSWER_CREATED", "QUESTION_COMMENT_CREATED"})
+# Ozon message_type values about a posting whose status the poll tracks.
+OZON_ORDER_TYPES = frozenset({"TYPE_NEW_POSTING", "TYPE_POSTING_CANCELLED", "TYPE_STATE_CHANGED"})
+
+MAX_BODY = 1024 * 1024  # notifications are small; anything bigger is not one
+SHUTDOWN_GRACE = 5.0  # seconds a running webhook poll gets to finish at shutdown before it is cancelled
+SCHEDULED_POLL_CHECK = 0.05  # seconds between looks at whether the scheduler's own poll has finished
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("sellercloudx-bot")[:100]
+    except Exception:  # not installed as a distribution (a bare checkout)
+        return "0.1.0"
+
+
+APP_VERSION = _version()
+
+
+# ------------------------------------------------------------------------------------------ replies
+def _utc_iso(moment: datetime, *, millis: bool = True) -> str:
+    """RFC 3339 in UTC with a Z, as both specs' examples write it ("2017-11-21T00:00:00.213Z")."""
+    text = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{moment.microsecond // 1000:03d}Z" if millis else f"{text}Z"
+
+
+def yandex_ok(started: datetime) -> web.Response:
+    """SendNotificationResponse: version and name 1-100 characters; time = when processing started, UTC."""
+    return web.json_response({"version": APP_VERSION, "name": APP_NAME, "time": _utc_iso(started)})
+
+
+def yandex_error(status: int, error_type: str, message: str) -> web.Response:
+    """SendNotificationErrorResponse: {"error": NotificationApiErrorDTO}; type is UNKNOWN | WRONG_EVENT_FORMAT |
+    DUPLICATED_EVENT. The spec documents 400 (a bad notification) and 500 (our fault); 403 is ours (refused
+    source) in the same shape."""
+    return web.json_response({"error": {"type": error_type, "message": message}}, status=status)
+
+
+def ozon_ping_reply(started: datetime) -> web.Response:
+    """The reply to Ozon's TYPE_PING (the connection check).
+
+    UNCONFIRMED (MARKETPLACES.md §4.4, §5): the swagger's push_start section, "Request for the connection check →
+    Your service response", documents HTTP 200 with {"version": "string", "name": "string", "time":
+    "2019-08-24T14:15:22Z"} (application version and name; the time processing started, UTC) - a different shape
+    from the {"result": true} of every other notification (tag service_response). We follow push_start to the
+    letter, time without fractions as in its example (Ozon's check reports WRONG_RESULT_FIELD /
+    WRONG_RESULT_TIME_FIELD when the shape or the time is off). If the live check disagrees, correct it here only.
+    """
+    return web.json_response({"version": APP_VERSION, "name": APP_NAME, "time": _utc_iso(started, millis=False)})
+
+
+def ozon_ok() -> web.Response:
+    """service_response: a notification was received."""
+    return web.json_response({"result": True})
+
+
+def ozon_error(status: int, code: str, message: str) -> web.Response:
+    """service_response, on error: 4xx/5xx with code ERROR_UNKNOWN | ERROR_PARAMETER_VALUE_MISSED |
+    ERROR_REQUEST_DUPLICATED (duplicates are harmless here, so that one is never sent)."""
+    return web.json_response({"error": {"code": code, "message": message, "details": None}}, status=status)
+
+
+# ------------------------------------------------------------------------------------ source address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+    """CIDRs (a bare address is a /32 or /128); host bits are ignored. A bad entry raises ValueError."""
+    return tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c and c.strip())
+
+
+def parse_address(text: str | None) -> Address | None:
+    """An address as a peer or an X-Forwarded-For entry writes it: "1.2.3.4", "1.2.3.4:5678", "[::1]:80",
+    "::ffff:1.2.3.4" (an IPv4 client of a dual-stack socket counts as its IPv4 address)."""
+    if not text:
+        return None
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:  # IPv4 with a port
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def source_address(request: web.Request, trust_forwarded: bool) -> Address | None:
+    """The notification's sender: the TCP peer, or (behind our own proxy) the left-most X-Forwarded-For entry."""
+    if trust_forwarded:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded.strip():
+            return parse_address(forwarded.split(",", 1)[0])
+    return parse_address(request.remote)
+
+
+def is_allowed(address: Address | None, networks: Iterable[Network]) -> bool:
+    return address is not None and any(address.version == n.version and address in n for n in networks)
+
+
+# -------------------------------------------------------------------------------- routing to a poll
+async def find_integrations(sessionmaker: async_sessionmaker[AsyncSession], marketplace: str,
+                            seller_id: str) -> list[str]:
+    """Integrations a notification is about: the marketplace's shop id (Yandex campaignId, Ozon Client-Id) in
+    seller_id; several partners may have connected the same shop. Integrations the scheduler polls (active, and
+    error - whose next good poll recovers it); never paused or draft ones."""
+    async with sessionmaker() as session:
+        rows = await session.scalars(select(MarketplaceIntegration.id).where(
+            MarketplaceIntegration.marketplace == marketplace,
+            MarketplaceIntegration.seller_id == seller_id,
+            MarketplaceIntegration.status.in_(("active", "error"))))
+        return list(rows)
+
+
+class OrderTriggers:
+    """Turns "something happened to an order of shop X" into at most one running poll per integration, plus at
+    most one queued after it. Everything runs in tasks it keeps: the handlers never wait for it."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any,
+                 after_poll: Callable[[], object] | None = None):
+        self.sessionmaker = sessionmaker
+        self.jobs = jobs
+        self.after_poll = after_poll
+        self.stats: Counter[str] = Counter()
+        self._polls: dict[str, asyncio.Task] = {}  # integration id -> its webhook poll loop
+        self._again: set[str] = set()  # integrations asked for once more while their poll ran
+        self._lookups: set[tuple[str, str]] = set()  # (marketplace, shop id) being looked up
+        self._tasks: set[asyncio.Task] = set()
+        self._closing = False
+
+    # -- from the handlers (synchronous: never delays a reply) --
+
+    def notify(self, marketplace: str, seller_id: str, event: str) -> None:
+        self.stats[f"{marketplace}:{event}"] += 1
+        key = (marketplace, seller_id)
+        if self._closing:
+            return
+        if key in self._lookups:  # the lookup under way will request a poll that starts after this notification
+            self.stats["coalesced"] += 1
+            return
+        self._lookups.add(key)
+        self._spawn(self._route(marketplace, seller_id, event), name=f"webhook-route-{marketplace}-{seller_id}")
+
+    def request(self, integration_id: str) -> None:
+        """A poll of this integration soon: now if none is running, else once more after the running one."""
+        if self._closing:
+            return
+        if integration_id in self._polls:
+            self._again.add(integration_id)
+            self.stats["coalesced"] += 1
+            return
+        self._polls[integration_id] = self._spawn(self._poll_loop(integration_id),
+                                                  name=f"webhook-poll-{integration_id}")
+
+    # -- background --
+
+    async def _route(self, marketplace: str, seller_id: str, event: str) -> None:
+        try:
+            found = await find_integrations(self.sessionmaker, marketplace, seller_id)
+        finally:
+            self._lookups.discard((marketplace, seller_id))
+        if not found:
+            # Still answered 200: the marketplace would otherwise retry a notification nobody here can use.
+            self.stats["unknown"] += 1
+            log.warning("%s %s notification for shop %s: no active integration, ignored", marketplace, event,
+                        seller_id)
+            return
+        for integration_id in found:
+            self.request(integration_id)
+
+    async def _poll_loop(self, integration_id: str) -> None:
+        try:
+            while True:
+                # Requests made before this poll starts are served by it.
+                self._again.discard(integration_id)
+                await self._wait_for_scheduled_poll(integration_id)
+                await self._poll_once(integration_id)
+                # No await between this check and leaving the dict below: a request in between cannot be lost.
+                if integration_id not in self._again or self._closing:
+                    break
+        finally:
+            self._polls.pop(integration_id, None)
+            self._again.discard(integration_id)
+
+    async def _wait_for_scheduled_poll(self, integration_id: str) -> None:
+        """A poll the scheduler started may have read the list before this notification's order was in it:
+        let it finish, then poll again (never two polls of one integration at once)."""
+        while _scheduled_poll_running(self.jobs, integration_id):
+            await asyncio.sleep(SCHEDULED_POLL_CHECK)
+
+    async def _poll_once(self, integration_id: str) -> None:
+        self.stats["polls"] += 1
+        work = self.jobs.run_job(integration_id, "orders")
+        guarded = getattr(self.jobs, "_guarded", None)
+        try:
+            if guarded is not None:
+                # services.scheduler.Jobs: marks the poll as running (its tick does not start a second one) and
+                # logs a failure. Called right after the check above, with no await between: no race.
+                await guarded(integration_id, "orders", work)
+            else:
+                await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed poll is the scheduled poll's business (failure alerts, retries)
+            log.exception("webhook-triggered order poll failed for integration %s", integration_id)
+        if self.after_poll is not None:
+            try:
+                self.after_poll()  # e.g. Notifier.wake: send the alert now, not at the sender's next look
+            except Exception:
+                log.exception("after_poll callback failed")
+
+    def _spawn(self, coro, *, name: str) -> asyncio.Task:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook task %s failed", task.get_name(), exc_info=task.exception())
+
+    # -- tests and shutdown --
+
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def idle(self, timeout: float = 30.0) -> None:
+        """Until no lookup or poll is running (tests; the benchmark)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"webhook work still running after {timeout}s")
+            await asyncio.wait(list(self._tasks), timeout=remaining)
+
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """No new work; running polls get `grace` seconds (a cancelled poll is safe: its transaction rolls back
+        and the scheduled poll repeats it)."""
+        self._closing = True
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+
+
+def _scheduled_poll_running(jobs: Any, integration_id: str) -> bool:
+    """Whether services.scheduler.Jobs is running this integration's order poll. Jobs has no public way to ask
+    yet, so this reads its guard set (`_running`, {(integration_id, kind)}); other job runners (test fakes) have
+    none and are never busy."""
+    return (integration_id, "orders") in getattr(jobs, "_running", ())
+
+
+# ---------------------------------------------------------------------------------------- handlers
+TRIGGERS = web.AppKey("triggers", OrderTriggers)
+NETWORKS = web.AppKey("networks", tuple)
+TRUST_FORWARDED = web.AppKey("trust_forwarded", bool)
+
+
+def _refused(request: web.Request) -> Address | None | bool:
+    """The refused sender's address (None if unreadable), or False when the sender is allowed."""
+    address = source_address(request, request.app[TRUST_FORWARDED])
+    if is_allowed(address, request.app[NETWORKS]):
+        return False
+    return address
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The parsed body; ValueError if it is not JSON (any Content-Type is accepted)."""
+    raw = await request.read()
+    return json.loads(raw.decode("utf-8"))
+
+
+def _id_of(value: Any) -> str | None:
+    """A shop id as sent: an integer (the specs' int64) or its decimal string; positive."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return str(int(value))
+    return None
+
+
+async def yandex_notification(request: web.Request) -> web.Response:
+    started = datetime.now(timezone.utc)
+    refused = _refused(request)
+    if refused is not False:
+        log.warning("yandex notification from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", refused)
+        return yandex_error(403, "UNKNOWN", "source address not allowed")
+    try:
+        body = await _json_body(request)
+    except web.HTTPRequestEntityTooLarge:
+        return yandex_error(413, "WRONG_EVENT_FORMAT", "notification body too large")
+    except (ValueError, UnicodeDecodeError):
+        return yandex_error(400, "WRONG_EVENT_FORMAT", "malformed JSON")
+    if not isinstance(body, dict):
+        return yandex_error(400, "WRONG_EVENT_FORMAT", "the body must be a JSON object")
+    kind = body.get("notificationType")
+    if not isinstance(kind, str) or not kind:
+        return yandex_error(400, "WRONG_EVENT_FORMAT", "notificationType is required")
+    if kind in YANDEX_ORDER_TYPES:
+        campaign = _id_of(body.get("campaignId"))
+        if campaign is None:
+            return yandex_error(400, "WRONG_EVENT_FORMAT", f"{kind}: campaignId (a positive integer) is required")
+        request.app[TRIGGERS].notify("yandex", campaign, kind)
+    elif kind not in YANDEX_OTHER_TYPES:
+        # A type newer than our copy of the spec: acknowledged (refusing it would only make Yandex retry).
+        log.info("yandex notification of unknown type %r acknowledged", kind[:64])
+    return yandex_ok(started)
+
+
+async def ozon_push(request: web.Request) -> web.Response:
+    started = datetime.now(timezone.utc)
+    refused = _refused(request)
+    if refused is not False:
+        log.warning("ozon push from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", refused)
+        return ozon_error(403, "ERROR_UNKNOWN", "source address not allowed")
+    try:
+        body = await _json_body(request)
+    except web.HTTPRequestEntityTooLarge:
+        return ozon_error(413, "ERROR_UNKNOWN", "notification body too large")
+    except (ValueError, UnicodeDecodeError):
+        return ozon_error(400, "ERROR_UNKNOWN", "malformed JSON")
+    if not isinstance(body, dict):
+        return ozon_error(400, "ERROR_UNKNOWN", "the body must be a JSON object")
+    kind = body.get("message_type")
+    if not isinstance(kind, str) or not kind:
+        return ozon_error(400, "ERROR_PARAMETER_VALUE_MISSED", "message_type is required")
+    if kind == "TYPE_PING":
+        return ozon_ping_reply(started)
+    if kind in OZON_ORDER_TYPES:
+        seller = _id_of(body.get("seller_id"))
+        if seller is None:
+            return ozon_error(400, "ERROR_PARAMETER_VALUE_MISSED", f"{kind}: seller_id is required")
+        request.app[TRIGGERS].notify("ozon", seller, kind)
+    # Other types (products, stocks, chats, date changes) are acknowledged: nothing here depends on them.
+    return ozon_ok()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "name": APP_NAME, "version": APP_VERSION})
+
+
+# ------------------------------------------------------------------------------------------- the app
+def build_web_app(*, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any, allowed_networks: list[str],
+                  trust_forwarded: bool = False, after_poll: Callable[[], object] | None = None) -> web.Application:
+    """The webhook app. `jobs` needs `async run_job(integration_id, "orders")` (services.scheduler.Jobs).
+    `allowed_networks`: CIDRs the notifications may come from (empty: every sender is refused).
+    `after_poll`: called (synchronously) after each webhook-triggered poll - pass the outbox sender's `wake`
+    so the alert the poll queued goes out at once instead of at the sender's next look (up to 1 s later)."""
+    networks = parse_networks(allowed_networks)
+    if not networks:
+        log.warning("WEBHOOK_ALLOWED_NETWORKS is empty: every webhook will be refused")
+    app = web.Application(client_max_size=MAX_BODY)
+    app[TRIGGERS] = OrderTriggers(sessionmaker, jobs, after_poll)
+    app[NETWORKS] = networks
+    app[TRUST_FORWARDED] = bool(trust_forwarded)
+    app.router.add_post(YANDEX_PATH, yandex_notification)
+    app.router.add_post(OZON_PATH, ozon_push)
+    app.router.add_get(HEALTH_PATH, healthz)
+
+    async def _stop_triggers(app: web.Application) -> None:
+        await app[TRIGGERS].close()
+
+    app.on_shutdown.append(_stop_triggers)
+    return app
+
+
+async def start_web(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Listen on host:port (port 0: any free port; `bound_port(runner)` tells which). Stop with
+    `await runner.cleanup()`, which also lets running webhook polls finish (up to SHUTDOWN_GRACE s)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    address = runner.addresses[0]
+    return int(address[1])
+
+
+# --------------------------------------------------------- for the lead: wiring into the bot's start-up
+async def serve_web(runtime, notifier=None) -> web.AppRunner | None:
+    """Start the webhook server of a prepared bot.runtime.Runtime, as its settings say (WEB_PORT=0: not started,
+    returns None). `notifier`: the running bot.notifier.Notifier, woken after each webhook-triggered poll.
+    At shutdown: `if runner: await runner.cleanup()` - before `runtime.close()`."""
+    settings = runtime.settings
+    if not settings.WEB_PORT:
+        log.info("web server off (WEB_PORT=0): marketplace webhooks are not received; polling only")
+        return None
+    app = build_web_app(sessionmaker=runtime.sessionmaker, jobs=runtime.jobs,
+                        allowed_networks=list(settings.WEBHOOK_ALLOWED_NETWORKS),
+                        trust_forwarded=settings.WEBHOOK_TRUST_FORWARDED,
+                        after_poll=notifier.wake if notifier is not None else None)
+    runner = await start_web(app, settings.WEB_HOST, settings.WEB_PORT)
+    log.info("webhooks listening on %s:%s (Yandex: %s, Ozon: %s)", settings.WEB_HOST, bound_port(runner),
+             YANDEX_PATH, OZON_PATH)
+    return runner
