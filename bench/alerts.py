@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ TOKEN = "123456:AAHsandboxTOKENforBENCHMARKS_01234"
 GLOBAL_LIMIT = 30  # Telegram: messages per second overall
 PER_CHAT_LIMIT = 1  # Telegram: messages per second to one chat
 GOAL_RATIO = 0.9
+DEFAULT_TIME_SCALE = 0.2
 SERVE_CMD = ["-m", "bench.alerts"]
 FIRST_CHAT = 10_000
 
@@ -52,8 +55,9 @@ async def _serve(args: argparse.Namespace) -> None:
     print(json.dumps({"url": sandbox.url}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes it
     per_chat = Counter(len(sandbox.messages(c)) for c in range(FIRST_CHAT, FIRST_CHAT + args.chats))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {"stats": sandbox.stats, "calls": dict(sandbox.calls), "per_chat": {str(k): v for k, v in per_chat.items()},
-              "peak_rss_mb": round(peak_rss_mb(), 1)}
+              "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}
     await sandbox.stop()
     print(json.dumps(result), flush=True)
 
@@ -141,12 +145,16 @@ async def _run(args: argparse.Namespace) -> dict:
         notifier = Notifier(bot, sessionmaker, core, global_rate=GLOBAL_LIMIT / scale, window=scale,
                             per_chat_interval=scale / PER_CHAT_LIMIT, retry_after_scale=scale,
                             concurrency=args.concurrency)
+        load_before = os.getloadavg()[0]
+        cpu = time.process_time()
         started = time.monotonic()
         runner = asyncio.create_task(notifier.run())
         deadline = started + args.alerts / GLOBAL_LIMIT * scale * 3 + 30
         while notifier.stats["rows"] < args.alerts and time.monotonic() < deadline and not runner.done():
             await asyncio.sleep(0.005)
         finished = time.monotonic()
+        cpu = time.process_time() - cpu
+        load_after = os.getloadavg()[0]
         await notifier.stop()
         await runner
         await bot.session.close()
@@ -169,6 +177,9 @@ async def _run(args: argparse.Namespace) -> dict:
         "http_429": sandbox["stats"]["429"], "sandbox_messages": stored,
         "sandbox_errors": sandbox["stats"]["errors"], "per_chat_messages": sandbox["per_chat"],
         "outbox": states, "prepare_seconds": round(prepare_seconds, 1),
+        "bot_cpu_ms_per_message": round(cpu * 1000 / max(1, delivered), 2),
+        "sandbox_cpu_seconds": sandbox["cpu_seconds"],
+        "load_average_1m": [round(load_before, 2), round(load_after, 2)],
         "bot_peak_rss_mb": round(peak_rss_mb(), 1), "machine": machine(),
     }
     result["goal"] = {"ratio_min": GOAL_RATIO, "http_429": 0, "each_row_sent_once": True}
@@ -196,8 +207,11 @@ def _report(r: dict) -> None:
         ["pass", r["pass"], True],
     ]))
     m = r["machine"]
-    print(f"# machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; setup (10k rows) "
-          f"{r['prepare_seconds']} s; bot peak RSS {r['bot_peak_rss_mb']} MiB")
+    print(f"# bot process: {r['bot_cpu_ms_per_message']} ms CPU per message (aiogram, rendering, database), peak RSS "
+          f"{r['bot_peak_rss_mb']} MiB; sandbox Telegram process: {r['sandbox_cpu_seconds']} s CPU")
+    print(f"# machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; 1-minute load average before/after "
+          f"the run: {r['load_average_1m'][0]} / {r['load_average_1m'][1]}; setup ({r['alerts']:,} rows): "
+          f"{r['prepare_seconds']} s")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -211,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.alerts", description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--chats", type=int, default=1_000)
-    parser.add_argument("--time-scale", type=float, default=0.05, help="real seconds per Telegram second")
+    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
+                        help="real seconds per Telegram second")
     parser.add_argument("--concurrency", type=int, default=32, help="sends in flight at most")
     parser.add_argument("--db-url", default=None, help="default: a temporary SQLite database")
     args = parser.parse_args(argv)

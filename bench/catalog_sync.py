@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import SandboxProcess, cpu_seconds, emit, machine, peak_rss_mb, run_worker, table
+from bench.common import (SandboxProcess, cpu_seconds, emit, load_average, machine, peak_rss_mb, run_worker,
+                          table)
 
 GOAL_RATIO = 0.5
 GOAL_RSS_MB = 200.0
@@ -335,6 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     profile_path = None
     if args.profile:
         profile_path = workdir / "profile.txt" if args.profile == "auto" else Path(args.profile).resolve()
+    load_start = load_average()
     start = time.time()
     with SandboxProcess(catalog_size=args.products, speed=args.speed, start=start, enforce=True,
                         name="catalog-sync-sandbox") as sandbox:
@@ -374,9 +376,11 @@ def main(argv: list[str] | None = None) -> None:
     overlap_s = max(sync["store_s"] + sync["after_full_pass_s"], fetch["wall_s"] if fetch_ok else fetch_s)
 
     info = machine()
+    load = {"start": load_start, "end": load_average()}
     print(f"Catalog sync: {args.products:,} {args.marketplace} products from the sandbox (own process, limits "
           f"enforced, clock x{args.speed:g}) into SQLite with CatalogSync")
-    print(f"Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB, Python {info['python']}\n")
+    print(f"Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB, Python {info['python']}; "
+          f"load average at start / end {load['start']} / {load['end']}\n")
     rows = [
         ["CatalogSync.run: listings rows", listings, sync["wall_s"], round(sync_rate), f"{ratio:.3f}"],
         ["  every row it wrote (listings + products + movements)", written, sync["wall_s"],
@@ -414,7 +418,8 @@ def main(argv: list[str] | None = None) -> None:
     again = sync.get("resync")
     if again:
         print(f"\nSecond sync of the same catalog (every listing already stored; not part of the goal): "
-              f"{again['wall_s']:.1f} s = {listings / again['wall_s']:,.0f} listings/s, _store {again['store_s']:.1f} s, "
+              f"{again['wall_s']:.1f} s = {listings / again['wall_s']:,.0f} listings/s, "
+              f"_store {again['store_s']:.1f} s, "
               f"CPU {again['cpu_s']:.1f} s, peak RSS {again['peak_rss_mb']} MB, report {again['report']}")
     print(f"\nRows in the synced database: {sync['rows']}; report: {sync['report']}")
     if sync.get("profile"):
@@ -427,7 +432,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nGoal: sync >= {GOAL_RATIO} x raw insert rate (listings rows), peak RSS < {GOAL_RSS_MB:g} MB.")
     emit({
         "benchmark": "catalog_sync", "products": args.products, "marketplace": args.marketplace,
-        "speed": args.speed, "machine": info,
+        "speed": args.speed, "machine": info, "load_average": load,
         "sync": {"listings": listings, "rows": sync["rows"], "wall_s": sync["wall_s"], "rows_per_s": round(sync_rate),
                  "fetch_s": round(fetch_s, 3), "store_s": sync["store_s"],
                  "after_full_pass_s": sync["after_full_pass_s"], "cpu_s": sync["cpu_s"],

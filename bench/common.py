@@ -40,6 +40,14 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def load_average() -> float | None:
+    """The 1-minute load average: other work on the machine (two cores) skews timings; benchmarks record it."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def machine() -> dict[str, Any]:
     model = ""
     try:
@@ -73,15 +81,20 @@ def shared_clock(speed: float, start: float | None = None):
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that counts replies by (method, path, status) on their way back to the client."""
+    """An httpx transport that counts replies by (method, path, status) on their way back to the client, and
+    (with `timeline=True`) keeps (method, path, status, sent, answered) per request, perf_counter seconds."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None, *, timeline: bool = False):
         self.inner = inner or httpx.AsyncHTTPTransport()
         self.replies: Counter[tuple[str, str, int]] = Counter()
+        self.timeline: list[tuple[str, str, int, float, float]] | None = [] if timeline else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        sent = time.perf_counter()
         response = await self.inner.handle_async_request(request)
         self.replies[(request.method, request.url.path, response.status_code)] += 1
+        if self.timeline is not None:
+            self.timeline.append((request.method, request.url.path, response.status_code, sent, time.perf_counter()))
         return response
 
     async def aclose(self) -> None:

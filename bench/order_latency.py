@@ -2,19 +2,24 @@
 the sandbox Telegram, found by scheduled polling and by a webhook.
 
     python -m bench.order_latency [--orders 6] [--interval 5] [--marketplaces yandex,ozon] [--seed 1]
+                                  [--wake-after-polls]
 
-The real bot runs in this process, composed as in production (bot.runtime.prepare with the APScheduler
-scheduler, the aiogram polling loop, the outbox sender bot.notifier.Notifier and the webhook app bot/web.py) against
-the sandbox Telegram (30 msg/s overall and 1 msg/s per chat enforced) and the sandbox marketplaces, in real time
-(no sped-up clocks: the latencies are wall-clock seconds). One partner connects Yandex Market and Ozon through the
-bot's own dialogue, as in tests/e2e; their first (baseline) polls run; then:
+The real bot runs in this process, composed as `python -m bot run` composes it (bot.runtime.prepare with the
+scheduler; its start-up starts the APScheduler jobs, the outbox sender runtime.notifier and the webhook server
+bot.web.serve_web; the aiogram polling loop) against the sandbox Telegram (30 msg/s overall and 1 msg/s per
+chat enforced) and the sandbox marketplaces, in real time (no sped-up clocks: the latencies are wall-clock
+seconds). One partner connects Yandex Market and Ozon through the bot's own dialogue, as in tests/e2e; their
+first (baseline) polls run; then:
 
 - polling: each integration's order schedule is set to `--interval` s (services.schedules.set_interval); each
   order is created at a random phase of the poll cycle (after a uniform 0..interval wait) and nothing else
   happens; goal (issue 5): <= interval + 2 s;
 - webhook: the schedules are pushed an hour out (so only the webhook can find the order); right after each order
   is created, its notification (Yandex ORDER_CREATED / Ozon TYPE_NEW_POSTING, the specs' shapes) is POSTed from
-  127.0.0.1 to the webhook app, which allows 127.0.0.1/32 only; goal: <= 2 s.
+  127.0.0.1 to the bot's webhook server (WEBHOOK_ALLOWED_NETWORKS=127.0.0.1/32); goal: <= 2 s.
+
+`--wake-after-polls` is a what-if: the job runner is wrapped to wake the outbox sender after each scheduled order
+poll (the runtime wakes it only after webhook-triggered polls), to show what that wiring would save.
 
 Each order's latency is measured at two points: its outbox row written (the poll stored it and queued the alert)
 and its alert seen in the chat (the sandbox Telegram accepted sendMessage; the text names the order). Orders are
@@ -73,12 +78,22 @@ class Bench:
 
 
 # ------------------------------------------------------------------------------------------- set-up
-async def start(marketplace_names: list[str]):
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def start(marketplace_names: list[str], *, wake_after_polls: bool = False):
+    """The bot as `python -m bot run` composes it: bot.runtime.prepare(with_scheduler=True), whose start-up
+    starts the scheduler, the outbox sender (runtime.notifier) and the webhook server (bot.web.serve_web on
+    WEB_HOST:WEB_PORT, allowing 127.0.0.1/32 here)."""
     from cryptography.fernet import Fernet
 
     from bot.config import Settings
     from bot.runtime import prepare
-    from bot.web import build_web_app, bound_port, start_web
     from sandbox.marketplaces import MarketplaceSandbox, SandboxState
     from sandbox.telegram import TelegramSandbox
 
@@ -87,35 +102,29 @@ async def start(marketplace_names: list[str]):
     await telegram.start()
     await marketplaces.start()
     workdir = tempfile.mkdtemp(prefix="scx-bench-latency-")
+    port = free_port()
     settings = Settings(_env_file=None, BOT_TOKEN=BOT_TOKEN, ADMIN_IDS=str(ADMIN_ID),
                         DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bot.sqlite3",
                         ENCRYPTION_KEYS=Fernet.generate_key().decode(), TELEGRAM_API_URL=telegram.url,
                         REGISTRATION="invite", DATA_DIR=workdir, LOG_LEVEL="INFO", WEB_HOST="127.0.0.1",
-                        WEBHOOK_ALLOWED_NETWORKS="127.0.0.1/32", **marketplaces.env())
+                        WEB_PORT=port, WEBHOOK_ALLOWED_NETWORKS="127.0.0.1/32", **marketplaces.env())
     runtime = await prepare(settings, with_scheduler=True)
+    if wake_after_polls:
+        wake_sender_after_order_polls(runtime)
     polling = asyncio.create_task(runtime.dispatcher.start_polling(runtime.bot, polling_timeout=1,
                                                                    handle_signals=False))
-    notifier, sender = await start_sender(runtime)
-    # As bot.web.serve_web(runtime, notifier) wires it: a webhook-triggered poll wakes the sender.
-    app = build_web_app(sessionmaker=runtime.sessionmaker, jobs=runtime.jobs,
-                        allowed_networks=list(settings.WEBHOOK_ALLOWED_NETWORKS),
-                        after_poll=notifier.wake if notifier is not None else None)
-    web_runner = await start_web(app, "127.0.0.1", 0)
-    web_url = f"http://127.0.0.1:{bound_port(web_runner)}"
 
     async def stop() -> None:
-        await web_runner.cleanup()
-        if notifier is not None:
-            await notifier.stop()
-            await asyncio.wait_for(sender, 10)
-        await runtime.dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 10)
+        await runtime.dispatcher.stop_polling()  # its shutdown stops the scheduler, web server and sender
+        await asyncio.wait_for(polling, 30)
         await runtime.jobs.wait_idle(10)
         await runtime.close()
         await marketplaces.stop()
         await telegram.stop()
 
+    web_url = f"http://127.0.0.1:{port}"
     try:
+        await wait_for_web(web_url)
         user, integrations, shop, seller = await connect_partner(telegram, runtime, marketplace_names)
     except BaseException:
         await stop()
@@ -123,17 +132,39 @@ async def start(marketplace_names: list[str]):
     # From here on the sandbox answers 429 above 30 messages/s overall or 1/s per chat (the dialogue above sends
     # replies in quick bursts, as bots do; the alerts go through the sender, which keeps to both limits).
     telegram.global_rate, telegram.per_chat_rate = 30, 1
-    return Bench(telegram, marketplaces, runtime, user, integrations, shop, seller, web_url), notifier, stop
+    return Bench(telegram, marketplaces, runtime, user, integrations, shop, seller, web_url), stop
 
 
-async def start_sender(runtime):
-    """The outbox sender (bot/notifier.py), if this checkout has it; else None (the alert stage is not timed)."""
-    try:
-        from bot.notifier import Notifier
-    except ImportError:
-        return None, None
-    notifier = Notifier(runtime.bot, runtime.sessionmaker, runtime.dispatcher["i18n_middleware"].core)
-    return notifier, asyncio.create_task(notifier.run(), name="outbox-sender")
+async def wait_for_web(url: str, timeout: float = 15.0) -> None:
+    from bot.web import HEALTH_PATH
+
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(url + HEALTH_PATH) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the bot's webhook server did not come up on {url}")
+            await asyncio.sleep(0.1)
+
+
+def wake_sender_after_order_polls(runtime) -> None:
+    """--wake-after-polls: what-if. The runtime does not (yet) wake the outbox sender after a SCHEDULED order poll,
+    so an alert it queued waits up to the sender's poll interval (1 s). This wraps the job runner to do so."""
+    run_job = runtime.jobs.run_job
+
+    async def run_and_wake(integration_id: str, kind: str) -> None:
+        try:
+            await run_job(integration_id, kind)
+        finally:
+            if kind == "orders":
+                runtime.notifier.wake()
+
+    runtime.jobs.run_job = run_and_wake
 
 
 async def connect_partner(telegram, runtime, names: list[str]):
@@ -249,23 +280,19 @@ async def measure(bench: Bench, mode: str, marketplace: str, rng: random.Random,
             if response.status != 200:
                 raise RuntimeError(f"webhook {path} answered {response.status}")
     dedupe = f"order:{bench.integrations[marketplace]}:{external}"
-    watch_alert = _has_sender
     while time.monotonic() - created < timeout:
         if sample.outbox is None:
             async with bench.runtime.sessionmaker() as session:
                 if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe)):
                     sample.outbox = time.monotonic() - created
-        if watch_alert and sample.alert is None:
+        if sample.alert is None:
             fresh = bench.telegram.messages(chat)[seen_before:]
             if any(external in (m.text or "") for m in fresh):
                 sample.alert = time.monotonic() - created
-        if sample.outbox is not None and (sample.alert is not None or not watch_alert):
+        if sample.outbox is not None and sample.alert is not None:
             break
         await asyncio.sleep(0.01)
     return sample
-
-
-_has_sender = True
 
 
 async def run_mode(bench: Bench, mode: str, names: list[str], per_marketplace: int, interval: int,
@@ -275,7 +302,8 @@ async def run_mode(bench: Bench, mode: str, names: list[str], per_marketplace: i
     async with aiohttp.ClientSession() as http:
         for n, marketplace in enumerate(plan, 1):
             # a random phase of the poll cycle; never sooner than the per-chat limit allows after the last alert
-            await asyncio.sleep(GAP_AFTER_ALERT + (rng.uniform(0, interval) if mode == "polling" else rng.uniform(0, 1)))
+            phase = rng.uniform(0, interval) if mode == "polling" else rng.uniform(0, 1)
+            await asyncio.sleep(GAP_AFTER_ALERT + phase)
             sample = await measure(bench, mode, marketplace, rng, goal + TIMEOUT_EXTRA,
                                    http if mode == "webhook" else None)
             bench.samples.append(sample)
@@ -297,30 +325,28 @@ def summary(samples: list[Sample], attr: str) -> dict[str, Any]:
             "max_s": round(max(got), 3) if got else None}
 
 
-def report(bench: Bench, names: list[str], interval: int, per_marketplace: int, alerts_timed: bool) -> dict:
-    stage = "alert" if alerts_timed else "outbox"
+def report(bench: Bench, names: list[str], interval: int, per_marketplace: int) -> dict:
     goals = {"polling": interval + SLACK, "webhook": WEBHOOK_GOAL}
+    stages = ("outbox", "alert")
     rows, result_modes = [], {}
     for mode in ("polling", "webhook"):
         mode_samples = [s for s in bench.samples if s.mode == mode]
-        figures = {"outbox": summary(mode_samples, "outbox")}
-        if alerts_timed:
-            figures["alert"] = summary(mode_samples, "alert")
+        figures = {what: summary(mode_samples, what) for what in stages}
         if mode == "webhook":
             figures["reply"] = summary(mode_samples, "reply")
         by = {}
         for name in names:
             mine = [s for s in mode_samples if s.marketplace == name]
-            by[name] = {"outbox": summary(mine, "outbox"), **({"alert": summary(mine, "alert")} if alerts_timed else {})}
-            for what in ("outbox", "alert") if alerts_timed else ("outbox",):
+            by[name] = {what: summary(mine, what) for what in stages}
+            for what in stages:
                 fig = by[name][what]
                 rows.append([mode, name, what, fig["n"], fig["median_s"], fig["max_s"], fig["lost"], None, None])
-        judged = figures[stage]
+        judged = figures["alert"]
         ok = judged["lost"] == 0 and judged["max_s"] is not None and judged["max_s"] <= goals[mode]
-        for what in ("outbox", "alert") if alerts_timed else ("outbox",):
+        for what in stages:
             fig = figures[what]
             rows.append([mode, "all", what, fig["n"], fig["median_s"], fig["max_s"], fig["lost"],
-                         f"<= {goals[mode]:g} s" if what == stage else None, ok if what == stage else None])
+                         f"<= {goals[mode]:g} s" if what == "alert" else None, ok if what == "alert" else None])
         result_modes[mode] = {**figures, "by_marketplace": by, "goal_max_s": goals[mode], "pass": ok}
     print()
     print(table(["mode", "marketplace", "order ->", "orders", "median s", "max s", "lost", "goal (max)", "met"], rows))
@@ -328,7 +354,6 @@ def report(bench: Bench, names: list[str], interval: int, per_marketplace: int, 
     print(f"\nwebhook HTTP replies: median {webhook_reply['median_s']} s, max {webhook_reply['max_s']} s")
     return {
         "bench": "order_latency",
-        "measured_to": stage,
         "poll_interval_s": interval,
         "orders_per_marketplace_per_mode": per_marketplace,
         "marketplaces": names,
@@ -341,17 +366,13 @@ def report(bench: Bench, names: list[str], interval: int, per_marketplace: int, 
 
 
 async def main_async(args: argparse.Namespace) -> dict:
-    global _has_sender
     names = [n.strip() for n in args.marketplaces.split(",") if n.strip()]
     for name in names:
         if name not in ("yandex", "ozon"):
             raise SystemExit(f"--marketplaces: yandex and/or ozon (the marketplaces with webhooks), not {name!r}")
     rng = random.Random(args.seed)
     started = time.monotonic()
-    bench, notifier, stop = await start(names)
-    _has_sender = notifier is not None
-    if not _has_sender:
-        print("bot/notifier.py is not in this checkout: timing order -> outbox row only", flush=True)
+    bench, stop = await start(names, wake_after_polls=args.wake_after_polls)
     try:
         await wait_for_baselines(bench)
         print(f"connected {', '.join(names)}; baselines done in {time.monotonic() - started:.1f}s", flush=True)
@@ -362,7 +383,8 @@ async def main_async(args: argparse.Namespace) -> dict:
         await run_mode(bench, "webhook", names, args.orders, args.interval, rng)
     finally:
         await stop()
-    result = report(bench, names, args.interval, args.orders, _has_sender)
+    result = report(bench, names, args.interval, args.orders)
+    result["wake_after_polls"] = args.wake_after_polls
     result["wall_s"] = round(time.monotonic() - started, 1)
     return result
 
@@ -374,6 +396,8 @@ def main(argv=None) -> None:
                         help="the orders poll interval in seconds for the polling mode (default 5)")
     parser.add_argument("--marketplaces", default="yandex,ozon")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wake-after-polls", action="store_true",
+                        help="what-if: wake the outbox sender after each scheduled order poll (not wired yet)")
     args = parser.parse_args(argv)
     logging.basicConfig(filename=log_file("order_latency"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -45,3 +45,11 @@ class Texts:
 def texts_for(i18n, locale: str | None = None) -> Texts:
     """Freeze a handler's I18nContext into Texts usable after the handler returns."""
     return Texts(i18n.core, locale or i18n.locale)
+
+
+def load_texts_core() -> FluentRuntimeCore:
+    """A text core loaded now, for work that outlives the dispatcher's start-up/shutdown (the outbox sender):
+    the dispatcher's own core is emptied at shutdown while the last messages may still be going out."""
+    core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LOCALE, raise_key_error=True)
+    core.locales.update(core.find_locales())
+    return core

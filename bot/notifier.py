@@ -77,11 +77,28 @@ class _Message:
         return [row_id for row_id, _ in self.rows]
 
 
+class _Send:
+    """One send as the limiter sees it: started, and answered (or failed) at `done_at`."""
+
+    __slots__ = ("done_at", "done")
+
+    def __init__(self) -> None:
+        self.done_at: float | None = None
+        self.done = asyncio.Event()
+
+    def finish(self) -> None:
+        self.done_at = time.monotonic()
+        self.done.set()
+
+
 class _Limiter:
-    """Telegram's global limit: at most `count` messages in any `window` seconds. The sends are spread evenly —
-    a token bucket in GCRA form, one token every window/count seconds, up to CATCH_UP tokens saved so that a
-    late wake-up is made up for — and a log of the last `count` send times makes sure that no window, however
-    it falls, holds more than `count`. The window is stretched by `safety` against timing jitter."""
+    """Telegram's global limit: at most `count` messages in any `window` seconds, as Telegram counts them — on
+    its side, at some moment between our request and its answer. So a send starts only `window` after the
+    ANSWER to the send `count` places before it: however the network and the two event loops delay things,
+    no window on Telegram's side can hold `count + 1` sends (it costs about one round trip per window, against
+    a 429 on any jitter). Within that cap the sends are spread evenly — a token bucket in GCRA form, one
+    token every window/count seconds, CATCH_UP tokens kept so that a late wake-up is made up for — so
+    Telegram never sees a burst. `safety` stretches the window (0: exactly the limit)."""
 
     def __init__(self, rate: float, window: float, safety: float):
         self.count = max(1, int(rate * window + 1e-9))
@@ -89,17 +106,23 @@ class _Limiter:
         self.interval = self.window / self.count
         self.tolerance = self.interval * min(CATCH_UP, self.count - 1)
         self.tat = 0.0  # when the bucket would be full again
-        self.sends: collections.deque[float] = collections.deque(maxlen=self.count)
+        self.sends: collections.deque[_Send] = collections.deque(maxlen=self.count)
 
-    def wait(self, now: float) -> float:
-        wait = self.tat - self.tolerance - now
+    async def wait(self, now: float) -> float:
+        """Seconds until the next send may start (0: now); waits itself for an unanswered send."""
         if len(self.sends) == self.count:
-            wait = max(wait, self.sends[0] + self.window - now)
-        return wait
+            oldest = self.sends[0]
+            if oldest.done_at is None:
+                await oldest.done.wait()
+                now = time.monotonic()
+            return max(self.tat - self.tolerance, oldest.done_at + self.window) - now
+        return self.tat - self.tolerance - now
 
-    def take(self, now: float) -> None:
+    def take(self, now: float) -> _Send:
         self.tat = max(self.tat, now) + self.interval
-        self.sends.append(now)
+        send = _Send()
+        self.sends.append(send)
+        return send
 
     def hold(self, until: float) -> None:
         """After a pause nothing is caught up."""
@@ -136,13 +159,14 @@ class Notifier:
 
     def __init__(self, bot: Bot, sessionmaker, core, *, global_rate: float = 30.0, per_chat_interval: float = 1.0,
                  clock: Callable[[], float] | None = None, window: float = 1.0, retry_after_scale: float = 1.0,
-                 concurrency: int = 32, safety: float = 0.05, poll_interval: float = 1.0):
+                 concurrency: int = 32, safety: float = 0.0, poll_interval: float = 1.0):
         """global_rate: messages per second overall; per_chat_interval: seconds between two messages to one
         chat; clock: unix time for due dates and quiet hours (pacing uses the monotonic clock); window: the
         period over which Telegram counts global_rate (at most global_rate x window messages in any window:
         1 s for Telegram, shorter for a time-scaled sandbox);
         retry_after_scale: seconds paused per second of a 429's retry_after (a time-scaled sandbox reports
-        its own seconds); safety: the share of the limits kept unused against timing jitter;
+        its own seconds); safety: a share of the limits to leave unused (the limits are
+        kept exactly without it: see _Limiter);
         poll_interval: how often the outbox is looked at without wake() (rows written by other processes)."""
         self.bot = bot
         self.sessionmaker = sessionmaker
@@ -160,7 +184,7 @@ class Notifier:
         self._chat_gap = per_chat_interval * (1.0 + safety)
         self._round = max(4, math.ceil(global_rate * ROUND_SECONDS))  # messages claimed per round
         self._low_water = self._round // 2
-        self._fetch_rows = self._round * 3 + alerts.MAX_GROUP
+        self._fetch_rows = self._round * 2 + alerts.MAX_GROUP
         self._queue: collections.deque[_Message] = collections.deque()  # claimed, waiting for their turn
         self._busy: set[int] = set()  # chats with a message queued or in flight
         self._ready_at: dict[int, float] = {}  # chat -> monotonic time its next message may go
@@ -238,8 +262,9 @@ class Notifier:
         if self._recovered:
             return
         async with self.sessionmaker() as session:
+            # Marked, so a duplicate a partner might see can be traced to a crash mid-send.
             result = await session.execute(update(OUTBOX).where(OUTBOX.c.status == "sending")
-                                           .values(status="pending"))
+                                           .values(status="pending", error="recovered_in_flight"))
             await session.commit()
         self._recovered = True
         if result.rowcount:
@@ -321,7 +346,8 @@ class Notifier:
         query = (select(OutboxMessage, Partner)
                  .join(due, due.c.id == OutboxMessage.id)
                  .join(Partner, Partner.id == OutboxMessage.partner_id)
-                 .where(due.c.n <= alerts.MAX_GROUP)
+                 # a chat's next message: its oldest row, and its new orders among its oldest MAX_GROUP
+                 .where((due.c.n == 1) | ((due.c.n <= alerts.MAX_GROUP) & (OutboxMessage.kind == Kind.NEW_ORDER)))
                  .order_by(OutboxMessage.created_at, OutboxMessage.id)
                  .limit(self._fetch_rows))
 
@@ -436,28 +462,30 @@ class Notifier:
             try:
                 await self._slots.acquire()
                 try:
-                    await self._pace(message.chat_id)
+                    send = await self._pace(message.chat_id)
                 except BaseException:
                     self._slots.release()
                     raise
             except BaseException:
                 self._queue.appendleft(message)  # stop(): given back as claimed-but-unsent
                 raise
-            self._ready_at[message.chat_id] = time.monotonic() + self._chat_gap
-            task = asyncio.create_task(self._send(message))
+            task = asyncio.create_task(self._send(message, send))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
 
-    async def _pace(self, chat_id: int) -> None:
+    async def _pace(self, chat_id: int) -> _Send:
+        """Wait for the global pause, the global limit and the chat's own interval; the send, counted."""
         while True:
             now = time.monotonic()
-            wait = max(self._paused_until - now, self._limiter.wait(now), self._ready_at.get(chat_id, 0.0) - now)
+            wait = max(self._paused_until - now, self._ready_at.get(chat_id, 0.0) - now)
             if wait <= 0:
-                self._limiter.take(now)
-                return
-            await asyncio.sleep(wait)
+                wait = await self._limiter.wait(now)
+                now = time.monotonic()
+                if wait <= 0 and self._paused_until <= now:
+                    return self._limiter.take(now)
+            await asyncio.sleep(max(wait, 0.0))
 
-    async def _send(self, message: _Message) -> None:
+    async def _send(self, message: _Message, counted: _Send) -> None:
         try:
             sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=message.markup,
                                                parse_mode="HTML",
@@ -490,6 +518,9 @@ class Notifier:
             self.stats["rows"] += len(message.rows)
             self._write(("sent", message.ids, sent.message_id, int(self.clock())))
         finally:
+            counted.finish()
+            # the chat's next message: per_chat_interval after Telegram answered this one
+            self._ready_at[message.chat_id] = time.monotonic() + self._chat_gap
             self._busy.discard(message.chat_id)
             self._slots.release()
             if not self._queue:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
+from bot.i18n import load_texts_core
 from bot.log import remember_secret
 from bot.middlewares import CommitBeforeReply
 from bot.notifier import Notifier
@@ -87,7 +88,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
 
-    notifier = Notifier(bot, sessionmaker, dispatcher["i18n_middleware"].core)
+    notifier = Notifier(bot, sessionmaker, load_texts_core())
     runtime = Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
                       jobs, dispatcher, bot, notifier)
     # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it

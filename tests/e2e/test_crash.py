@@ -84,7 +84,7 @@ def seed_database(path: Path, vault: Vault) -> None:
             (integration_id, partner_id, marketplace, vault.encrypt(key), vault.encrypt(client) if client else None,
              seller, now, f"Shop {i}", warehouses, now))
         db.execute("insert into schedules (integration_id, kind, interval_seconds, next_run_at, baseline_done)"
-                   " values (?, 'orders', 1, ?, 1)", (integration_id, now))
+                   " values (?, 'orders', 5, ?, 1)", (integration_id, now))
         for index in range(1, PRODUCTS + 1):
             db.execute("insert into products (id, partner_id, sku, name, stock, created_at, updated_at)"
                        " values (?, ?, ?, ?, ?, ?, ?)",
@@ -119,12 +119,14 @@ async def test_sigkill_while_orders_arrive_loses_and_doubles_nothing():
 
     process = await start_bot()
     loop = asyncio.get_running_loop()
-    started = loop.time()
     placed: dict[int, tuple[int, int, int]] = {}  # sandbox order id -> (partner, product index, quantity)
-    kill_times = sorted(rng.uniform(1.0, 9.0) for _ in range(KILLS))
-    try:
-        for batch in range(20):  # 1,000 orders over ~10 s
-            for _ in range(ORDERS // 20):
+    restarts = 0
+
+    async def buyers() -> None:
+        for _ in range(50):  # 1,000 orders over ~25 s
+            for _ in range(-(-ORDERS // 50)):
+                if len(placed) == ORDERS:
+                    return
                 i = rng.randrange(PARTNERS)
                 index, quantity = rng.randint(1, PRODUCTS), rng.randint(1, 3)
                 if i % 2 == 0:
@@ -134,13 +136,22 @@ async def test_sigkill_while_orders_arrive_loses_and_doubles_nothing():
                     order = create_order(marketplaces.state, "ozon", [(index, quantity)], account=str(3_000_000 + i))
                 placed[order.id] = (i, index, quantity)
             await asyncio.sleep(0.5)
-            while kill_times and loop.time() - started >= kill_times[0]:
-                kill_times.pop(0)
-                process.send_signal(signal.SIGKILL)
-                await process.wait()
-                process = await start_bot()
+
+    try:
+        orders_arriving = asyncio.create_task(buyers())
+        started = loop.time()
+        for kill in range(KILLS):
+            # At a random moment of the bot's work: once it is up (its start-up takes seconds), not during imports.
+            await _running(Path(workdir) / "crash-bot.log", kill + 1)
+            await asyncio.sleep(rng.uniform(0.5, 4.0))
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            restarts += 1
+            print(f"killed the bot at {loop.time() - started:.1f} s, restarting", flush=True)
+            process = await start_bot()
+        await orders_arriving
         # Let the restarted bot catch up: every order alerted.
-        deadline = loop.time() + 120
+        deadline = loop.time() + 180
         while loop.time() < deadline:
             mentioned = _mentions(telegram)
             if all(mentioned[order_id] for order_id in placed):
@@ -163,6 +174,9 @@ async def test_sigkill_while_orders_arrive_loses_and_doubles_nothing():
     stocks = {(partner_id, sku): stock for partner_id, sku, stock in db.execute(
         "select partner_id, sku, stock from products")}
     db.close()
+    assert restarts == KILLS
+    starts = (Path(workdir) / "crash-bot.log").read_text().count("SellerCloudX bot starting")
+    assert starts == KILLS + 1, f"the bot started {starts} times"
     lost = [o for o in placed if not mentioned[o]]
     doubled = [o for o in placed if mentioned[o] > 1]
     assert not lost, f"orders with no alert: {lost[:10]} (seed {SEED})"
@@ -173,6 +187,15 @@ async def test_sigkill_while_orders_arrive_loses_and_doubles_nothing():
         taken[(f"p-{i:04d}", f"SKU-{index:06d}")] += quantity
     for (partner_id, sku), quantity in taken.items():
         assert stocks[(partner_id, sku)] == START_STOCK - quantity, (partner_id, sku)
+
+
+async def _running(log: Path, starts: int, timeout: float = 60) -> None:
+    """Until the bot has logged `starts` starts of its polling loop."""
+    for _ in range(int(timeout * 10)):
+        if log.read_text(errors="replace").count("Run polling") >= starts:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the bot did not start (start {starts})")
 
 
 def _mentions(telegram: TelegramSandbox) -> Counter:

@@ -229,23 +229,23 @@ async def test_one_message_per_chat_per_interval(sessionmaker, core) -> None:
 
 
 async def test_global_rate(sessionmaker, core) -> None:
-    # Telegram's 30 messages per second, 5x faster: 30 per 0.2 s = 150/s, enforced by the sandbox with a
-    # sliding window
-    async with telegram(global_rate=30, per_chat_rate=1, time_scale=0.2) as (tg, bot, calls):
+    # Telegram's 30 messages per second at double speed: 30 in any 0.5 s (60/s), enforced by the sandbox with
+    # a sliding window: a single message too many is a 429
+    async with telegram(global_rate=30, per_chat_rate=1, time_scale=0.5) as (tg, bot, calls):
         for chat in range(300, 390):
             partner = await add_partner(sessionmaker, tg, chat)
             await add_alert(sessionmaker, partner, Kind.LOW_STOCK, f"low:{chat}", low_stock(chat))
-        notifier = Notifier(bot, sessionmaker, core, global_rate=150, window=0.2, per_chat_interval=0.2,
-                            retry_after_scale=0.2)
+        notifier = Notifier(bot, sessionmaker, core, global_rate=60, window=0.5, per_chat_interval=0.5,
+                            retry_after_scale=0.5)
         started = time.monotonic()
         assert await notifier.drain_once() == 90
         elapsed = time.monotonic() - started
         assert tg.stats["429"] == 0
         starts = sorted(c[1] for c in calls.log)
         rate = 89 / (starts[-1] - starts[0])
-        assert rate <= 150  # never faster than the limit...
-        assert rate >= 0.85 * 150, f"{rate:.1f}/s"  # ...and not timid
-        assert elapsed < 1.5
+        assert rate <= 60 * 1.03  # evenly spread at the limit (at most 2 sends caught up after a late wake-up)...
+        assert rate >= 0.85 * 60, f"{rate:.1f}/s"  # ...and not timid
+        assert elapsed < 3
 
 
 async def test_quiet_hours_hold_then_deliver(sessionmaker, core) -> None:
