@@ -77,28 +77,14 @@ class _Message:
         return [row_id for row_id, _ in self.rows]
 
 
-class _Send:
-    """One send as the limiter sees it: started, and answered (or failed) at `done_at`."""
-
-    __slots__ = ("done_at", "done")
-
-    def __init__(self) -> None:
-        self.done_at: float | None = None
-        self.done = asyncio.Event()
-
-    def finish(self) -> None:
-        self.done_at = time.monotonic()
-        self.done.set()
-
-
 class _Limiter:
     """Telegram's global limit: at most `count` messages in any `window` seconds, as Telegram counts them — on
-    its side, at some moment between our request and its answer. So a send starts only `window` after the
-    ANSWER to the send `count` places before it: however the network and the two event loops delay things,
-    no window on Telegram's side can hold `count + 1` sends (it costs about one round trip per window, against
-    a 429 on any jitter). Within that cap the sends are spread evenly — a token bucket in GCRA form, one
-    token every window/count seconds, CATCH_UP tokens kept so that a late wake-up is made up for — so
-    Telegram never sees a burst. `safety` stretches the window (0: exactly the limit)."""
+    its side, at some moment between our request and its answer. So a send holds one of `count` places from
+    its start until `window` after its answer: however the network and the event loops delay things, no
+    window on Telegram's side can hold `count + 1` sends (the price: one round trip per place and window,
+    instead of a 429 on any jitter). Within that cap the sends are spread evenly — a token bucket in GCRA
+    form, one token every window/count seconds, CATCH_UP tokens kept so that a late wake-up is made up for —
+    so Telegram never sees a burst. `safety` stretches the window (0: exactly the limit)."""
 
     def __init__(self, rate: float, window: float, safety: float):
         self.count = max(1, int(rate * window + 1e-9))
@@ -106,23 +92,32 @@ class _Limiter:
         self.interval = self.window / self.count
         self.tolerance = self.interval * min(CATCH_UP, self.count - 1)
         self.tat = 0.0  # when the bucket would be full again
-        self.sends: collections.deque[_Send] = collections.deque(maxlen=self.count)
+        self.inflight = 0
+        self.answered: collections.deque[float] = collections.deque()  # answer times within the last window
+        self.freed = asyncio.Event()
 
     async def wait(self, now: float) -> float:
-        """Seconds until the next send may start (0: now); waits itself for an unanswered send."""
-        if len(self.sends) == self.count:
-            oldest = self.sends[0]
-            if oldest.done_at is None:
-                await oldest.done.wait()
-                now = time.monotonic()
-            return max(self.tat - self.tolerance, oldest.done_at + self.window) - now
-        return self.tat - self.tolerance - now
+        """Seconds until the next send may start (<= 0: now); waits itself while every place is in flight."""
+        while self.inflight >= self.count:
+            self.freed.clear()
+            await self.freed.wait()
+            now = time.monotonic()
+        while self.answered and self.answered[0] <= now - self.window:
+            self.answered.popleft()
+        wait = self.tat - self.tolerance - now
+        if self.inflight + len(self.answered) >= self.count:
+            wait = max(wait, self.answered[self.inflight + len(self.answered) - self.count] + self.window - now)
+        return wait
 
-    def take(self, now: float) -> _Send:
+    def take(self, now: float) -> None:
         self.tat = max(self.tat, now) + self.interval
-        send = _Send()
-        self.sends.append(send)
-        return send
+        self.inflight += 1
+
+    def answered_now(self) -> None:
+        """The send's answer (or failure) arrived."""
+        self.inflight -= 1
+        self.answered.append(time.monotonic())
+        self.freed.set()
 
     def hold(self, until: float) -> None:
         """After a pause nothing is caught up."""
@@ -462,19 +457,19 @@ class Notifier:
             try:
                 await self._slots.acquire()
                 try:
-                    send = await self._pace(message.chat_id)
+                    await self._pace(message.chat_id)
                 except BaseException:
                     self._slots.release()
                     raise
             except BaseException:
                 self._queue.appendleft(message)  # stop(): given back as claimed-but-unsent
                 raise
-            task = asyncio.create_task(self._send(message, send))
+            task = asyncio.create_task(self._send(message))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
 
-    async def _pace(self, chat_id: int) -> _Send:
-        """Wait for the global pause, the global limit and the chat's own interval; the send, counted."""
+    async def _pace(self, chat_id: int) -> None:
+        """Wait for the global pause, the global limit and the chat's own interval; the send is counted."""
         while True:
             now = time.monotonic()
             wait = max(self._paused_until - now, self._ready_at.get(chat_id, 0.0) - now)
@@ -482,10 +477,11 @@ class Notifier:
                 wait = await self._limiter.wait(now)
                 now = time.monotonic()
                 if wait <= 0 and self._paused_until <= now:
-                    return self._limiter.take(now)
+                    self._limiter.take(now)
+                    return
             await asyncio.sleep(max(wait, 0.0))
 
-    async def _send(self, message: _Message, counted: _Send) -> None:
+    async def _send(self, message: _Message) -> None:
         try:
             sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=message.markup,
                                                parse_mode="HTML",
@@ -518,7 +514,7 @@ class Notifier:
             self.stats["rows"] += len(message.rows)
             self._write(("sent", message.ids, sent.message_id, int(self.clock())))
         finally:
-            counted.finish()
+            self._limiter.answered_now()
             # the chat's next message: per_chat_interval after Telegram answered this one
             self._ready_at[message.chat_id] = time.monotonic() + self._chat_gap
             self._busy.discard(message.chat_id)

@@ -362,7 +362,7 @@ async def test_bad_request_fails_the_row(sessionmaker, core) -> None:
 
 
 async def test_server_errors_back_off_then_deliver(sessionmaker, core) -> None:
-    clock = [time.time()]
+    clock = [time.time() + 5]  # ahead of the rows written below
     async with telegram() as (tg, bot, calls):
         partner = await add_partner(sessionmaker, tg, 851)
         await add_alert(sessionmaker, partner, Kind.LOW_STOCK, "low:1", low_stock())
