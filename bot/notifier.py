@@ -2,18 +2,19 @@
 
 Three tasks while it runs:
 
-* the feeder claims due rows — `pending`, `next_attempt_at <= now`, partner active — oldest first, at most
-  MAX_GROUP per chat, for chats neither in flight nor in their per-chat pause; it renders each chat's next
-  message (its due new-order rows grouped into one), holds the rows of partners in their quiet hours
-  (next_attempt_at = the end of the quiet period), mutes kinds muted since they were queued, and marks the
-  claimed rows `sending` in ONE commit per round (a round is about a quarter of a second of sending);
-* the dispatcher spaces the sends: a token bucket (GCRA form: one token every 1/(rate x (1 - safety)) s, a
-  bucket of 1 + TOLERANCE tokens so that a late wake-up is caught up without ever bursting) for the global
-  limit, `per_chat_interval` between two messages to one chat, and a global pause after a 429; it starts
-  each send as its own task (several in flight: the rate, not the latency, bounds throughput);
+* the feeder claims due rows — `pending`, `next_attempt_at <= now`, partner active — in due order (oldest
+  first within a chat), for chats with nothing queued or in flight and past their per-chat interval; it
+  renders each chat's next message (its due new-order rows grouped into one, at most alerts.MAX_GROUP),
+  holds the rows of partners in their quiet hours (next_attempt_at = the end of the quiet period), mutes
+  kinds muted since they were queued, and marks the claimed rows `sending` in ONE commit per round (a round
+  is about a quarter of a second of sending);
+* the dispatcher starts each send as its own task (several in flight: the rate, not the round trip, bounds
+  throughput) once three things allow it: the global limit (_Limiter: never more than Telegram allows in
+  any window as Telegram counts, sends spread evenly), the chat's own interval (`per_chat_interval` after
+  Telegram answered the chat's previous message), and the global pause after a 429;
 * the writer records each send's outcome at once — `sent` with message_id and sent_at, or the retry/failure
-  — group-committing whatever outcomes are waiting (one commit covers many sends at high rates, and a
-  single outcome is committed immediately at low rates).
+  — on its own connection, group-committing whatever outcomes are waiting (one commit covers several sends
+  at high rates; a single outcome is committed immediately).
 
 At least once: a row is `sending` only between its claim and its outcome; rows found `sending` at start-up
 (the process died meanwhile) go back to `pending` (`recovered_in_flight`) and are sent again — the only
@@ -331,20 +332,16 @@ class Notifier:
         self._ready_at = {chat: t for chat, t in self._ready_at.items() if t > mono}
         excluded = self._busy | set(self._ready_at)
 
-        number = func.row_number().over(partition_by=OutboxMessage.chat_id,
-                                        order_by=(OutboxMessage.created_at, OutboxMessage.id)).label("n")
-        due = select(OutboxMessage.id.label("id"), number).join(Partner, Partner.id == OutboxMessage.partner_id).where(
-            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, Partner.status == "active")
-        if excluded:
-            due = due.where(OutboxMessage.chat_id.not_in(excluded))
-        due = due.subquery()
+        # Due order, straight off the (status, next_attempt_at) index: no sort of the whole backlog. Chats with a
+        # message queued or in flight, or within their per-chat interval, are left for a later round.
         query = (select(OutboxMessage, Partner)
-                 .join(due, due.c.id == OutboxMessage.id)
                  .join(Partner, Partner.id == OutboxMessage.partner_id)
-                 # a chat's next message: its oldest row, and its new orders among its oldest MAX_GROUP
-                 .where((due.c.n == 1) | ((due.c.n <= alerts.MAX_GROUP) & (OutboxMessage.kind == Kind.NEW_ORDER)))
-                 .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                 .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                        Partner.status == "active")
+                 .order_by(OutboxMessage.next_attempt_at)
                  .limit(self._fetch_rows))
+        if excluded:
+            query = query.where(OutboxMessage.chat_id.not_in(excluded))
 
         async with self.sessionmaker() as session:
             found = (await session.execute(query)).all()
@@ -363,6 +360,7 @@ class Notifier:
             for chat_id, rows in by_chat.items():
                 if len(messages) >= want:
                     break
+                rows.sort(key=lambda r: (r.created_at, r.next_attempt_at))  # oldest first within the chat
                 partner = partners[chat_id]
                 prefs = _prefs(partner)
                 live = []

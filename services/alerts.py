@@ -24,6 +24,8 @@ class Kind:
 
 
 DEFAULT_LOW_STOCK = 3
+# A blip (one failed poll, retried at the next) is not worth a message: a streak of this many is.
+FAILURE_ALERT_AFTER = 3
 EXPIRY_WARN_DAYS = (7, 3, 1)
 
 
@@ -69,8 +71,9 @@ def integration_payload(integration: MarketplaceIntegration) -> dict:
 
 
 async def failure(session: AsyncSession, integration: MarketplaceIntegration, job: str) -> None:
-    """Once per failure streak: the first failure after success reports it (with a retry button)."""
-    if integration.failure_alerted or integration.status == "paused":
+    """Once per failure streak, when it reaches FAILURE_ALERT_AFTER failures in a row (with a retry button)."""
+    if integration.failure_alerted or integration.status == "paused" or \
+            integration.failure_streak < FAILURE_ALERT_AFTER:
         return
     partner = await session.get(Partner, integration.partner_id)
     integration.failure_alerted = 1
