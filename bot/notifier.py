@@ -48,7 +48,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from bot import alerts
 from bot.i18n import DEFAULT_LOCALE, Texts
@@ -63,6 +63,9 @@ BACKOFF_MAX = 3600
 ROUND_SECONDS = 0.25  # one claim round covers about this much sending
 CATCH_UP = 2  # tokens a late send may make up for (the send log still caps every window)
 DEFAULT_TIMEZONE = "Asia/Tashkent"
+# outbox.error of a row found `sending` at start-up and sent again; kept once it is sent (and through later
+# retries), so a duplicate a partner might see can be traced to a crash mid-send
+RECOVERED = "recovered_in_flight"
 
 
 @dataclass
@@ -260,7 +263,7 @@ class Notifier:
         async with self.sessionmaker() as session:
             # Marked, so a duplicate a partner might see can be traced to a crash mid-send.
             result = await session.execute(update(OUTBOX).where(OUTBOX.c.status == "sending")
-                                           .values(status="pending", error="recovered_in_flight"))
+                                           .values(status="pending", error=RECOVERED))
             await session.commit()
         self._recovered = True
         if result.rowcount:
@@ -568,7 +571,7 @@ class Notifier:
         sent = [{"b_id": i, "b_mid": op[2], "b_at": op[3]} for op in batch if op[0] == "sent" for i in op[1]]
         if sent:
             await conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
-                status="sent", message_id=bindparam("b_mid"), sent_at=bindparam("b_at"), error=None), sent)
+                status="sent", message_id=bindparam("b_mid"), sent_at=bindparam("b_at")), sent)
         failed = [{"b_id": i, "b_error": op[2]} for op in batch if op[0] == "failed" for i in op[1]]
         if failed:
             await conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
@@ -578,12 +581,14 @@ class Notifier:
         if retry:
             await conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
                 status="pending", attempts=bindparam("b_attempts"), next_attempt_at=bindparam("b_next"),
-                error=bindparam("b_error")), retry)
+                error=_keep_recovered(bindparam("b_error"))), retry)
         for op in batch:
             if op[0] == "release":
                 _, ids, error = op
+                values = {"status": "pending"} if error is None else {"status": "pending",
+                                                                      "error": _keep_recovered(error)}
                 await conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "sending")
-                                      .values(status="pending", error=error))
+                                   .values(**values))
             elif op[0] == "forbidden":
                 _, partner_id, ids, error = op
                 await conn.execute(update(Partner.__table__).where(Partner.__table__.c.id == partner_id)
@@ -591,6 +596,11 @@ class Notifier:
                 await conn.execute(update(OUTBOX).where(
                     OUTBOX.c.partner_id == partner_id,
                     (OUTBOX.c.id.in_(ids)) | (OUTBOX.c.status == "pending")).values(status="failed", error=error))
+
+
+def _keep_recovered(error):
+    """The new error text, unless the row carries the crash marker (which stays)."""
+    return case((OUTBOX.c.error == RECOVERED, OUTBOX.c.error), else_=error)
 
 
 def _prefs(partner: Partner) -> Prefs:

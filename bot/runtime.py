@@ -89,6 +89,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     bot.session.middleware(CommitBeforeReply())
 
     notifier = Notifier(bot, sessionmaker, load_texts_core())
+    jobs.after_orders = notifier.wake
     runtime = Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
                       jobs, dispatcher, bot, notifier)
     # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it

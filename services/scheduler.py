@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +32,9 @@ class Jobs:
         self.catalog_sync = catalog_sync
         self._running: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task] = set()
+        # Called after each orders poll: the outbox sender looks at new alerts at once instead of at its next
+        # check (the runtime sets it to the notifier's wake).
+        self.after_orders: Callable[[], object] | None = None
 
     # ---- the push queue ----
 
@@ -66,6 +70,8 @@ class Jobs:
         try:
             if kind == "orders":
                 await self.orders.poll(integration_id)
+                if self.after_orders is not None:
+                    self.after_orders()
             elif kind == "catalog":
                 try:
                     await self.catalog_sync.run(integration_id)
