@@ -1,26 +1,29 @@
 """Issue 4 benchmark: sync 100,000 products from the sandbox into SQLite with CatalogSync.
 
-    python -m bench.catalog_sync [--products 100000] [--marketplace ozon] [--profile] [--timeout 900]
+    python -m bench.catalog_sync [--products 100000] [--marketplace ozon] [--profile [PATH]] [--resync]
 
-Three processes, so each figure is one process's own:
+Processes, so each figure is one process's own:
 1. the sandbox marketplaces (catalog of `--products` products, rate limits enforced, real-time clock unless
-   `--speed` says otherwise);
-2. the sync: a fresh SQLite file migrated to head, one partner and one active integration (keys encrypted with
+   `--speed` says otherwise), serving the two runs below;
+2. the read side alone: the same integration's connector (`IntegrationService.client`) iterating every listing
+   and storing nothing: what the fetch costs by itself, and the bound of what overlapping could give;
+3. the sync: a fresh SQLite file migrated to head, one partner and one active integration (keys encrypted with
    a `Vault`, as the bot stores them), then `CatalogSync(sessionmaker, IntegrationService(...)).run(id)` timed
    end to end; its peak RSS is `ru_maxrss` of this process. A subclass only adds timers around `_store` (one
-   batch's DB work) and `_after_full_pass`, so the wall time splits into fetch (HTTP + parsing, waiting for the
-   connector's iterator) and DB writes;
-3. the baseline: the same listing rows, read back from the synced database, inserted with the standard
+   batch's DB work) and `_after_full_pass`, so the wall time splits into fetch (waiting on the connector's
+   iterator: HTTP + parsing) and DB writes. `--resync` also times a second run over the same catalog;
+4. the baseline: the same listing rows, read back from the synced database, inserted with the standard
    library's `sqlite3` `executemany` into a fresh database migrated the same way (same schema, indexes,
-   foreign keys, WAL, with the partner, integration and products rows copied in first, untimed). Two variants:
+   foreign keys, WAL, with the partner, integration and products rows copied in first, untimed). Variants:
    one transaction per 1,000 rows (CatalogSync's batch size) and one transaction for everything; the goal is
-   measured against the faster of the two.
+   measured against the faster of the two. A third variant inserts every row the sync wrote (products, stock
+   movements, listings; a transaction per 1,000 listings), for the supplementary "*" ratio.
 
 Rows counted: `listings` rows (one per product read). The sync also writes one `products` row per listing (a
 fresh database: every listing creates its product) and a `stock_movements` row for each product with stock;
 those are shown too but are not in the rate. Goal (issue 4): sync listings/s >= 0.5 x raw insert rows/s, and
 the sync process's peak RSS < 200 MB. `--profile` runs the sync under pyinstrument (or cProfile when
-pyinstrument is not installed) and prints where the time goes.
+pyinstrument is not installed) and writes where the time goes (its timings include the profiler's overhead).
 """
 from __future__ import annotations
 

@@ -260,6 +260,7 @@ def analyse(case: Case, speed: float, paced: list[Run], bare: list[Run]) -> dict
         "wall_ok": wall_ok,
         "one_per_item_floor_s": round(naive_floor, 1),
         "throttled": throttled,
+        "throttled_per_run": [r.throttled for r in paced],
         "other_errors": sum(r.other_errors for r in paced),
         "outcomes": dict(run.outcomes),
         "applied": min(r.applied for r in paced),

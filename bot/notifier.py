@@ -238,7 +238,6 @@ class Notifier:
         writer = asyncio.create_task(self._writer(), name="outbox-writer")
         dispatcher = asyncio.create_task(self._dispatcher(), name="outbox-dispatcher")
         try:
-            await self._recover()
             await self._feed(until_idle)
         finally:
             dispatcher.cancel()
@@ -273,6 +272,15 @@ class Notifier:
 
     async def _feed(self, until_idle: bool) -> None:
         while not self._stopping:
+            if not self._recovered:
+                try:
+                    await self._recover()
+                except Exception:
+                    if until_idle:
+                        raise
+                    log.exception("outbox: giving back the rows of the last run failed; trying again")
+                    await _wait(self._wake, self.poll_interval)
+                    continue
             if len(self._queue) > self._low_water:
                 self._room.clear()
                 await self._room.wait()
@@ -366,9 +374,8 @@ class Notifier:
                 rows.sort(key=lambda r: (r.created_at, r.next_attempt_at))  # oldest first within the chat
                 partner = partners[chat_id]
                 prefs = _prefs(partner)
-                live = []
-                for row in rows:
-                    (muted.append(row.id) if row.kind in prefs.muted else live.append(row))
+                muted += [r.id for r in rows if r.kind in prefs.muted]  # muted since they were queued
+                live = [r for r in rows if r.kind not in prefs.muted]
                 if not live:
                     continue
                 until = quiet_until(partner, prefs.quiet, now)
@@ -455,16 +462,24 @@ class Notifier:
             message = self._queue.popleft()
             if len(self._queue) <= self._low_water:
                 self._room.set()
+            acquired = False
             try:
                 await self._slots.acquire()
-                try:
-                    await self._pace(message.chat_id)
-                except BaseException:
+                acquired = True
+                await self._pace(message.chat_id)
+            except asyncio.CancelledError:  # stop(): given back as claimed-but-unsent
+                if acquired:
                     self._slots.release()
-                    raise
-            except BaseException:
-                self._queue.appendleft(message)  # stop(): given back as claimed-but-unsent
+                self._queue.appendleft(message)
                 raise
+            except Exception:  # a bug must not stop the sender: these rows go back, the next ones go on
+                log.exception("outbox: dispatching to chat %s failed; its rows go back to pending", message.chat_id)
+                if acquired:
+                    self._slots.release()
+                self._busy.discard(message.chat_id)
+                self._write(("release", message.ids, None))
+                await asyncio.sleep(0.1)
+                continue
             task = asyncio.create_task(self._send(message))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)

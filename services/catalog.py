@@ -186,7 +186,8 @@ class CatalogSync:
                 await session.execute(insert(Listing), _uniform(new_listings))
             for values in changed:  # few per batch after the first sync; each row its own columns
                 row_id = values.pop("id")
-                await session.execute(update(Listing).where(Listing.id == row_id).values(**values))
+                await session.execute(update(Listing).where(Listing.id == row_id).values(**values)
+                                      .execution_options(synchronize_session=False))
             await session.commit()
 
     async def _drift(self, session: AsyncSession, row: Listing, item: MarketListing, product: Product | None,

@@ -183,7 +183,8 @@ async def _accepted(session: AsyncSession, kind: str, item: _Due, stamp: int) ->
         values = {"pushed_price": item.value, "price_pushed_at": stamp}
         dirty = Listing.price_dirty_at
     values.update(push_error=None, push_error_detail=None, push_attempts=0, retry_at=None)
-    await session.execute(update(Listing).where(Listing.id == item.listing_id).values(**values))
+    await session.execute(update(Listing).where(Listing.id == item.listing_id).values(**values)
+                          .execution_options(synchronize_session=False))
     # Done, unless a newer change arrived while we were sending: then it stays due.
     await session.execute(update(Listing).where(Listing.id == item.listing_id, dirty == item.dirty_at)
                           .values({dirty.key: None}))
@@ -200,7 +201,8 @@ async def _schedule_retry(session: AsyncSession, kind: str, items: list[_Due], r
             values.update({dirty: None, "retry_at": None})  # give up until the next change
         else:
             values["retry_at"] = stamp + RETRY_BACKOFF[attempts - 1]
-        await session.execute(update(Listing).where(Listing.id == item.listing_id).values(**values))
+        await session.execute(update(Listing).where(Listing.id == item.listing_id).values(**values)
+                          .execution_options(synchronize_session=False))
 
 
 async def integrations_with_due(session: AsyncSession, kind: str) -> list[str]:

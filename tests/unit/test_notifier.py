@@ -138,10 +138,11 @@ async def test_every_kind_renders_escaped_html_under_the_limit(core) -> None:
         Kind.KEY_EXPIRING: {"integration_id": "i1", "marketplace": "wildberries", "shop": "S", "days": 3,
                             "expires_at": 1_760_000_000},
     }
-    for kind, payload in payloads.items():
-        text, markup = alerts.render([make_row(kind, payload)], texts, partner)
-        visible, _ = parse_html(text)  # raises on HTML Telegram would refuse
-        assert "<script>" not in text and len(visible) <= 4096, kind
+    for locale in ("uz", "ru", "en"):
+        for kind, payload in payloads.items():
+            text, markup = alerts.render([make_row(kind, payload)], Texts(core, locale), partner)
+            visible, _ = parse_html(text)  # raises on HTML Telegram would refuse
+            assert "<script>" not in text and len(visible) <= 4096, (locale, kind)
     text, markup = alerts.render([make_row(Kind.SYNC_FAILED, payloads[Kind.SYNC_FAILED])], texts, partner)
     assert "getting orders" in text and "The key is wrong" in text
     assert markup.inline_keyboard[0][0].callback_data == "s:run:i1"
