@@ -160,7 +160,11 @@ async def test_sigkill_while_orders_arrive_loses_and_doubles_nothing():
         await asyncio.sleep(2)  # anything still in flight lands (and would show as a duplicate)
     finally:
         process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 30)
+        try:
+            await asyncio.wait_for(process.wait(), 60)
+        except TimeoutError:  # a slow graceful stop under this load is not what this test is about
+            process.kill()
+            await process.wait()
         log.close()
         await marketplaces.stop()
         await telegram.stop()
