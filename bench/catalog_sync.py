@@ -233,7 +233,9 @@ def _fresh_copy(target: Path, source: Path, tables: tuple[str, ...]) -> sqlite3.
         leftover.unlink()
     asyncio.run(migrate(target))
     dst = sqlite3.connect(target, timeout=30)
-    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=30000"):
+    from db.session import SQLITE_PRAGMAS
+
+    for pragma in SQLITE_PRAGMAS:
         dst.execute(pragma)  # what db.session.create_engine sets on every connection
     dst.execute("ATTACH DATABASE ? AS src", (str(source),))
     for name in tables:

@@ -2,25 +2,30 @@
 to a catalog product by seller SKU then barcode, create products for the unmatched, report duplicates, and
 notice drift (someone changed stock or price in the marketplace's cabinet).
 
-Memory stays bounded whatever the catalog size: one batch of listings is in memory at a time.
+Memory stays bounded whatever the catalog size: a few batches of listings are in memory at a time.
 """
 from __future__ import annotations
 
-import time
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+import orjson
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ConnectorError, Listing as MarketListing
-from db.models import JsonText, Listing, MarketplaceIntegration, Product, StockMovement, SyncRun, new_id, now
+from db.bulk import insert_rows
+from db.models import JsonText, Listing, MarketplaceIntegration, Product, StockMovement, new_id, now
 from services.integrations import IntegrationService, job_failed, job_succeeded, settings_of
 from services.runs import finish_run, start_run
 from services.stock import Reason, StockRules, apply_change, channel_quantity
 
 BATCH = 1000
+READ_AHEAD = 2  # batches read ahead of the database writes
+MAX_IN = 5000  # values per IN (...): under SQLite's 32,766 and PostgreSQL's 32,767 bound parameters
 DRIFT_EXAMPLES = 10
 
 
@@ -94,20 +99,24 @@ class CatalogSync:
             await session.commit()
         report = CatalogReport(integration_id, run.id)
         started = run.started_at
-        batch: list[MarketListing] = []
+        # Pages are read while the previous batch is written: the reader runs ahead by at most
+        # READ_AHEAD batches (bounded memory), the database work waits on SQLite's thread meanwhile.
+        queue: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
+        reader = asyncio.create_task(_read_batches(client, queue), name=f"catalog-read-{integration_id}")
         try:
-            async for listing in client.iter_listings():
-                batch.append(listing)
-                if len(batch) >= BATCH:
-                    await self._store(batch, integration_id, partner_id, settings, report)
-                    batch = []
-                    if progress:
-                        await progress(report)
-            if batch:
-                await self._store(batch, integration_id, partner_id, settings, report)
-        except ConnectorError as error:
-            report.error = error
+            while (item := await queue.get()) is not _END:
+                if isinstance(item, ConnectorError):
+                    report.error = item
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                await self._store(item, integration_id, partner_id, settings, report)
+                if progress:
+                    await progress(report)
         finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
             await client.aclose()
         async with self.sessionmaker() as session:
             integration = await session.get(MarketplaceIntegration, integration_id)
@@ -126,7 +135,8 @@ class CatalogSync:
 
     async def _store(self, batch: list[MarketListing], integration_id: str, partner_id: str, settings: dict,
                      report: CatalogReport) -> None:
-        """Upsert one batch of listings, in one transaction."""
+        """Upsert one batch of listings, in one transaction. New rows (every row of a first sync) are written as
+        plain tuples with one executemany per table; rows already stored are updated one by one."""
         # Two entries with the same id in one page would collide on insert: the later one wins.
         batch = list({item.external_id: item for item in batch}.values())
         async with self.sessionmaker() as session:
@@ -135,7 +145,10 @@ class CatalogSync:
                 select(Listing).where(Listing.integration_id == integration_id,
                                       Listing.external_id.in_([item.external_id for item in batch])))}
             products = await _products_for(session, partner_id, batch)
-            new_products, new_movements, new_listings, changed = [], [], [], []
+            new_products: list[tuple] = []
+            new_movements: list[tuple] = []
+            new_listings: list[tuple] = []
+            changed: list[dict] = []
             rules = StockRules.from_settings(settings)
             policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
             for item in batch:
@@ -147,29 +160,7 @@ class CatalogSync:
                     else:
                         report.matched_by_barcode += 1
                 row = existing.get(item.external_id)
-                if row is None:
-                    created_here = False
-                    if product is None and item.seller_sku:
-                        product = products.create(item, partner_id)
-                        new_products.append(product)
-                        if product.stock:
-                            new_movements.append(_initial_movement(product))
-                        report.created_products += 1
-                        created_here = True
-                    if product is None:
-                        report.unmatched += 1
-                    values = _listing_values(item, stamp)
-                    values.update(id=new_id(), integration_id=integration_id,
-                                  product_id=product.id if product else None)
-                    if created_here:
-                        # The product was made from this listing: they agree, nothing to push.
-                        values.update(pushed_stock=item.stock, pushed_price=item.price)
-                    elif product is not None and item.stock is not None and \
-                            channel_quantity(product.stock, rules) != item.stock:
-                        values["stock_dirty_at"] = stamp  # an existing product: show the platform's stock
-                    new_listings.append(values)
-                    report.created_listings += 1
-                else:
+                if row is not None:
                     values = _listing_values(item, stamp)
                     if row.product_id is None and product is not None:
                         values["product_id"] = product.id
@@ -178,12 +169,31 @@ class CatalogSync:
                     values["id"] = row.id
                     changed.append(values)
                     report.updated_listings += 1
-            if new_products:
-                await session.execute(insert(Product), [_product_values(p, stamp) for p in new_products])
-            if new_movements:
-                await session.execute(insert(StockMovement), new_movements)
-            if new_listings:
-                await session.execute(insert(Listing), _uniform(new_listings))
+                    continue
+                pushed_stock = pushed_price = stock_dirty_at = None
+                if product is None and item.seller_sku:
+                    product = products.create(item, partner_id)
+                    new_products.append((product.id, partner_id, product.sku, product.name, product.barcode,
+                                         product.stock, product.price, stamp, stamp))
+                    if product.stock:
+                        new_movements.append((new_id(), partner_id, product.id, product.stock, product.stock,
+                                              Reason.SYNC, f"sync:{product.id}", stamp))
+                    report.created_products += 1
+                    # The product was made from this listing: they agree, nothing to push.
+                    pushed_stock, pushed_price = item.stock, item.price
+                elif product is None:
+                    report.unmatched += 1
+                elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
+                    stock_dirty_at = stamp  # an existing product: show the platform's stock
+                new_listings.append((
+                    new_id(), integration_id, product.id if product else None, item.external_id, item.seller_sku,
+                    item.barcodes[0] if item.barcodes else None, _json_strings(item.barcodes), item.name,
+                    item.status, item.currency, _json_strings(item.stock_ids), item.price_id, item.stock,
+                    item.price, stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
+                report.created_listings += 1
+            await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
+            await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
+            await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
             for values in changed:  # few per batch after the first sync; each row its own columns
                 row_id = values.pop("id")
                 await session.execute(update(Listing).where(Listing.id == row_id).values(**values)
@@ -271,6 +281,19 @@ async def unmatched(session: AsyncSession, integration_id: str, limit: int = 30)
     return list(rows), total
 
 
+@dataclass(slots=True)
+class _NewProduct:
+    """A product this sync creates: only what matching and the rows need (an ORM object per product would cost
+    more than writing it)."""
+
+    id: str
+    sku: str
+    name: str
+    barcode: str | None
+    stock: int
+    price: Decimal | None
+
+
 class _ProductIndex:
     """The partner's products that a batch can match, by SKU and by barcode, plus the ones made in it."""
 
@@ -290,10 +313,10 @@ class _ProductIndex:
                 return self.by_barcode[barcode]
         return None
 
-    def create(self, item: MarketListing, partner_id: str) -> Product:
-        product = Product(id=new_id(), partner_id=partner_id, sku=item.seller_sku, name=item.name or item.seller_sku,
-                          barcode=item.barcodes[0] if item.barcodes else None, stock=max(item.stock or 0, 0),
-                          price=item.price)
+    def create(self, item: MarketListing, partner_id: str) -> _NewProduct:
+        product = _NewProduct(id=new_id(), sku=item.seller_sku, name=item.name or item.seller_sku,
+                              barcode=item.barcodes[0] if item.barcodes else None, stock=max(item.stock or 0, 0),
+                              price=item.price)
         self.by_id[product.id] = product
         self.by_sku[product.sku] = product
         if product.barcode:
@@ -307,9 +330,10 @@ async def _products_for(session: AsyncSession, partner_id: str, batch: list[Mark
     found: dict[str, Product] = {}
     for column, values in ((Product.sku, skus), (Product.barcode, barcodes)):
         values = list(values)
-        for start in range(0, len(values), 900):  # stay under SQLite's bound-parameter limit
+        for start in range(0, len(values), MAX_IN):
             for product in await session.scalars(
-                    select(Product).where(Product.partner_id == partner_id, column.in_(values[start:start + 900]))):
+                    select(Product).where(Product.partner_id == partner_id,
+                                          column.in_(values[start:start + MAX_IN]))):
                 found[product.id] = product
     return _ProductIndex(list(found.values()))
 
@@ -331,24 +355,36 @@ def _listing_values(item: MarketListing, stamp: int) -> dict:
     }
 
 
-_LISTING_DEFAULTS = {"pushed_stock": None, "pushed_price": None, "stock_dirty_at": None, "push_attempts": 0}
+def _json_strings(values: tuple[str, ...]) -> str:
+    """A JSON array of strings (JsonText.load reads it back), without json.dumps's per-call overhead."""
+    return orjson.dumps(values).decode()
 
 
-def _uniform(rows: list[dict]) -> list[dict]:
-    """executemany needs the same keys in every row."""
-    return [{**_LISTING_DEFAULTS, **row} for row in rows]
+_PRODUCT_COLUMNS = ("id", "partner_id", "sku", "name", "barcode", "stock", "price", "created_at", "updated_at")
+_MOVEMENT_COLUMNS = ("id", "partner_id", "product_id", "delta", "stock_after", "reason", "reference", "created_at")
+_LISTING_COLUMNS = ("id", "integration_id", "product_id", "external_id", "seller_sku", "barcode", "barcodes", "name",
+                    "status", "currency", "stock_ids", "price_id", "seen_stock", "seen_price", "seen_at",
+                    "pushed_stock", "pushed_price", "stock_dirty_at", "push_attempts")
 
 
-def _product_values(product: Product, stamp: int) -> dict:
-    return {"id": product.id, "partner_id": product.partner_id, "sku": product.sku, "name": product.name,
-            "barcode": product.barcode, "stock": product.stock, "price": product.price,
-            "created_at": stamp, "updated_at": stamp}
+_END = object()  # the reader's last item: every page was read
 
 
-def _initial_movement(product: Product) -> dict:
-    return {"id": new_id(), "partner_id": product.partner_id, "product_id": product.id, "delta": product.stock,
-            "stock_after": product.stock, "reason": Reason.SYNC, "reference": f"sync:{product.id}",
-            "actor": None, "created_at": int(time.time())}
+async def _read_batches(client, queue: asyncio.Queue) -> None:
+    """Feed the sync: lists of up to BATCH listings, then _END; a failure is handed over as the last item so the
+    writer finishes what it has and reports it."""
+    try:
+        batch: list[MarketListing] = []
+        async for listing in client.iter_listings():
+            batch.append(listing)
+            if len(batch) >= BATCH:
+                await queue.put(batch)
+                batch = []
+        if batch:
+            await queue.put(batch)
+        await queue.put(_END)
+    except Exception as error:  # noqa: BLE001 - handed to the writer, which raises what is not a ConnectorError
+        await queue.put(error)
 
 
 async def _mark_other_prices_dirty(session: AsyncSession, product_id: str, except_listing: str) -> None:

@@ -1,0 +1,157 @@
+"""CatalogSync against both databases: what a first sync writes (bulk path), what a re-sync changes, and that a
+failure on either side (marketplace mid-stream, database) leaves stored batches intact and no reader running."""
+import asyncio
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from connectors.base import Listing as MarketListing, Marketplace, MarketplaceUnavailable
+from db.models import JsonText, Listing, MarketplaceIntegration, Partner, Product, StockMovement, SyncRun
+from services.catalog import BATCH, CatalogSync
+
+
+class Catalog:
+    """A marketplace account's listings as the connector streams them; may fail after `fail_after` items."""
+
+    def __init__(self, listings: list[MarketListing], fail_after: int | None = None):
+        self.listings, self.fail_after = listings, fail_after
+        self.closed = 0
+
+    async def iter_listings(self):
+        for n, listing in enumerate(self.listings):
+            if self.fail_after is not None and n == self.fail_after:
+                raise MarketplaceUnavailable("ozon: 503 Service Unavailable", status=503)
+            if n % 100 == 0:
+                await asyncio.sleep(0)  # a page boundary: let the writer run, as real HTTP waits do
+            yield listing
+
+    async def aclose(self):
+        self.closed += 1
+
+
+class Integrations:
+    """IntegrationService's one method CatalogSync calls: the client of an integration."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    async def client(self, session, integration):
+        return self.catalog
+
+
+def listing(n: int, *, sku: str | None = "auto", stock: int | None = 3, barcodes=None) -> MarketListing:
+    return MarketListing(marketplace=Marketplace.OZON, external_id=str(300_000_000 + n),
+                         seller_sku=f"SKU-{n:06d}" if sku == "auto" else sku, name=f"Teapot #{n}",
+                         barcodes=tuple(barcodes if barcodes is not None else [f"478{n:010d}"]), status="price_sent",
+                         price=Decimal("1250.50"), currency="RUB", stock=stock,
+                         stock_ids=(f"SKU-{n:06d}",), price_id=f"SKU-{n:06d}")
+
+
+async def seed(sessionmaker) -> tuple[str, str]:
+    async with sessionmaker() as s:
+        partner = Partner(telegram_id=42, language="en")
+        s.add(partner)
+        await s.flush()
+        integration = MarketplaceIntegration(partner_id=partner.id, marketplace="ozon", status="active", active=1,
+                                             seller_id="1")
+        s.add_all([integration, Product(partner_id=partner.id, sku="SKU-000002", name="Known teapot", stock=5,
+                                        barcode="4780000000002"),
+                   Product(partner_id=partner.id, sku="OWN-7", name="Known by barcode", stock=1,
+                           barcode="4780000000007")])
+        await s.commit()
+        return partner.id, integration.id
+
+
+async def count(s, model, *where) -> int:
+    return await s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def test_first_sync_writes_every_row_and_matches(sessionmaker):
+    partner_id, integration_id = await seed(sessionmaker)
+    items = [listing(n) for n in range(1, BATCH * 2 + 301)]
+    items[6] = listing(7, sku="SKU-OTHER-7")  # new SKU, but the barcode of OWN-7: matched by barcode
+    items.append(listing(99_999, sku=None, barcodes=[]))  # nothing to match on
+    catalog = Catalog(items)
+    report = await CatalogSync(sessionmaker, Integrations(catalog)).run(integration_id)
+
+    assert report.error is None and catalog.closed == 1
+    assert report.seen == len(items) and report.created_listings == len(items)
+    assert (report.matched_by_sku, report.matched_by_barcode, report.unmatched) == (1, 1, 1)
+    assert report.created_products == len(items) - 3
+    async with sessionmaker() as s:
+        assert await count(s, Listing) == len(items)
+        assert await count(s, Product) == len(items) - 3 + 2
+        made = await s.scalar(select(Product).where(Product.sku == "SKU-000001"))
+        assert (made.name, made.stock, made.price, made.barcode) == ("Teapot #1", 3, Decimal("1250.50"),
+                                                                      "4780000000001")
+        movement = await s.scalar(select(StockMovement).where(StockMovement.product_id == made.id))
+        assert (movement.delta, movement.stock_after, movement.reason) == (3, 3, "sync")
+        row = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000001"))
+        assert row.product_id == made.id and row.pushed_stock == 3 and row.stock_dirty_at is None
+        assert JsonText.load(row.barcodes, []) == ["4780000000001"] and JsonText.load(row.stock_ids, []) == \
+            ["SKU-000001"]
+        assert (row.seen_price, row.pushed_price, row.currency, row.push_attempts) == \
+            (Decimal("1250.50"), Decimal("1250.50"), "RUB", 0)
+        known = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000002"))
+        assert known.stock_dirty_at is not None  # platform has 5, marketplace shows 3: the platform's is pushed
+        by_barcode = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-OTHER-7"))
+        assert by_barcode.product_id == (await s.scalar(select(Product.id).where(Product.sku == "OWN-7")))
+        run = await s.scalar(select(SyncRun))
+        assert run.status == "ok" and JsonText.load(run.counts, {})["created_listings"] == len(items)
+
+
+async def test_resync_updates_in_place_and_notices_what_is_gone(sessionmaker):
+    _, integration_id = await seed(sessionmaker)
+    items = [listing(n) for n in range(1, 1201)]
+    sync = CatalogSync(sessionmaker, Integrations(Catalog(items)))
+    await sync.run(integration_id)
+    async with sessionmaker() as s:  # as if the first sync ran earlier
+        await s.execute(update(Listing).values(seen_at=Listing.seen_at - 3600))
+        await s.commit()
+    again = items[:-1]
+    again[0] = listing(1, stock=9)  # changed in the marketplace's cabinet
+    report = await CatalogSync(sessionmaker, Integrations(Catalog(again))).run(integration_id)
+
+    assert (report.created_listings, report.updated_listings, report.gone) == (0, len(again), 1)
+    assert report.drift_count == 1 and report.stock_drift[0]["action"] == "pushed_back"
+    async with sessionmaker() as s:
+        assert await count(s, Listing) == len(items)
+        assert await count(s, Listing, Listing.status == "gone") == 1
+        first = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000001"))
+        assert first.seen_stock == 9 and first.stock_dirty_at is not None
+
+
+async def test_marketplace_failure_mid_stream_keeps_stored_batches(sessionmaker):
+    _, integration_id = await seed(sessionmaker)
+    catalog = Catalog([listing(n) for n in range(1, 2001)], fail_after=BATCH + 500)
+    report = await CatalogSync(sessionmaker, Integrations(catalog)).run(integration_id)
+
+    assert isinstance(report.error, MarketplaceUnavailable) and report.finished and catalog.closed == 1
+    async with sessionmaker() as s:
+        assert await count(s, Listing) == BATCH  # the first batch was written before the failure
+        run = await s.scalar(select(SyncRun))
+        assert run.status == "failed"
+        integration = await s.get(MarketplaceIntegration, integration_id)
+        assert integration.last_sync_at is None
+
+
+async def test_database_failure_stops_the_reader(sessionmaker):
+    _, integration_id = await seed(sessionmaker)
+    catalog = Catalog([listing(n) for n in range(1, 5001)])
+
+    class Broken(CatalogSync):
+        async def _store(self, batch, *args, **kwargs):
+            if self.stored:
+                raise RuntimeError("disk full")
+            self.stored += 1
+            await super()._store(batch, *args, **kwargs)
+
+    sync = Broken(sessionmaker, Integrations(catalog))
+    sync.stored = 0
+    with pytest.raises(RuntimeError, match="disk full"):
+        await sync.run(integration_id)
+    assert catalog.closed == 1 and not sync.is_running(integration_id)
+    assert [t for t in asyncio.all_tasks() if t.get_name().startswith("catalog-read")] == []
+    async with sessionmaker() as s:
+        assert await count(s, Listing) == BATCH
