@@ -268,10 +268,11 @@ def raw_worker(args: argparse.Namespace) -> dict[str, Any]:
         by_product.setdefault(row[product_at], []).append(row)
     results: dict[str, Any] = {"rows": len(listings), "columns": len(columns)}
     target = Path(args.target)
-    for variant in ("batched", "single", "all_rows"):
+    for variant in ("batched", "single", "all_rows", "all_rows_single"):
         best = None
         for _ in range(args.raw_repeats):
-            tables = ("partners", "marketplace_integrations") + (() if variant == "all_rows" else ("products",))
+            every_row = variant.startswith("all_rows")
+            tables = ("partners", "marketplace_integrations") + (() if every_row else ("products",))
             dst = _fresh_copy(target.with_suffix(f".{variant}.sqlite3"), source, tables)
             started = time.perf_counter()
             if variant == "batched":
@@ -281,17 +282,18 @@ def raw_worker(args: argparse.Namespace) -> dict[str, Any]:
             elif variant == "single":
                 dst.executemany(insert_listings, listings)
                 dst.commit()
-            else:  # every row the sync wrote: products, their movements, listings; a transaction per 1,000
-                for start in range(0, len(listings), RAW_BATCH):
-                    batch = products[start:start + RAW_BATCH]
+            else:  # every row the sync wrote: products, their movements, listings; a transaction per 1,000 or one
+                step = RAW_BATCH if variant == "all_rows" else len(listings)
+                for start in range(0, len(listings), step):
+                    batch = products[start:start + step]
                     dst.executemany(insert_products, batch)
                     dst.executemany(insert_movements, [m for p in batch for m in by_product.get(p[0], ())])
-                    dst.executemany(insert_listings, listings[start:start + RAW_BATCH])
+                    dst.executemany(insert_listings, listings[start:start + step])
                     dst.commit()
             elapsed = time.perf_counter() - started
             inserted = sum(dst.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                           for name in (("listings", "products", "stock_movements") if variant == "all_rows"
-                                        else ("listings",)))
+                           for name in (("listings", "products", "stock_movements")
+                                        if every_row else ("listings",)))
             dst.close()
             if best is None or elapsed < best[0]:
                 best = (elapsed, inserted)

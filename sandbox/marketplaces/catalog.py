@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 DEFAULT_CATALOG_SIZE = 40
 SKU_PREFIX = "SKU-"
@@ -29,11 +29,19 @@ def index_of(sku: str) -> int | None:
     return int(sku[len(SKU_PREFIX):])
 
 
+# The EAN-13 check digit weighs the 12 body digits 1, 3, 1, 3... from the left: "478" sums to 4 + 3*7 + 8, and
+# the index's 9 digits are three groups of 3 weighted 3-1-3, 1-3-1, 3-1-3. The groups' sums are looked up rather
+# than added digit by digit: a page of 1,000 products computes 1,000 barcodes.
+_PREFIX_SUM = 4 + 3 * 7 + 8
+_GROUP_SUM_313 = [3 * (n // 100) + (n // 10) % 10 + 3 * (n % 10) for n in range(1000)]
+_GROUP_SUM_131 = [n // 100 + 3 * ((n // 10) % 10) + n % 10 for n in range(1000)]
+
+
 def ean13(index: int) -> str:
-    """A valid EAN-13 (with its check digit) in the 478 prefix range (Uzbekistan), unique per index."""
-    body = f"478{index:09d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    return body + str((10 - total % 10) % 10)
+    """A valid EAN-13 (with its check digit) in the 478 prefix range (Uzbekistan), unique per index < 10**9."""
+    total = (_PREFIX_SUM + _GROUP_SUM_313[index // 1_000_000 % 1000] + _GROUP_SUM_131[index // 1000 % 1000]
+             + _GROUP_SUM_313[index % 1000])
+    return f"478{index:09d}{(10 - total % 10) % 10}"
 
 
 @dataclass(frozen=True)
@@ -46,10 +54,23 @@ class Product:
     stock: int  # the starting stock
 
 
+def base_price(index: int) -> int:
+    """Product N's starting price (= product(N).price, without computing the rest of the product)."""
+    return 1000 + (index * 37) % 9000
+
+
+def base_stock(index: int) -> int:
+    """Product N's starting stock (= product(N).stock, without computing the rest of the product)."""
+    return (index * 7) % 50
+
+
+def product_name(index: int) -> str:
+    return f"{_ADJECTIVES[index % 10]} {_NOUNS[(index // 10) % 10]} #{index}"
+
+
 def product(index: int) -> Product:
-    name = f"{_ADJECTIVES[index % 10]} {_NOUNS[(index // 10) % 10]} #{index}"
-    return Product(index=index, sku=sku_of(index), barcode=ean13(index), name=name,
-                   price=1000 + (index * 37) % 9000, stock=(index * 7) % 50)
+    return Product(index=index, sku=sku_of(index), barcode=ean13(index), name=product_name(index),
+                   price=base_price(index), stock=base_stock(index))
 
 
 @dataclass
@@ -74,14 +95,23 @@ class Catalog:
         first = offset + 1
         return [product(i) for i in range(first, min(first + limit, self.size + 1))]
 
+    # The defaults below are base_stock / base_price, not product(index): pages of 1,000 products read them
+    # for every product, and a whole Product (name, barcode...) costs far more than the one number.
     def get_stock(self, index: int, warehouse: str | None = None) -> int:
-        return self.stock.get((index, warehouse), product(index).stock)
+        return self.stock.get((index, warehouse), base_stock(index))
+
+    def stock_at(self, index: int, warehouses: Iterable[str | None]) -> int:
+        """Units of product `index` at these warehouses together."""
+        base, total = base_stock(index), 0
+        for warehouse in warehouses:
+            total += self.stock.get((index, warehouse), base)
+        return total
 
     def set_stock(self, index: int, amount: int, warehouse: str | None = None) -> None:
         self.stock[(index, warehouse)] = amount
 
     def get_price(self, index: int) -> int:
-        return self.prices.get(index, product(index).price)
+        return self.prices.get(index, base_price(index))
 
     def set_price(self, index: int, price: int) -> None:
         self.prices[index] = price

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
+import orjson
 from aiohttp import web
 
 MARKETPLACES = ("uzum", "yandex", "wildberries", "ozon")
@@ -35,6 +36,21 @@ class Reply(Exception):
         self.response = response
 
 
+# orjson writes what json.dumps(ensure_ascii=False) writes (UTF-8, non-ASCII as is) several times faster: a
+# page of 1,000 Ozon products is 1.4 MB. NON_STR_KEYS: int keys become strings, as json.dumps makes them; the
+# PASSTHROUGH options refuse dataclasses and datetimes as json.dumps does, instead of serializing them.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def dump_json(body: Any) -> bytes:
+    """`body` as UTF-8 JSON bytes. What orjson refuses (e.g. integers beyond 64 bits) goes to json.dumps, which
+    writes it or raises the TypeError it always did (a Decimal: neither writes one)."""
+    try:
+        return orjson.dumps(body, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        return json.dumps(body, ensure_ascii=False).encode()
+
+
 def json_response(
     body: Any,
     *,
@@ -44,7 +60,7 @@ def json_response(
 ) -> web.Response:
     return web.Response(
         status=status,
-        body=json.dumps(body, ensure_ascii=False).encode(),
+        body=dump_json(body),
         content_type=content_type,
         headers=headers,
     )

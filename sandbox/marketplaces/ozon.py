@@ -27,7 +27,8 @@ from decimal import Decimal, InvalidOperation
 from aiohttp import web
 
 from sandbox.marketplaces.accounts import OZON_CLIENT_ID, OzonApiKey, OzonSeller, OzonWarehouse, SandboxState
-from sandbox.marketplaces.catalog import Catalog, Lifecycle, OrderLine, SandboxOrder, index_of, sku_of
+from sandbox.marketplaces.catalog import (Catalog, Lifecycle, OrderLine, SandboxOrder, ean13, index_of,
+                                         product_name, sku_of)
 from sandbox.marketplaces.common import (
     ACCOUNT,
     STATE,
@@ -126,9 +127,13 @@ async def seller_info(request: web.Request) -> web.Response:
     )
 
 
+# When every sandbox warehouse and product was "created" (and last updated).
+CREATED_AT = "2026-01-15T09:00:00Z"
+
+
 def warehouse_json(w: OzonWarehouse) -> dict:
     """One item of v2WarehouseListV2Response.warehouses."""
-    created = "2026-01-15T09:00:00Z"
+    created = CREATED_AT
     return {
         "warehouse_id": w.warehouse_id,
         "name": w.name,
@@ -394,6 +399,9 @@ def iso_at(seconds: float) -> str:
 
 
 def money(value: object) -> str:
+    """A price as Ozon writes it: a decimal string with two places ("1234.00", "99.50")."""
+    if type(value) is int:  # the catalog's whole-rouble prices: the same text without a Decimal
+        return f"{value}.00"
     return f"{Decimal(str(value)):.2f}"
 
 
@@ -432,6 +440,11 @@ def _seller_warehouses(caller: OzonCaller, *, rfbs: bool | None = None) -> list[
     return [w for w in caller.seller.warehouses if rfbs is None or w.is_rfbs == rfbs]
 
 
+def warehouse_keys(warehouses: list[OzonWarehouse]) -> tuple[str, ...]:
+    """Warehouse ids the way Catalog.stock and `reservations` key a warehouse (strings)."""
+    return tuple(str(w.warehouse_id) for w in warehouses)
+
+
 def reservations(state: SandboxState, client_id: str) -> dict[tuple[int, str | None], int]:
     """(product index, warehouse) -> units in open (unpacked or packed, not yet shipped) FBS / rFBS postings.
     Computed once per request: a page of 1000 products must not scan the order book 1000 times."""
@@ -443,18 +456,59 @@ def reservations(state: SandboxState, client_id: str) -> dict[tuple[int, str | N
     return held
 
 
-def reserved(held: dict[tuple[int, str | None], int], index: int, warehouses: list[OzonWarehouse]) -> int:
-    return sum(held.get((index, str(w.warehouse_id)), 0) for w in warehouses)
+def reserved(held: dict[tuple[int, str | None], int], index: int, keys: tuple[str, ...]) -> int:
+    """Units of the product held by open postings at these warehouses (`keys`: see warehouse_keys)."""
+    units = 0
+    if held:  # else no open postings: the usual case on a big catalog
+        for key in keys:
+            units += held.get((index, key), 0)
+    return units
 
 
-def present(catalog: Catalog, index: int, warehouses: list[OzonWarehouse]) -> int:
+def present(catalog: Catalog, index: int, keys: tuple[str, ...]) -> int:
     """Units at these warehouses, reserved ones included (a push sets free-to-sell + reserved)."""
-    return sum(catalog.get_stock(index, str(w.warehouse_id)) for w in warehouses)
+    return catalog.stock_at(index, keys)
+
+
+@dataclass(frozen=True)
+class StockScope:
+    """The seller's own warehouses of one kind, as stock replies group them."""
+
+    kind: str  # "fbs" or "rfbs"
+    warehouse_ids: list[int]
+    keys: tuple[str, ...]  # the same ids as Catalog.stock and reservations key them
+
+
+def stock_scopes(caller: OzonCaller) -> list[StockScope]:
+    """FBS then rFBS (a kind the seller has no warehouse of is left out). Worked out once per request, not once
+    per product."""
+    scopes = []
+    for kind, rfbs in (("fbs", False), ("rfbs", True)):
+        warehouses = _seller_warehouses(caller, rfbs=rfbs)
+        if warehouses:
+            scopes.append(StockScope(kind, [w.warehouse_id for w in warehouses], warehouse_keys(warehouses)))
+    return scopes
 
 
 def _visible(catalog: Catalog, index: int, visibility: str) -> bool:
     archived = index in catalog.archived
     return archived if visibility == "ARCHIVED" else not archived
+
+
+def _archived_indexes(catalog: Catalog) -> list[int]:
+    """The archived products of the catalog, in index order."""
+    return sorted(i for i in catalog.archived if i in catalog)
+
+
+def _nth_unarchived(archived: list[int], n: int) -> int:
+    """The index of the n-th (from 0) product that is not archived, given the archived ones in order (the
+    result may be past the catalog's end). Skips the archived ones before it instead of walking the catalog."""
+    index = n + 1
+    for i in archived:
+        if i > index:
+            break
+        index += 1
+    return index
 
 
 def _filtered_indexes(catalog: Catalog, filt: dict) -> list[int] | None:
@@ -487,13 +541,13 @@ async def product_list(request: web.Request) -> web.Response:
         candidates = sorted(i for i in catalog.archived if i > after) if visibility == "ARCHIVED" \
             else range(after + 1, catalog.size + 1)
         page = list(itertools.islice((i for i in candidates if _visible(catalog, i, visibility)), limit))
-    warehouses = _seller_warehouses(caller)
+    keys = warehouse_keys(caller.seller.warehouses)
     items = [
         {
             "product_id": product_id_of(i),
             "offer_id": sku_of(i),
             "has_fbo_stocks": False,
-            "has_fbs_stocks": present(catalog, i, warehouses) > 0,
+            "has_fbs_stocks": present(catalog, i, keys) > 0,
             "archived": i in catalog.archived,
             "is_discounted": False,
             "quants": [],
@@ -505,55 +559,26 @@ async def product_list(request: web.Request) -> web.Response:
                                      "last_id": encode_cursor(page[-1]) if page else ""}})
 
 
-def product_info_json(state: SandboxState, caller: OzonCaller, catalog: Catalog, index: int,
-                      held: dict[tuple[int, str | None], int]) -> dict:
-    product = catalog.product(index)
-    client_id = caller.seller.client_id
-    book = ozon_book(state)
-    price = Decimal(str(catalog.get_price(index)))
-    stocks = []
-    for kind, rfbs in (("fbs", False), ("rfbs", True)):
-        warehouses = _seller_warehouses(caller, rfbs=rfbs)
-        if warehouses:
-            stocks.append({"present": present(catalog, index, warehouses),
-                           "reserved": reserved(held, index, warehouses),
-                           "sku": ozon_sku_of(index), "source": kind})
-    archived = index in catalog.archived
-    created = "2026-01-15T09:00:00Z"
-    return {
-        "id": product_id_of(index),
-        "offer_id": product.sku,
-        "sku": ozon_sku_of(index),
-        "name": product.name,
-        "barcodes": [product.barcode],
-        "currency_code": CURRENCY,
-        "price": money(price),
-        "old_price": money(book.old_prices.get((client_id, index), Decimal(0))),
-        "min_price": money(price),
-        "vat": "0",
-        "is_archived": archived,
-        "is_autoarchived": False,
-        "is_discounted": False,
-        "is_kgt": False,
-        "is_super": False,
-        "has_discounted_fbo_item": False,
-        "discounted_fbo_stocks": 0,
-        "created_at": created,
-        "updated_at": created,
-        "description_category_id": 17028922,
-        "type_id": 91565,
-        "images": [],
-        "images360": [],
-        "color_image": [],
-        "primary_image": [],
-        "errors": [],
-        "commissions": [],
-        "promotions": [],
-        "availabilities": [],
-        "model_info": {"count": 1, "model_id": product_id_of(index)},
-        "sources": [{"created_at": created, "quant_code": "", "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                     "sku": ozon_sku_of(index), "source": "sds"}],
-        "statuses": {
+class ProductInfo:
+    """Builds the items of one /v3/product/info/list reply.
+
+    A reply holds up to 1,000 products, so what is the same for all of them (the seller's warehouses, the
+    reservations, the ~30 fields no product changes) is worked out once, in __init__, and `item` adds only
+    what differs per product. Items of one reply share these parts: they are serialized, never changed.
+    """
+
+    def __init__(self, state: SandboxState, caller: OzonCaller, catalog: Catalog):
+        self.catalog = catalog
+        self.client_id = caller.seller.client_id
+        self.old_prices = ozon_book(state).old_prices
+        self.held = reservations(state, self.client_id)
+        self.scopes = stock_scopes(caller)
+        self.statuses = {archived: self._statuses(archived) for archived in (False, True)}
+        self.template = self._template()
+
+    @staticmethod
+    def _statuses(archived: bool) -> dict:
+        return {
             "is_created": True,
             "moderate_status": "approved",
             "status": "archived" if archived else "price_sent",
@@ -561,13 +586,84 @@ def product_info_json(state: SandboxState, caller: OzonCaller, catalog: Catalog,
             "status_failed": "",
             "status_name": "Archived" if archived else "Ready for sale",
             "status_tooltip": "",
-            "status_updated_at": created,
+            "status_updated_at": CREATED_AT,
             "validation_status": "success",
-        },
-        "stocks": {"has_stock": any(s["present"] > 0 for s in stocks), "stocks": stocks},
-        "visibility_details": {"has_price": True, "has_stock": any(s["present"] > 0 for s in stocks)},
-        "volume_weight": 0.5,
-    }
+        }
+
+    @staticmethod
+    def _template() -> dict:
+        """An item with its fixed fields set and the per-product ones None, in the reply's field order (`item`
+        fills a copy: assigning a key a copied dict has keeps its place)."""
+        per_product = None
+        return {
+            "id": per_product,
+            "offer_id": per_product,
+            "sku": per_product,
+            "name": per_product,
+            "barcodes": per_product,
+            "currency_code": CURRENCY,
+            "price": per_product,
+            "old_price": per_product,
+            "min_price": per_product,
+            "vat": "0",
+            "is_archived": per_product,
+            "is_autoarchived": False,
+            "is_discounted": False,
+            "is_kgt": False,
+            "is_super": False,
+            "has_discounted_fbo_item": False,
+            "discounted_fbo_stocks": 0,
+            "created_at": CREATED_AT,
+            "updated_at": CREATED_AT,
+            "description_category_id": 17028922,
+            "type_id": 91565,
+            "images": [],
+            "images360": [],
+            "color_image": [],
+            "primary_image": [],
+            "errors": [],
+            "commissions": [],
+            "promotions": [],
+            "availabilities": [],
+            "model_info": per_product,
+            "sources": per_product,
+            "statuses": per_product,
+            "stocks": per_product,
+            "visibility_details": per_product,
+            "volume_weight": 0.5,
+        }
+
+    def item(self, index: int) -> dict:
+        """The item of catalog product `index` (an index in the catalog: product_info_list checked it)."""
+        catalog, held = self.catalog, self.held
+        product_id, sku = product_id_of(index), ozon_sku_of(index)
+        price = money(catalog.get_price(index))
+        old_price = self.old_prices.get((self.client_id, index))
+        archived = index in catalog.archived
+        stocks, has_stock = [], False
+        for scope in self.scopes:
+            units = present(catalog, index, scope.keys)
+            has_stock = has_stock or units > 0
+            stocks.append({"present": units, "reserved": reserved(held, index, scope.keys), "sku": sku,
+                           "source": scope.kind})
+        item = self.template.copy()
+        item["id"] = product_id
+        # The product's fields one by one (= catalog.product(index)'s, without making the Product).
+        item["offer_id"] = sku_of(index)
+        item["sku"] = sku
+        item["name"] = product_name(index)
+        item["barcodes"] = [ean13(index)]
+        item["price"] = price
+        item["old_price"] = money(old_price) if old_price is not None else "0.00"
+        item["min_price"] = price
+        item["is_archived"] = archived
+        item["model_info"] = {"count": 1, "model_id": product_id}
+        item["sources"] = [{"created_at": CREATED_AT, "quant_code": "", "shipment_type": "SHIPMENT_TYPE_GENERAL",
+                            "sku": sku, "source": "sds"}]
+        item["statuses"] = self.statuses[archived]
+        item["stocks"] = {"has_stock": has_stock, "stocks": stocks}
+        item["visibility_details"] = {"has_price": True, "has_stock": has_stock}
+        return item
 
 
 async def product_info_list(request: web.Request) -> web.Response:
@@ -580,8 +676,24 @@ async def product_info_list(request: web.Request) -> web.Response:
     found = [_index(catalog, offer_id=str(o)) for o in offers] + [_index(catalog, product_id=p) for p in products]
     found += [_index(catalog, sku=s) for s in skus]
     indexes = list(dict.fromkeys(i for i in found if i is not None))
-    held = reservations(state, caller.seller.client_id)
-    return json_response({"items": [product_info_json(state, caller, catalog, i, held) for i in indexes]})
+    info = ProductInfo(state, caller, catalog)
+    return json_response({"items": [info.item(i) for i in indexes]})
+
+
+def _stock_page(catalog: Catalog, filt: dict, visibility: str, body: dict, limit: int) -> tuple[list[int], int, int]:
+    """(the page's indexes, its offset, how many products match) for /v4/product/info/stocks: the cursor is an
+    offset into the matching products. Without an id filter the page is found without listing the catalog."""
+    named = _filtered_indexes(catalog, filt)
+    offset = decode_cursor(body["cursor"]) if body.get("cursor") else 0
+    if named is not None:
+        indexes = [i for i in named if _visible(catalog, i, visibility)]
+        return indexes[offset:offset + limit], offset, len(indexes)
+    archived = _archived_indexes(catalog)
+    if visibility == "ARCHIVED":
+        return archived[offset:offset + limit], offset, len(archived)
+    candidates = range(_nth_unarchived(archived, offset), catalog.size + 1)
+    page = list(itertools.islice((i for i in candidates if i not in catalog.archived), limit))
+    return page, offset, catalog.size - len(archived)
 
 
 async def product_stocks(request: web.Request) -> web.Response:
@@ -594,25 +706,17 @@ async def product_stocks(request: web.Request) -> web.Response:
     filt = object_field(body, "filter")
     limit = int_field(body, "limit", low=1, high=MAX_STOCK_LIMIT)
     visibility = filt.get("visibility") or "ALL"
-    named = _filtered_indexes(catalog, filt)
-    indexes = named if named is not None else list(range(1, catalog.size + 1))
-    indexes = [i for i in indexes if _visible(catalog, i, visibility)]
-    offset = decode_cursor(body["cursor"]) if body.get("cursor") else 0
-    page = indexes[offset:offset + limit]
+    page, offset, total = _stock_page(catalog, filt, visibility, body, limit)
     held = reservations(state, caller.seller.client_id)
-    items = []
-    for i in page:
-        stocks = []
-        for kind, rfbs in (("fbs", False), ("rfbs", True)):
-            warehouses = _seller_warehouses(caller, rfbs=rfbs)
-            if warehouses:
-                stocks.append({"type": kind, "sku": ozon_sku_of(i), "present": present(catalog, i, warehouses),
-                               "reserved": reserved(held, i, warehouses),
-                               "shipment_type": "SHIPMENT_TYPE_GENERAL",
-                               "warehouse_ids": [w.warehouse_id for w in warehouses]})
-        items.append({"offer_id": sku_of(i), "product_id": product_id_of(i), "stocks": stocks})
-    more = offset + len(page) < len(indexes)
-    return json_response({"items": items, "total": len(indexes),
+    scopes = stock_scopes(caller)
+    items = [{"offer_id": sku_of(i), "product_id": product_id_of(i),
+              "stocks": [{"type": scope.kind, "sku": ozon_sku_of(i), "present": present(catalog, i, scope.keys),
+                          "reserved": reserved(held, i, scope.keys), "shipment_type": "SHIPMENT_TYPE_GENERAL",
+                          "warehouse_ids": scope.warehouse_ids}  # shared by the page's items: only serialized
+                         for scope in scopes]}
+             for i in page]
+    more = offset + len(page) < total
+    return json_response({"items": items, "total": total,
                           "cursor": encode_cursor(offset + len(page)) if more else ""})
 
 
@@ -673,7 +777,7 @@ async def update_stocks(request: web.Request) -> web.Response:
                                          "warehouse can be updated once in 30 seconds")
             else:
                 book.stock_stamps[pair] = now
-                catalog.set_stock(index, stock + reserved(held, index, [warehouses[warehouse]]), str(warehouse))
+                catalog.set_stock(index, stock + reserved(held, index, (str(warehouse),)), str(warehouse))
                 entry["updated"] = True
         result.append(entry)
     return json_response({"result": result})
