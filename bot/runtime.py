@@ -3,6 +3,7 @@ Used by `python -m bot` and by the end-to-end tests, so both run the same compos
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -27,6 +28,9 @@ from services.integrations import IntegrationService
 from services.orders import OrderService
 from services.push import Pusher
 from services.scheduler import Jobs, build_scheduler
+
+log = logging.getLogger(__name__)
+NOTIFIER_STOP_GRACE = 10.0  # seconds the outbox sender gets to finish its sends in flight on shutdown
 
 
 @dataclass
@@ -105,13 +109,20 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
             background["web"] = await serve_web(runtime, notifier)
 
     async def _on_shutdown() -> None:
+        # Bounded: jobs first (they hold the database's write lock the sender would wait on), then the sender.
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
+        await jobs.stop()
         if background.get("web") is not None:
             await background["web"].cleanup()
-        if background.get("notifier") is not None:
-            await notifier.stop()
-            await background["notifier"]
+        sender = background.get("notifier")
+        if sender is not None:
+            try:
+                await asyncio.wait_for(notifier.stop(), NOTIFIER_STOP_GRACE)
+            except asyncio.TimeoutError:  # rows it had claimed are sent again after the restart, never lost
+                log.warning("the outbox sender did not stop within %s s; cancelled", NOTIFIER_STOP_GRACE)
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
 
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)

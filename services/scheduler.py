@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PUSH_EVERY = 5  # seconds between looks at the push queue
 TICK_EVERY = 1  # seconds between looks at the schedules table
 EXPIRY_CHECK_HOUR_UTC = 4  # 09:00 in Tashkent
+STOP_GRACE = 5.0  # seconds running jobs get to finish on shutdown before they are cancelled
 
 
 class Jobs:
@@ -32,6 +33,7 @@ class Jobs:
         self.catalog_sync = catalog_sync
         self._running: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._stopped = False
         # Called after each orders poll: the outbox sender looks at new alerts at once instead of at its next
         # check (the runtime sets it to the notifier's wake).
         self.after_orders: Callable[[], object] | None = None
@@ -40,6 +42,9 @@ class Jobs:
 
     async def push_due(self, *, debounce: int | None = None) -> None:
         """One push cycle: stock then prices, for every integration with due listings, concurrently."""
+        if self._stopped:
+            return
+        self._track(asyncio.current_task())
         async with self.sessionmaker() as session:
             stock = await integrations_with_due(session, "stock_push")
             prices = await integrations_with_due(session, "price_push")
@@ -57,13 +62,19 @@ class Jobs:
 
     async def tick(self) -> None:
         """Start every due job that is not already running, each in its own task."""
+        if self._stopped:
+            return
         async with self.sessionmaker() as session:
             due = await schedules.due(session)
         for integration_id, kind in due:
-            if (integration_id, kind) not in self._running:
-                task = asyncio.create_task(self._guarded(integration_id, kind, self.run_job(integration_id, kind)))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            if (integration_id, kind) not in self._running and not self._stopped:
+                self._track(asyncio.create_task(self._guarded(integration_id, kind,
+                                                              self.run_job(integration_id, kind))))
+
+    def _track(self, task: asyncio.Task | None) -> None:
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def run_job(self, integration_id: str, kind: str) -> None:
         """Run one job now (tests call this directly) and schedule its next run."""
@@ -106,6 +117,21 @@ class Jobs:
     async def wait_idle(self, timeout: float = 30) -> None:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Start nothing new; give running jobs `grace` seconds, then cancel them. A cancelled job's transaction
+        rolls back (orders, ledger rows, alerts and the cursor are written together), so its work is simply
+        done again by the next run; a stop never waits on a slow marketplace or a locked database for long."""
+        self._stopped = True
+        current = asyncio.current_task()
+        running = [task for task in self._tasks if task is not current]
+        if not running:
+            return
+        _, pending = await asyncio.wait(running, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:  # a job's cleanup (recording its run) may itself wait on the database: bounded too
+            await asyncio.wait(pending, timeout=grace)
 
 
 def build_scheduler(jobs: Jobs) -> AsyncIOScheduler:
