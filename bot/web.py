@@ -355,20 +355,31 @@ def _id_of(value: Any) -> str | None:
     return None
 
 
-async def yandex_notification(request: web.Request) -> web.Response:
-    started = datetime.now(timezone.utc)
+async def _notification_body(request: web.Request, source: str, error: Callable[[int, str, str], web.Response],
+                             *, unknown: str, bad_format: str) -> dict | web.Response:
+    """The notification's JSON object, or the refusal to answer with (source not allowed, too large, not a JSON
+    object), in the marketplace's own error shape and codes."""
     refused = _refused(request)
     if refused is not False:
-        log.warning("yandex notification from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", refused)
-        return yandex_error(403, "UNKNOWN", "source address not allowed")
+        log.warning("%s from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", source, refused)
+        return error(403, unknown, "source address not allowed")
     try:
         body = await _json_body(request)
     except web.HTTPRequestEntityTooLarge:
-        return yandex_error(413, "WRONG_EVENT_FORMAT", "notification body too large")
+        return error(413, bad_format, "notification body too large")
     except (ValueError, UnicodeDecodeError):
-        return yandex_error(400, "WRONG_EVENT_FORMAT", "malformed JSON")
+        return error(400, bad_format, "malformed JSON")
     if not isinstance(body, dict):
-        return yandex_error(400, "WRONG_EVENT_FORMAT", "the body must be a JSON object")
+        return error(400, bad_format, "the body must be a JSON object")
+    return body
+
+
+async def yandex_notification(request: web.Request) -> web.Response:
+    started = datetime.now(timezone.utc)
+    body = await _notification_body(request, "yandex notification", yandex_error, unknown="UNKNOWN",
+                                    bad_format="WRONG_EVENT_FORMAT")
+    if isinstance(body, web.Response):
+        return body
     kind = body.get("notificationType")
     if not isinstance(kind, str) or not kind:
         return yandex_error(400, "WRONG_EVENT_FORMAT", "notificationType is required")
@@ -385,18 +396,10 @@ async def yandex_notification(request: web.Request) -> web.Response:
 
 async def ozon_push(request: web.Request) -> web.Response:
     started = datetime.now(timezone.utc)
-    refused = _refused(request)
-    if refused is not False:
-        log.warning("ozon push from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", refused)
-        return ozon_error(403, "ERROR_UNKNOWN", "source address not allowed")
-    try:
-        body = await _json_body(request)
-    except web.HTTPRequestEntityTooLarge:
-        return ozon_error(413, "ERROR_UNKNOWN", "notification body too large")
-    except (ValueError, UnicodeDecodeError):
-        return ozon_error(400, "ERROR_UNKNOWN", "malformed JSON")
-    if not isinstance(body, dict):
-        return ozon_error(400, "ERROR_UNKNOWN", "the body must be a JSON object")
+    body = await _notification_body(request, "ozon push", ozon_error, unknown="ERROR_UNKNOWN",
+                                    bad_format="ERROR_UNKNOWN")
+    if isinstance(body, web.Response):
+        return body
     kind = body.get("message_type")
     if not isinstance(kind, str) or not kind:
         return ozon_error(400, "ERROR_PARAMETER_VALUE_MISSED", "message_type is required")

@@ -150,19 +150,29 @@ async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMCo
                                    price=views.money(product.price)) + views.price_rules(i18n, marketplaces), back)
 
 
-@router.message(ProductsFlow.stock, F.text)
-async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
-                        i18n: I18nContext) -> None:
+async def _typed_value(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                       i18n: I18nContext, parse, bad_text: str):
+    """(the product being edited, the value the partner typed), or None after telling them why not."""
     product = await catalog.get(session, partner.id, (await state.get_data()).get("product_id", ""))
     if product is None:
         await state.set_state(None)
         await message.answer(i18n.get("not-found"))
-        return
-    quantity = catalog.parse_quantity(message.text)
-    if quantity is None:
-        await message.answer(i18n.get("product-bad-stock"),
+        return None
+    value = parse(message.text)
+    if value is None:
+        await message.answer(i18n.get(bad_text),
                              reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
+        return None
+    return product, value
+
+
+@router.message(ProductsFlow.stock, F.text)
+async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                        i18n: I18nContext) -> None:
+    typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_quantity, "product-bad-stock")
+    if typed is None:
         return
+    product, quantity = typed
     await catalog.set_stock(session, product, quantity, actor=partner.telegram_id)
     await state.set_state(None)
     text, markup = await _card(session, partner, i18n, product)
@@ -172,16 +182,10 @@ async def stock_entered(message: Message, state: FSMContext, session: AsyncSessi
 @router.message(ProductsFlow.price, F.text)
 async def price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
-    product = await catalog.get(session, partner.id, (await state.get_data()).get("product_id", ""))
-    if product is None:
-        await state.set_state(None)
-        await message.answer(i18n.get("not-found"))
+    typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_price, "product-bad-price")
+    if typed is None:
         return
-    price = catalog.parse_price(message.text)
-    if price is None:
-        await message.answer(i18n.get("product-bad-price"),
-                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
-        return
+    product, price = typed
     old = product.price
     await catalog.set_price(session, product, price)
     await state.set_state(None)
@@ -237,16 +241,11 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
 @router.message(ProductsFlow.mp_price, F.text)
 async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                            i18n: I18nContext) -> None:
+    typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_price, "product-bad-price")
+    if typed is None:
+        return
+    product, price = typed
     data = await state.get_data()
-    product = await catalog.get(session, partner.id, data.get("product_id", ""))
-    if product is None:
-        await state.set_state(None)
-        await message.answer(i18n.get("not-found"))
-        return
-    price = catalog.parse_price(message.text)
-    if price is None:
-        await message.answer(i18n.get("product-bad-price"))
-        return
     views_ = [v for v in await catalog.listings_of(session, product) if v.integration.id == data.get("integration_id")]
     if not views_:
         await state.set_state(None)
