@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n.exceptions import KeyNotFoundError
 
-from bot.callbacks import IntegrationCb, SyncCb
+from bot.callbacks import IntegrationCb, OrderCb, SyncCb
 from bot.views import esc, local_date, local_time, money
 from db.models import OutboxMessage, Partner
 from services.alerts import Kind
@@ -48,7 +48,8 @@ def render(rows: list[OutboxMessage], texts, partner: Partner) -> tuple[str, Inl
     if len(rows) > 1:
         if any(r.kind != Kind.NEW_ORDER for r in rows):
             raise RenderError("only new-order rows are grouped")
-        return _new_orders(texts, partner, [r.payload_data for r in rows]), None
+        payloads = _by_time([r.payload_data for r in rows])
+        return _new_orders(texts, partner, payloads), _open_buttons(texts, payloads)
     row = rows[0]
     payload = row.payload_data
     renderer = RENDERERS.get(row.kind)
@@ -62,8 +63,29 @@ def render(rows: list[OutboxMessage], texts, partner: Partner) -> tuple[str, Inl
 
 # ---------------------------------------------------------------------------------------------- orders
 
+def _by_time(payloads: list[dict]) -> list[dict]:
+    return sorted(payloads, key=lambda p: (p.get("placed_at") or 0))
+
+
+def _open_buttons(texts, payloads: list[dict]) -> InlineKeyboardMarkup | None:
+    """"Open the order" under an order alert; one button per order (by its number, two a row) under a group.
+    The card comes as a new message, so the alert stays in the chat. Rows queued before the payload carried the
+    order's key get no button."""
+    keyed = [p for p in payloads if p.get("order_key")]
+    if not keyed:
+        return None
+    if len(payloads) == 1:
+        labels = [texts.get("btn-order-open")]
+    else:
+        labels = [texts.get("btn-order-open-number", order=_clip(p.get("order_id"), 24)) for p in keyed]
+    buttons = [InlineKeyboardButton(text=label, callback_data=OrderCb(action="open", id=str(p["order_key"]),
+                                                                      arg="alert").pack())
+               for label, p in zip(labels, keyed)]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
 def _new_orders(texts, partner: Partner, payloads: list[dict]) -> str:
-    payloads = sorted(payloads, key=lambda p: (p.get("placed_at") or 0))
+    payloads = _by_time(payloads)
     if len(payloads) == 1:
         title = texts.get("alert-new-order")
         block = _order_block(texts, partner, payloads[0], BUDGET - _size(title) - 1)
@@ -128,7 +150,7 @@ def _cancelled(texts, partner: Partner, p: dict):
                        order=esc(_clip(p.get("order_id"), ORDER_ID_MAX)))]
     if p.get("total") is not None:
         lines.append(texts.get("alert-order-total", total=_amount(p.get("total"), p.get("currency"))))
-    return "\n".join(lines), None
+    return "\n".join(lines), _open_buttons(texts, [p])
 
 
 # -------------------------------------------------------------------------------- integrations, stock
@@ -172,7 +194,7 @@ def _key_expiring(texts, partner: Partner, p: dict):
 
 
 RENDERERS = {
-    Kind.NEW_ORDER: lambda texts, partner, p: (_new_orders(texts, partner, [p]), None),
+    Kind.NEW_ORDER: lambda texts, partner, p: (_new_orders(texts, partner, [p]), _open_buttons(texts, [p])),
     Kind.CANCELLED: _cancelled,
     Kind.SYNC_FAILED: _sync_failed,
     Kind.RECOVERED: _recovered,

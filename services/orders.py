@@ -172,6 +172,7 @@ def _item(item) -> dict:
 
 
 def _order_payload(integration: MarketplaceIntegration, row: Order) -> dict:
-    return {**alerts.integration_payload(integration), "order_id": row.external_id, "items": row.item_list,
+    return {**alerts.integration_payload(integration), "order_id": row.external_id, "order_key": row.id,
+            "items": row.item_list,
             "total": str(row.total) if row.total is not None else None, "currency": row.currency,
             "ship_by": row.ship_by, "placed_at": row.placed_at, "scheme": row.scheme}

@@ -242,7 +242,11 @@ async def open_order(query: CallbackQuery, callback_data: OrderCb, state: FSMCon
     if view := await _order(query, callback_data, session, partner, i18n):
         await state.set_state(None)
         await query.answer()
-        await show(query, *_card(i18n, partner, view))
+        if callback_data.arg == "alert":  # from an alert: keep the alert, the card comes below it
+            text, markup = _card(i18n, partner, view)
+            await query.message.answer(text, reply_markup=markup)
+        else:
+            await show(query, *_card(i18n, partner, view))
 
 
 def _parse(arg: str) -> tuple[str, str | None] | None:

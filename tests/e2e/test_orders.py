@@ -62,6 +62,15 @@ async def test_orders_on_all_four_alert_once_and_stock_drops_everywhere(harness)
     for marketplace, order in orders.items():
         assert str(order.id) in alert.text or any(str(order.id) in (m.text or "") for m in user.messages())
 
+    # Each order of the alert has its button; the card comes as a new message and the alert stays as it was.
+    async with harness.runtime.sessionmaker() as session:
+        uzum_order = await session.scalar(select(Order).where(Order.integration_id == ids["uzum"],
+                                                              Order.baseline == 0))
+    await user.press(f"🧾 {uzum_order.external_id}", message=alert)
+    card = await wait_for_text(user, "Order #")
+    assert card.message_id != alert.message_id and uzum_order.external_id in card.text
+    assert next(m for m in user.messages() if m.message_id == alert.message_id).text == alert.text
+
     await harness.runtime.jobs.push_due(debounce=0)
     for marketplace in ALL:
         assert sandbox_stock(harness.marketplaces, marketplace, 5) == before - 4, marketplace

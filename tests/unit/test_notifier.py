@@ -427,3 +427,19 @@ async def test_run_wake_and_stop(sessionmaker, core) -> None:
         await notifier.stop()
         await asyncio.wait_for(task, 2)
         assert (await outbox(sessionmaker))[0].status == "sent"
+
+
+async def test_order_alerts_have_open_buttons(core) -> None:
+    texts = Texts(core, "en")
+    partner = Partner(telegram_id=1, language="en", timezone="Asia/Tashkent")
+    one = {**order("A-1"), "order_key": "k1"}
+    _, markup = alerts.render([make_row(Kind.NEW_ORDER, one)], texts, partner)
+    assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == \
+        [[("🧾 Open the order", "od:open:k1:alert")]]
+    group = [make_row(Kind.NEW_ORDER, {**order(f"B-{n}"), "order_key": f"k{n}", "placed_at": n}) for n in range(3)]
+    _, markup = alerts.render(group, texts, partner)
+    assert [[b.text for b in row] for row in markup.inline_keyboard] == [["🧾 B-0", "🧾 B-1"], ["🧾 B-2"]]
+    _, markup = alerts.render([make_row(Kind.CANCELLED, {**one, "integration_id": "i"})], texts, partner)
+    assert markup.inline_keyboard[0][0].callback_data == "od:open:k1:alert"
+    _, markup = alerts.render([make_row(Kind.NEW_ORDER, order("C-1"))], texts, partner)  # queued by an older version
+    assert markup is None

@@ -411,6 +411,7 @@ btn-order-ship-yes = 🚚 Yes, ship
 btn-order-cancel-yes = ✖️ Yes, cancel it
 btn-order-no = No
 btn-order-open = 🧾 Open the order
+btn-order-open-number = 🧾 { $order }
 order-cancel-why = Why cancel order #{ $id } on { $title }? The marketplace is told the reason.
 order-reason-stock = Out of stock
 order-reason-buyer = The buyer asked

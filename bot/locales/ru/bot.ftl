@@ -414,6 +414,7 @@ btn-order-ship-yes = 🚚 Да, отгрузить
 btn-order-cancel-yes = ✖️ Да, отменить
 btn-order-no = Нет
 btn-order-open = 🧾 Открыть заказ
+btn-order-open-number = 🧾 { $order }
 order-cancel-why = Почему вы отменяете заказ #{ $id } ({ $title })? Причина будет передана маркетплейсу.
 order-reason-stock = Нет в наличии
 order-reason-buyer = Попросил покупатель

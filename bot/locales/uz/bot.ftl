@@ -411,6 +411,7 @@ btn-order-ship-yes = 🚚 Ha, joʻnatilsin
 btn-order-cancel-yes = ✖️ Ha, bekor qilinsin
 btn-order-no = Yoʻq
 btn-order-open = 🧾 Buyurtmani ochish
+btn-order-open-number = 🧾 { $order }
 order-cancel-why = Buyurtma #{ $id } ({ $title }) nima sababdan bekor qilinsin? Sabab marketpleysga yuboriladi.
 order-reason-stock = Mahsulot qolmagan
 order-reason-buyer = Xaridor soʻradi
