@@ -3,7 +3,8 @@
 Every method is a POST with a JSON body; `Client-Id` + `Api-Key` headers. What each capability calls:
 
 - connection:   /v1/roles, /v1/seller/info, /v2/warehouse/list (cursor)
-- catalog:      /v3/product/list (last_id, limit <= 1000) + /v3/product/info/list (<= 1000 ids) for details
+- catalog:      /v3/product/list (last_id, limit <= 1000) + /v3/product/info/list (<= 1000 ids) for details;
+                iter_listings reads them one page ahead, parsed from the reply bytes (see `_listing_of`)
 - stock read:   /v4/product/info/stocks (cursor, limit <= 1000)
 - stock push:   /v2/products/stocks (<= 100 product-warehouse pairs, 80 req/min per account, the same pair at
                 most once per 30 s: paced by connectors.pacing.ozon_pace; per-item `updated` / `errors`)
@@ -26,14 +27,17 @@ warehouse and none in the client's AccountContext), `duplicate` (the same item t
 """
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Required
 
 import httpx
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12 on
 
 from connectors.base import (
     AccountContext,
@@ -71,6 +75,7 @@ from connectors.http import (
     check_key_expiry,
     first_text,
     parse_model,
+    parse_model_json,
     retry_after_header,
 )
 from connectors.pacing import Pace, gate_for, ozon_pace
@@ -403,6 +408,182 @@ class OzonProductInfoList(_Model):
     items: list[OzonProductInfo] = []
 
 
+# ------------------------------------------------------------------ catalog pages: the fast read
+# iter_listings() reads two replies per 1,000 products (/v3/product/list, /v3/product/info/list: ~1.4 MB). They
+# are validated straight from the reply bytes by pydantic-core (`parse_model_json`) into plain dicts: the same
+# fields and types as the models above, but with no Python validator, so the per-object work stays in Rust.
+# The tolerance of `_Model` is kept by declaring every field nullable: an explicit `null` reads as None, and
+# None is taken as the field's default where the rows are used (`_listing_of`). A key Ozon leaves out is absent
+# from the dict (`.get`). Unknown fields are ignored; a wrong type or a missing id is still BadResponse.
+class _RefRow(TypedDict, total=False):
+    """One item of /v3/product/list (as OzonProductRef)."""
+
+    product_id: Required[int]
+    offer_id: str | None  # None: ""
+    archived: bool | None  # None: False
+    has_fbo_stocks: bool | None
+    has_fbs_stocks: bool | None
+
+
+class _RefResult(TypedDict, total=False):
+    items: list[_RefRow] | None  # None: []
+    last_id: str | None  # None: ""
+    total: int | None
+
+
+class _RefPage(TypedDict, total=False):
+    result: _RefResult | None  # None: {}
+
+
+class _StatusesRow(TypedDict, total=False):
+    status: str | None
+    status_name: str | None
+    moderate_status: str | None
+    validation_status: str | None
+
+
+class _StockRow(TypedDict, total=False):
+    present: int | None  # None: 0
+    reserved: int | None  # None: 0
+    sku: int | None
+    source: str | None
+
+
+class _StocksRow(TypedDict, total=False):
+    has_stock: bool | None
+    stocks: list[_StockRow] | None  # None: []
+
+
+class _InfoRow(TypedDict, total=False):
+    """One item of /v3/product/info/list (as OzonProductInfo)."""
+
+    id: Required[int]
+    offer_id: str | None  # None: ""
+    sku: int | None
+    name: str | None  # None: ""
+    barcodes: list[str] | None  # None: []
+    price: str | None
+    old_price: str | None
+    min_price: str | None
+    currency_code: str | None
+    is_archived: bool | None  # None: False
+    is_autoarchived: bool | None  # None: False
+    statuses: _StatusesRow | None
+    stocks: _StocksRow | None
+
+
+class _InfoPage(TypedDict, total=False):
+    items: list[_InfoRow] | None  # None: []
+
+
+# How many offer_id -> product_id and SKU -> offer_id pairs a client keeps: the newest learned. Enough for the
+# items of any one call and for the catalogs of most sellers, far less than a 100,000-product catalog read end
+# to end (41 MB). A call that needs ids works on its own mapping (`_resolve_product_ids`, `_offers_for`) and
+# reads the missing ones again, so nothing depends on the cache holding the whole catalog.
+OZON_ID_CACHE = 10_000
+
+
+class _IdCache(dict):
+    """A dict of ids learned from replies that keeps at most `limit` pairs: `learn()` drops the oldest learned
+    past it. Reads are plain dict reads; every write goes through `learn()`."""
+
+    def __init__(self, limit: int | None = None):
+        super().__init__()
+        self.limit = OZON_ID_CACHE if limit is None else limit
+
+    def learn(self, pairs: Iterable[tuple[Hashable, Any]]) -> None:
+        self.update(pairs)
+        excess = len(self) - self.limit
+        if excess > 0:
+            for key in list(itertools.islice(self, excess)):
+                del self[key]
+
+
+def _listing_of(marketplace: Marketplace, ref: _RefRow, info: _InfoRow | None,
+                types: frozenset[str] = OZON_SELLER_STOCK_TYPES) -> Listing:
+    """The Listing of one product of the fast catalog read: its /v3/product/list ref and its /v3/product/info/list
+    details (None: the reply left it out). `stock` is the free stock of the stock types `types`; FBO stock (Ozon's
+    own) goes to extra["fbo_stock"]. A None field reads as the models' default ("", 0, False, [])."""
+    offer = ref.get("offer_id") or ""
+    if info is None:
+        return Listing(
+            marketplace=marketplace, external_id=str(ref["product_id"]), seller_sku=offer or None, name=offer,
+            barcodes=(), status="archived" if ref.get("archived") else None, price=None, currency=None, stock=None,
+            stock_ids=(offer,) if offer else (), price_id=offer or None, extra={},
+        )
+    offer = info.get("offer_id") or offer
+    if ref.get("archived") or info.get("is_archived") or info.get("is_autoarchived"):
+        status: str | None = "archived"
+    else:
+        statuses = info.get("statuses")
+        status = ((statuses.get("status") or "").lower() or None) if statuses is not None else None
+    stock = fbo = None
+    stocks = info.get("stocks")
+    entries = stocks.get("stocks") if stocks is not None else None
+    if entries:
+        stock = fbo = 0
+        for entry in entries:
+            source = (entry.get("source") or "").lower()
+            if source in types:
+                free = (entry.get("present") or 0) - (entry.get("reserved") or 0)
+                if free > 0:
+                    stock += free
+            if source == "fbo":
+                fbo += entry.get("present") or 0
+    # extra: the values that are neither None nor "" (sku, old_price, min_price, fbo_stock, in that order).
+    extra: dict[str, Any] = {}
+    if (sku := info.get("sku")) is not None:
+        extra["sku"] = sku
+    if old_price := info.get("old_price"):
+        extra["old_price"] = old_price
+    if min_price := info.get("min_price"):
+        extra["min_price"] = min_price
+    if fbo is not None:
+        extra["fbo_stock"] = fbo
+    return Listing(
+        marketplace=marketplace,
+        external_id=str(ref["product_id"]),
+        seller_sku=offer or None,
+        name=info.get("name") or offer,
+        barcodes=tuple(filter(None, info.get("barcodes") or ())),
+        status=status,
+        price=decimal_or_none(info.get("price")),
+        currency=info.get("currency_code") or None,
+        stock=stock,
+        stock_ids=(offer,) if offer else (),
+        price_id=offer or None,
+        extra=extra,
+    )
+
+
+class _Prefetch:
+    """The read-ahead tasks of one iter_listings(). A task leaves the set once its result is taken (`take`);
+    `aclose()` cancels whatever is left and waits for it, so no task stays pending and no exception goes
+    unretrieved when the caller stops early or an error ends the read."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def start(self, coro: Any) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        return task
+
+    async def take(self, task: asyncio.Task) -> Any:
+        try:
+            return await task
+        finally:
+            if task.done():
+                self._tasks.discard(task)
+
+    async def aclose(self) -> None:
+        tasks, self._tasks = self._tasks, set()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class OzonStockEntry(_Model):
     type: str = ""  # fbs / rfbs / fbo / fbp
     present: int = 0
@@ -605,9 +786,10 @@ class OzonClient(BaseClient):
             clock=clock,
             timeout=timeout,
         )
-        # Learned from every product reply: offer_id -> product_id, Ozon SKU -> offer_id.
-        self._product_ids: dict[str, int] = {}
-        self._offers_by_sku: dict[int, str] = {}
+        # Learned from every product reply: offer_id -> product_id, Ozon SKU -> offer_id (the newest
+        # OZON_ID_CACHE of each; see _IdCache).
+        self._product_ids: _IdCache = _IdCache()
+        self._offers_by_sku: _IdCache = _IdCache()
         # The stock item shape in use (see ozon_stock_item); switches once if Ozon rejects it.
         self.stock_shape: str = OZON_STOCK_SHAPES[0]
         # warehouse_id -> is_rfbs, read once on the first posting that needs it.
@@ -704,34 +886,92 @@ class OzonClient(BaseClient):
 
     # -- catalog -----------------------------------------------------------------------------------
     def _learn(self, refs: Iterable[OzonProductRef] = (), infos: Iterable[OzonProductInfo] = ()) -> None:
-        for ref in refs:
-            if ref.offer_id:
-                self._product_ids[ref.offer_id] = ref.product_id
-        for info in infos:
-            if info.offer_id:
-                self._product_ids[info.offer_id] = info.id
-                if info.sku:
-                    self._offers_by_sku[info.sku] = info.offer_id
+        self._product_ids.learn((ref.offer_id, ref.product_id) for ref in refs if ref.offer_id)
+        infos = list(infos)
+        self._product_ids.learn((info.offer_id, info.id) for info in infos if info.offer_id)
+        self._offers_by_sku.learn((info.sku, info.offer_id) for info in infos if info.offer_id and info.sku)
+
+    def _learn_rows(self, refs: Sequence[_RefRow] = (), infos: Sequence[_InfoRow] = ()) -> None:
+        """`_learn` from the rows of the fast catalog read."""
+        self._product_ids.learn((ref["offer_id"], ref["product_id"]) for ref in refs if ref.get("offer_id"))
+        self._product_ids.learn((info["offer_id"], info["id"]) for info in infos if info.get("offer_id"))
+        self._offers_by_sku.learn((info["sku"], info["offer_id"]) for info in infos
+                                  if info.get("offer_id") and info.get("sku"))
+
+    async def _post_rows(self, path: str, body: Any, type_: Any) -> Any:
+        """`_post` for the big catalog pages: the reply validated from its bytes (connectors.http.parse_model_json)
+        into the TypedDict rows above. Same request path: retries, pacing and error mapping of HttpCore."""
+        response = await self._http.request("POST", path, json_body=body, pace=self._pace())
+        return parse_model_json(type_, response.content, f"ozon {path}", status=response.status_code)
 
     async def iter_listings(self) -> AsyncIterator[Listing]:
         """Every product: /v3/product/list pages (last_id) with /v3/product/info/list for the details.
-        `stock` is the free stock of the account warehouse's type (see `_stock_scope`)."""
+        `stock` is the free stock of the account warehouse's type (see `_stock_scope`).
+
+        Pages are read ahead: while the caller works through page k, page k+1 is read (its product list, then
+        its details), and as soon as a page's product list is in, the next page's list is sent too (it needs
+        this last_id, so the lists go one after another), overlapping this page's details. So at most one page
+        of listings waits ahead of the caller, plus the product refs of the page after it. Every request goes
+        through the same pacing; an error reaches the caller in order, after the listings of the pages before it;
+        a caller that stops early (break, aclose(), an exception) cancels whatever is still in flight."""
         types, _ = await self._stock_scope()
-        last_id = ""
+        tasks = _Prefetch()
         seen: set[str] = set()
-        for _ in range(MAX_PRODUCT_PAGES):
-            body = {"filter": {"visibility": "ALL"}, "last_id": last_id, "limit": PRODUCT_PAGE_LIMIT}
-            page = (await self._post("/v3/product/list", body, OzonProductListPage)).result
-            self._learn(refs=page.items)
-            for listing in await self._listings(page.items, types):
-                yield listing
-            if not page.items or len(page.items) < PRODUCT_PAGE_LIMIT or not page.last_id:
-                return
-            if page.last_id in seen:
-                raise BadResponse("ozon /v3/product/list: last_id repeats")
-            seen.add(page.last_id)
-            last_id = page.last_id
-        raise BadResponse("ozon /v3/product/list: too many pages")
+        page: asyncio.Task | None = tasks.start(self._catalog_page(tasks, tasks.start(self._product_refs("")), 1,
+                                                                   types, seen))
+        try:
+            number = 1
+            while page is not None:
+                listings, follow, error = await tasks.take(page)
+                number += 1
+                page = None if follow is None else tasks.start(self._catalog_page(tasks, follow, number, types, seen))
+                for listing in listings:
+                    yield listing
+                del listings
+                if error is not None:
+                    raise error
+        finally:
+            await tasks.aclose()
+
+    async def _product_refs(self, last_id: str) -> tuple[list[_RefRow], str]:
+        """One /v3/product/list page of the whole catalog: (its product refs, the last_id it gives)."""
+        body = {"filter": {"visibility": "ALL"}, "last_id": last_id, "limit": PRODUCT_PAGE_LIMIT}
+        result = (await self._post_rows("/v3/product/list", body, _RefPage)).get("result") or {}
+        refs = result.get("items") or []
+        self._learn_rows(refs=refs)
+        return refs, result.get("last_id") or ""
+
+    async def _catalog_page(self, tasks: _Prefetch, refs_task: asyncio.Task, number: int, types: frozenset[str],
+                            seen: set[str]) -> tuple[list[Listing], asyncio.Task | None, BadResponse | None]:
+        """Page `number` of iter_listings: its product list (`refs_task`, already sent), then its details. Once the
+        list is in, the next page's list is sent at once (its task is returned: the next page's `refs_task`) so it
+        overlaps the details. A last_id seen before, or a page past MAX_PRODUCT_PAGES, is the error that follows
+        this page's listings (returned, for the caller to raise after them)."""
+        refs, last_id = await tasks.take(refs_task)
+        follow: asyncio.Task | None = None
+        error: BadResponse | None = None
+        if refs and len(refs) >= PRODUCT_PAGE_LIMIT and last_id:
+            if last_id in seen:
+                error = BadResponse("ozon /v3/product/list: last_id repeats")
+            elif number >= MAX_PRODUCT_PAGES:
+                error = BadResponse("ozon /v3/product/list: too many pages")
+            else:
+                seen.add(last_id)
+                follow = tasks.start(self._product_refs(last_id))
+        return await self._catalog_details(refs, types), follow, error
+
+    async def _catalog_details(self, refs: Sequence[_RefRow], types: frozenset[str]) -> list[Listing]:
+        """The listings of one page of refs; details from /v3/product/info/list, PRODUCT_INFO_BATCH ids a request."""
+        if not refs:
+            return []
+        infos: dict[int, _InfoRow] = {}
+        for chunk in _chunks(list(dict.fromkeys(ref["product_id"] for ref in refs)), PRODUCT_INFO_BATCH):
+            page = await self._post_rows("/v3/product/info/list", {"product_id": [str(i) for i in chunk]}, _InfoPage)
+            items = page.get("items") or []
+            self._learn_rows(infos=items)
+            infos.update((info["id"], info) for info in items)
+        marketplace = self.marketplace
+        return [_listing_of(marketplace, ref, infos.get(ref["product_id"]), types) for ref in refs]
 
     async def product_info(self, *, product_ids: Sequence[int] = (), skus: Sequence[int] = ()) -> list[OzonProductInfo]:
         """/v3/product/info/list in batches of PRODUCT_INFO_BATCH ids (one kind of id per request)."""
@@ -744,50 +984,20 @@ class OzonClient(BaseClient):
                 found.extend(reply.items)
         return found
 
-    async def _listings(self, refs: Sequence[OzonProductRef], types: frozenset[str]) -> list[Listing]:
-        if not refs:
-            return []
-        infos = {info.id: info for info in await self.product_info(product_ids=[r.product_id for r in refs])}
-        return [self._listing(ref, infos.get(ref.product_id), types) for ref in refs]
-
-    def _listing(self, ref: OzonProductRef, info: OzonProductInfo | None,
-                 types: frozenset[str] = OZON_SELLER_STOCK_TYPES) -> Listing:
-        offer = (info.offer_id if info else "") or ref.offer_id
-        archived = ref.archived or bool(info and (info.is_archived or info.is_autoarchived))
-        status = "archived" if archived else ((info.statuses.status or "").lower() or None
-                                              if info and info.statuses else None)
-        stock = fbo = None
-        if info and info.stocks and info.stocks.stocks:
-            own = [s for s in info.stocks.stocks if (s.source or "").lower() in types]
-            stock = sum(max(s.present - s.reserved, 0) for s in own)
-            fbo = sum(s.present for s in info.stocks.stocks if (s.source or "").lower() == "fbo")
-        extra = {
-            "sku": info.sku if info else None,
-            "old_price": info.old_price if info else None,
-            "min_price": info.min_price if info else None,
-            "fbo_stock": fbo,
-        }
-        return Listing(
-            marketplace=self.marketplace,
-            external_id=str(ref.product_id),
-            seller_sku=offer or None,
-            name=(info.name if info and info.name else offer),
-            barcodes=tuple(b for b in (info.barcodes if info else []) if b),
-            status=status,
-            price=decimal_or_none(info.price) if info else None,
-            currency=(info.currency_code or None) if info else None,
-            stock=stock,
-            stock_ids=(offer,) if offer else (),
-            price_id=offer or None,
-            extra={k: v for k, v in extra.items() if v not in (None, "")},
-        )
-
-    async def _resolve_product_ids(self, offers: Iterable[str]) -> None:
-        """Learn the product_id of each offer_id not known yet (/v3/product/list filtered by offer_id)."""
-        missing = [o for o in dict.fromkeys(offers) if o and o not in self._product_ids]
+    async def _resolve_product_ids(self, offers: Iterable[str]) -> dict[str, int]:
+        """offer_id -> product_id of the offers Ozon knows: the ones the client has learned, the others read with
+        /v3/product/list filtered by offer_id. The mapping is the caller's for its call (the client keeps only
+        the newest OZON_ID_CACHE ids)."""
+        wanted = [o for o in dict.fromkeys(offers) if o]
+        known = self._product_ids
+        found = {o: known[o] for o in wanted if o in known}
+        missing = [o for o in wanted if o not in found]
         for chunk in _chunks(missing, PRODUCT_PAGE_LIMIT):
             body = {"filter": {"offer_id": list(chunk), "visibility": "ALL"}, "last_id": "", "limit": len(chunk)}
-            self._learn(refs=(await self._post("/v3/product/list", body, OzonProductListPage)).result.items)
+            refs = (await self._post("/v3/product/list", body, OzonProductListPage)).result.items
+            self._learn(refs=refs)
+            found.update((ref.offer_id, ref.product_id) for ref in refs if ref.offer_id)
+        return found
 
     # -- stock -------------------------------------------------------------------------------------
     async def _stock_scope(self) -> tuple[frozenset[str], str | None]:
@@ -817,9 +1027,9 @@ class OzonClient(BaseClient):
                 if cursor:
                     body["cursor"] = cursor
                 page = await self._post("/v4/product/info/stocks", body, OzonStockPage)
+                self._product_ids.learn((item.offer_id, item.product_id) for item in page.items
+                                        if item.product_id and item.offer_id)
                 for item in page.items:
-                    if item.product_id and item.offer_id:
-                        self._product_ids[item.offer_id] = item.product_id
                     own = [s for s in item.stocks if s.type.lower() in types]
                     present = sum(s.present for s in own)
                     reserved = sum(s.reserved for s in own)
@@ -850,22 +1060,27 @@ class OzonClient(BaseClient):
                 results.append(ItemResult(update.sku, ItemOutcome.REJECTED, "duplicate",
                                           "a later update of the same item in this call wins", warehouse_id=warehouse))
             pairs[key] = update
+        # offer_id -> product_id for this call (the client's own cache keeps only the newest OZON_ID_CACHE).
+        product_ids: dict[str, int] = {}
         if self.stock_shape == "product_id":
-            await self._resolve_product_ids(offer for offer, _ in pairs)
+            product_ids = await self._resolve_product_ids(offer for offer, _ in pairs)
         for batch in _chunks(list(pairs.items()), STOCK_BATCH):
-            results.extend(await self._push_stock(batch))
+            results.extend(await self._push_stock(batch, product_ids))
         return results
 
-    async def _push_stock(self, batch: Sequence[tuple[tuple[str, str], StockUpdate]]) -> list[ItemResult]:
+    async def _push_stock(self, batch: Sequence[tuple[tuple[str, str], StockUpdate]],
+                          product_ids: dict[str, int]) -> list[ItemResult]:
         shape = self.stock_shape
         for attempt in range(2):
             if shape == "product_id" and shape != self.stock_shape:  # switched to it: learn the ids first
-                await self._resolve_product_ids(offer for (offer, _), _ in batch)
+                product_ids.update(await self._resolve_product_ids(offer for (offer, _), _ in batch))
             rejected: list[ItemResult] = []
             sent: list[tuple[str, str, int | None]] = []
             items: list[dict] = []
             for (offer, warehouse), update in batch:
-                product_id = self._product_ids.get(offer)
+                product_id = product_ids.get(offer)
+                if product_id is None:
+                    product_id = self._product_ids.get(offer)
                 if shape == "product_id" and product_id is None:
                     rejected.append(ItemResult(offer, ItemOutcome.REJECTED, "unknown_sku",
                                                "no Ozon product has this offer_id", warehouse_id=warehouse))
@@ -935,7 +1150,7 @@ class OzonClient(BaseClient):
             by_product = {r.product_id: r for r in reply.result if r.product_id}
             for u in batch:
                 found = by_offer.get(u.sku)
-                if found is None and u.sku in self._product_ids:
+                if found is None and u.sku in self._product_ids:  # best effort: the ids learned lately
                     found = by_product.get(self._product_ids[u.sku])
                 results.append(_item_result(u.sku, found, self._http.redact))
         return results
@@ -1227,12 +1442,17 @@ class OzonClient(BaseClient):
     async def _offers_for(self, skus: Iterable[str]) -> dict[str, str]:
         """Ozon SKU (as text) -> offer_id, asking /v3/product/info/list for the ones not learned yet."""
         wanted = {int(s) for s in skus if s.isdigit()}
-        unknown = [s for s in wanted if s not in self._offers_by_sku]
+        known = self._offers_by_sku  # the newest OZON_ID_CACHE learned: this call keeps its own mapping
+        found = {s: known[s] for s in wanted if s in known}
+        unknown = [s for s in wanted if s not in found]
         if unknown:
             try:
-                await self.product_info(skus=sorted(unknown))
+                infos = await self.product_info(skus=sorted(unknown))
             except IpRestricted:
                 raise
             except PermissionDenied:
-                pass  # the key may read analytics but not products: keep Ozon's SKUs
-        return {str(s): self._offers_by_sku[s] for s in wanted if s in self._offers_by_sku}
+                # the key may read analytics but not products: keep Ozon's SKUs (but those learned meanwhile)
+                found.update((s, known[s]) for s in unknown if s in known)
+            else:
+                found.update((info.sku, info.offer_id) for info in infos if info.offer_id and info.sku)
+        return {str(s): found[s] for s in wanted if s in found}
