@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import orjson
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.base import ConnectorError, Listing as MarketListing
-from db.bulk import insert_rows
-from db.models import JsonText, Listing, MarketplaceIntegration, Product, StockMovement, new_id, now
+from db.bulk import FILL, UNLESS_NULL, insert_rows, update_rows
+from db.models import Listing, MarketplaceIntegration, Product, StockMovement, new_ids, now
 from services.integrations import IntegrationService, job_failed, job_succeeded, settings_of
 from services.runs import finish_run, start_run
 from services.stock import Reason, StockRules, apply_change, channel_quantity
@@ -141,16 +141,16 @@ class CatalogSync:
         batch = list({item.external_id: item for item in batch}.values())
         async with self.sessionmaker() as session:
             stamp = now()
-            existing = {row.external_id: row for row in await session.scalars(
-                select(Listing).where(Listing.integration_id == integration_id,
-                                      Listing.external_id.in_([item.external_id for item in batch])))}
+            existing = {row.external_id: row for row in await session.execute(
+                _STORED, {"integration_id": integration_id, "ids": [item.external_id for item in batch]})}
             products = await _products_for(session, partner_id, batch)
             new_products: list[tuple] = []
             new_movements: list[tuple] = []
             new_listings: list[tuple] = []
-            changed: list[dict] = []
+            changed: list[tuple] = []
             rules = StockRules.from_settings(settings)
             policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
+            next_id = iter(new_ids(3 * len(batch))).__next__  # at most a product, a movement, a listing each
             for item in batch:
                 report.seen += 1
                 product = products.match(item)
@@ -162,21 +162,19 @@ class CatalogSync:
                 row = existing.get(item.external_id)
                 if row is not None:
                     values = _listing_values(item, stamp)
-                    if row.product_id is None and product is not None:
-                        values["product_id"] = product.id
+                    values["product_id"] = product.id if product is not None else None  # kept if it has one
                     await self._drift(session, row, item, products.by_id.get(row.product_id), rules, policy,
                                       values, report)
-                    values["id"] = row.id
-                    changed.append(values)
+                    changed.append((row.id, *(values.get(name) for name in _UPDATE_COLUMNS)))
                     report.updated_listings += 1
                     continue
                 pushed_stock = pushed_price = stock_dirty_at = None
                 if product is None and item.seller_sku:
-                    product = products.create(item, partner_id)
+                    product = products.create(item, next_id())
                     new_products.append((product.id, partner_id, product.sku, product.name, product.barcode,
                                          product.stock, product.price, stamp, stamp))
                     if product.stock:
-                        new_movements.append((new_id(), partner_id, product.id, product.stock, product.stock,
+                        new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
                                               Reason.SYNC, f"sync:{product.id}", stamp))
                     report.created_products += 1
                     # The product was made from this listing: they agree, nothing to push.
@@ -186,7 +184,7 @@ class CatalogSync:
                 elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
                     stock_dirty_at = stamp  # an existing product: show the platform's stock
                 new_listings.append((
-                    new_id(), integration_id, product.id if product else None, item.external_id, item.seller_sku,
+                    next_id(), integration_id, product.id if product else None, item.external_id, item.seller_sku,
                     item.barcodes[0] if item.barcodes else None, _json_strings(item.barcodes), item.name,
                     item.status, item.currency, _json_strings(item.stock_ids), item.price_id, item.stock,
                     item.price, stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
@@ -194,15 +192,13 @@ class CatalogSync:
             await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
             await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
             await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
-            for values in changed:  # few per batch after the first sync; each row its own columns
-                row_id = values.pop("id")
-                await session.execute(update(Listing).where(Listing.id == row_id).values(**values)
-                                      .execution_options(synchronize_session=False))
+            await update_rows(session, Listing.__table__, "id", _UPDATE_COLUMNS, changed, merge=_UPDATE_MERGE)
             await session.commit()
 
-    async def _drift(self, session: AsyncSession, row: Listing, item: MarketListing, product: Product | None,
+    async def _drift(self, session: AsyncSession, row, item: MarketListing, product: Product | None,
                      rules: StockRules, policy: str, values: dict, report: CatalogReport) -> None:
-        """The marketplace shows something other than what we last pushed: someone changed it there."""
+        """The marketplace shows something other than what we last pushed: someone changed it there. `row` is the
+        stored listing (_STORED's columns); what to write goes into `values` (see _UPDATE_MERGE)."""
         if product is None:
             return
         if item.stock is not None and row.pushed_stock is not None and item.stock != row.pushed_stock:
@@ -216,7 +212,7 @@ class CatalogSync:
                                    reference=f"adopt:{row.id}:{report.run_id}")
                 values["pushed_stock"] = item.stock
             else:
-                values["stock_dirty_at"] = row.stock_dirty_at or now()
+                values["stock_dirty_at"] = now()  # kept if already waiting for a push
         if item.price is not None and row.pushed_price is not None and Decimal(item.price) != row.pushed_price:
             report.drift_count += 1
             adopt = policy == DriftPolicy.ADOPT
@@ -231,7 +227,7 @@ class CatalogSync:
                     await _mark_other_prices_dirty(session, product.id, row.id)
                 values["pushed_price"] = item.price
             else:
-                values["price_dirty_at"] = row.price_dirty_at or now()
+                values["price_dirty_at"] = now()  # kept if already waiting for a push
 
     async def _after_full_pass(self, session: AsyncSession, integration_id: str, started: int,
                                report: CatalogReport) -> None:
@@ -313,8 +309,8 @@ class _ProductIndex:
                 return self.by_barcode[barcode]
         return None
 
-    def create(self, item: MarketListing, partner_id: str) -> _NewProduct:
-        product = _NewProduct(id=new_id(), sku=item.seller_sku, name=item.name or item.seller_sku,
+    def create(self, item: MarketListing, product_id: str) -> _NewProduct:
+        product = _NewProduct(id=product_id, sku=item.seller_sku, name=item.name or item.seller_sku,
                               barcode=item.barcodes[0] if item.barcodes else None, stock=max(item.stock or 0, 0),
                               price=item.price)
         self.by_id[product.id] = product
@@ -324,6 +320,17 @@ class _ProductIndex:
         return product
 
 
+# Compiled once, expanded per call: building IN (...) from 1,000 literals on every batch cost more than running it.
+_STORED = select(Listing.id, Listing.external_id, Listing.product_id, Listing.pushed_stock, Listing.pushed_price,
+                 Listing.price_override).where(Listing.integration_id == bindparam("integration_id"),
+                                               Listing.external_id.in_(bindparam("ids", expanding=True)))
+_PRODUCTS_BY = {
+    column: select(Product).where(Product.partner_id == bindparam("partner_id"),
+                                  column.in_(bindparam("values", expanding=True)))
+    for column in (Product.sku, Product.barcode)
+}
+
+
 async def _products_for(session: AsyncSession, partner_id: str, batch: list[MarketListing]) -> _ProductIndex:
     skus = {item.seller_sku for item in batch if item.seller_sku}
     barcodes = {b for item in batch for b in item.barcodes}
@@ -331,22 +338,22 @@ async def _products_for(session: AsyncSession, partner_id: str, batch: list[Mark
     for column, values in ((Product.sku, skus), (Product.barcode, barcodes)):
         values = list(values)
         for start in range(0, len(values), MAX_IN):
-            for product in await session.scalars(
-                    select(Product).where(Product.partner_id == partner_id,
-                                          column.in_(values[start:start + MAX_IN]))):
+            for product in await session.scalars(_PRODUCTS_BY[column], {"partner_id": partner_id,
+                                                                       "values": values[start:start + MAX_IN]}):
                 found[product.id] = product
     return _ProductIndex(list(found.values()))
 
 
 def _listing_values(item: MarketListing, stamp: int) -> dict:
+    """What a sync writes on a listing already stored."""
     return {
         "seller_sku": item.seller_sku,
         "barcode": item.barcodes[0] if item.barcodes else None,
-        "barcodes": JsonText.dump(list(item.barcodes)),
+        "barcodes": _json_strings(item.barcodes),
         "name": item.name,
         "status": item.status,
         "currency": item.currency,
-        "stock_ids": JsonText.dump(list(item.stock_ids)),
+        "stock_ids": _json_strings(item.stock_ids),
         "price_id": item.price_id,
         "seen_stock": item.stock,
         "seen_price": item.price,
@@ -365,6 +372,16 @@ _MOVEMENT_COLUMNS = ("id", "partner_id", "product_id", "delta", "stock_after", "
 _LISTING_COLUMNS = ("id", "integration_id", "product_id", "external_id", "seller_sku", "barcode", "barcodes", "name",
                     "status", "currency", "stock_ids", "price_id", "seen_stock", "seen_price", "seen_at",
                     "pushed_stock", "pushed_price", "stock_dirty_at", "push_attempts")
+
+
+# What a sync writes on a listing already stored. The merged columns never overwrite what a push or a partner set
+# meanwhile with a stale value: a link or a "waiting for a push" mark is only filled in, an adopted value is
+# written only when there is one.
+_UPDATE_COLUMNS = ("seller_sku", "barcode", "barcodes", "name", "status", "currency", "stock_ids", "price_id",
+                   "seen_stock", "seen_price", "seen_at", "product_id", "stock_dirty_at", "price_dirty_at",
+                   "pushed_stock", "pushed_price", "price_override")
+_UPDATE_MERGE = {"product_id": FILL, "stock_dirty_at": FILL, "price_dirty_at": FILL, "pushed_stock": UNLESS_NULL,
+                 "pushed_price": UNLESS_NULL, "price_override": UNLESS_NULL}
 
 
 _END = object()  # the reader's last item: every page was read

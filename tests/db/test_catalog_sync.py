@@ -155,3 +155,31 @@ async def test_database_failure_stops_the_reader(sessionmaker):
     assert [t for t in asyncio.all_tasks() if t.get_name().startswith("catalog-read")] == []
     async with sessionmaker() as s:
         assert await count(s, Listing) == BATCH
+
+
+async def test_resync_adopts_when_told_and_never_overwrites_newer_marks(sessionmaker):
+    _, integration_id = await seed(sessionmaker)
+    items = [listing(n) for n in range(10, 20)] + [listing(30, sku=None, barcodes=["4780000000007"])]
+    await CatalogSync(sessionmaker, Integrations(Catalog([listing(n) for n in range(10, 20)] +
+                                                         [listing(30, sku=None, barcodes=[])]))).run(integration_id)
+    async with sessionmaker() as s:
+        integration = await s.get(MarketplaceIntegration, integration_id)
+        integration.settings = JsonText.dump({"drift_policy": "adopt"})
+        await s.execute(update(Listing).where(Listing.seller_sku == "SKU-000011").values(stock_dirty_at=123))
+        await s.execute(update(Listing).values(seen_at=Listing.seen_at - 3600))
+        await s.commit()
+    items[0] = MarketListing(**{**items[0].__dict__, "stock": 8, "price": Decimal("999.00")})  # changed in the cabinet
+    items[1] = MarketListing(**{**items[1].__dict__, "stock": 1})
+    report = await CatalogSync(sessionmaker, Integrations(Catalog(items))).run(integration_id)
+
+    assert report.drift_count == 3 and {d["action"] for d in report.stock_drift + report.price_drift} == {"adopted"}
+    async with sessionmaker() as s:
+        product = await s.scalar(select(Product).where(Product.sku == "SKU-000010"))
+        assert (product.stock, product.price) == (8, Decimal("999.00"))
+        row = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000010"))
+        assert (row.pushed_stock, row.pushed_price, row.seen_stock) == (8, Decimal("999.00"), 8)
+        assert await count(s, StockMovement, StockMovement.reason == "adopt") == 2
+        marked = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000011"))
+        assert marked.stock_dirty_at == 123 and marked.pushed_stock == 1  # the earlier mark kept
+        linked = await s.scalar(select(Listing).where(Listing.external_id == str(300_000_030)))
+        assert linked.product_id == await s.scalar(select(Product.id).where(Product.sku == "OWN-7"))

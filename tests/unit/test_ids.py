@@ -15,3 +15,13 @@ def test_ids_keep_order_when_the_clock_steps_back(monkeypatch):
     first = new_id()
     monkeypatch.setattr(models.time, "time_ns", lambda: 1_000_000_000)  # 1970: far behind the last id
     assert new_id() > first
+
+
+def test_bulk_ids_continue_the_order():
+    from db.models import new_ids
+
+    before = new_id()
+    bulk = new_ids(10_000)
+    after = new_id()
+    assert [before, *bulk, after] == sorted([before, *bulk, after]) and len(set(bulk)) == len(bulk)
+    assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in bulk[:200])
