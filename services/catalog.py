@@ -208,8 +208,8 @@ class CatalogSync:
                 report.stock_drift.append({"sku": product.sku, "pushed": row.pushed_stock, "seen": item.stock,
                                            "action": "adopted" if adopt else "pushed_back"})
             if adopt:
-                await apply_change(session, product, set_to=item.stock, reason=Reason.ADOPT,
-                                   reference=f"adopt:{row.id}:{report.run_id}")
+                await apply_change(session, await session.get(Product, product.id), set_to=item.stock,
+                                   reason=Reason.ADOPT, reference=f"adopt:{row.id}:{report.run_id}")
                 values["pushed_stock"] = item.stock
             else:
                 values["stock_dirty_at"] = now()  # kept if already waiting for a push
@@ -223,7 +223,7 @@ class CatalogSync:
                 if row.price_override is not None:
                     values["price_override"] = item.price
                 else:
-                    product.price = item.price
+                    (await session.get(Product, product.id)).price = item.price
                     await _mark_other_prices_dirty(session, product.id, row.id)
                 values["pushed_price"] = item.price
             else:
@@ -325,22 +325,28 @@ _STORED = select(Listing.id, Listing.external_id, Listing.product_id, Listing.pu
                  Listing.price_override).where(Listing.integration_id == bindparam("integration_id"),
                                                Listing.external_id.in_(bindparam("ids", expanding=True)))
 _PRODUCTS_BY = {
-    column: select(Product).where(Product.partner_id == bindparam("partner_id"),
-                                  column.in_(bindparam("values", expanding=True)))
+    column: select(Product.id, Product.sku, Product.barcode, Product.stock, Product.price)
+    .where(Product.partner_id == bindparam("partner_id"), column.in_(bindparam("values", expanding=True)))
     for column in (Product.sku, Product.barcode)
 }
 
 
 async def _products_for(session: AsyncSession, partner_id: str, batch: list[MarketListing]) -> _ProductIndex:
-    skus = {item.seller_sku for item in batch if item.seller_sku}
-    barcodes = {b for item in batch for b in item.barcodes}
-    found: dict[str, Product] = {}
-    for column, values in ((Product.sku, skus), (Product.barcode, barcodes)):
-        values = list(values)
+    """The partner's products the batch can match: by SKU, then by barcode for the items no SKU matched. Plain rows
+    (id, sku, barcode, stock, price): a re-sync reads 1,000 per batch, and ORM objects for them cost more than the
+    query; the rare drift adoption loads its one product itself."""
+    found: dict[str, object] = {}
+
+    async def load(column, values: list[str]) -> None:
         for start in range(0, len(values), MAX_IN):
-            for product in await session.scalars(_PRODUCTS_BY[column], {"partner_id": partner_id,
-                                                                       "values": values[start:start + MAX_IN]}):
+            for product in await session.execute(_PRODUCTS_BY[column], {"partner_id": partner_id,
+                                                                        "values": values[start:start + MAX_IN]}):
                 found[product.id] = product
+
+    await load(Product.sku, list({item.seller_sku for item in batch if item.seller_sku}))
+    known = {product.sku for product in found.values()}
+    await load(Product.barcode, list({barcode for item in batch if item.seller_sku not in known
+                                      for barcode in item.barcodes}))
     return _ProductIndex(list(found.values()))
 
 
