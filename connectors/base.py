@@ -43,6 +43,9 @@ class ConnectorError(Exception):
         self.status = status
         # A short, credential-free text from the marketplace (shown to the partner as-is).
         self.detail = detail
+        # The parsed body of the error reply (set by connectors.http.HttpCore): batch refusals name their items
+        # there. Never part of the message, never logged.
+        self.body: object = None
 
 
 class AuthError(ConnectorError):

@@ -429,7 +429,9 @@ class HttpCore:
         text = f"{self.policy.marketplace} answered {reply.status}"
         if detail:
             text += f": {detail}"
-        return cls(text, status=reply.status, detail=detail)
+        error = cls(text, status=reply.status, detail=detail)
+        error.body = reply.body
+        return error
 
     def _log(self, method: str, path: str, outcome: int | str, wall_started: float) -> None:
         # Method, path (no query string), status and duration only: never headers, never bodies.

@@ -269,20 +269,11 @@ UZUM_POLICY = ErrorPolicy(Marketplace.UZUM, rate_limit=_uzum_rate_limit, message
 _REFUSAL_STATUSES = frozenset({400, 404, 409, 422})
 
 
-class UzumHttpCore(HttpCore):
-    """HttpCore that keeps the parsed `errors` of a refusal on the exception (`uzum_errors`): per-item
-    results need the codes and SKUs, and HttpCore's errors carry only a short text."""
-
-    def _error(self, reply: Reply) -> ConnectorError:
-        error = super()._error(reply)
-        error.uzum_errors = parse_uzum_errors(reply.body)  # type: ignore[attr-defined]
-        return error
-
-
 def _refusal(error: ConnectorError) -> tuple[UzumError, ...] | None:
-    """The errors of a reply that refused what we sent, or None if the failure was something else."""
+    """The errors of a reply that refused what we sent (per-item results need their codes and SKUs), or None if
+    the failure was something else."""
     if error.status in _REFUSAL_STATUSES:
-        return getattr(error, "uzum_errors", ())
+        return parse_uzum_errors(error.body)
     return None
 
 
@@ -630,7 +621,7 @@ class UzumClient(BaseClient):
         self._pace_key = credential_id(self._token)
         self._shops: list[str] | None = None
         self._stock_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._http = UzumHttpCore(
+        self._http = HttpCore(
             policy=UZUM_POLICY,
             base_url=base_url,
             auth_headers=uzum_auth_header(self._token, order[0]),

@@ -55,7 +55,6 @@ import binascii
 import json
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date as _date
 from datetime import datetime, timedelta, timezone
@@ -223,16 +222,9 @@ def wb_token_warnings(info: WbTokenInfo) -> tuple[list[Warning], list[str]]:
 
 
 # ----------------------------------------------------------------------------------- error policy
-# The body of the latest error reply in this task. HttpCore turns an error reply into a typed exception that
-# keeps only a short text, but WB's 409 stock errors name the rejected items in `data`: the message hook
-# below records the body here so the stock push can map it to per-item results right after the call.
-_ERROR_BODY: ContextVar[Any] = ContextVar("wb_error_body", default=None)
-
-
 def _wb_message(reply: Reply) -> str | None:
     # Auth / limit errors are problem+json {title, detail, ...}; marketplace errors {code, message} (stock
     # errors: a list of them); prices errors {error, errorText}.
-    _ERROR_BODY.set(reply.body)
     body = reply.body
     if isinstance(body, list) and body and isinstance(body[0], dict):
         body = body[0]
@@ -959,7 +951,6 @@ class WildberriesClient(BaseClient):
                 raise _Garbled(f"wildberries {method} {path}: expected 204, got {response.status_code}",
                                status=response.status_code)
 
-        _ERROR_BODY.set(None)
         await self._call(attempt)
 
     async def _pages_by_next(self, path: str, model: Any, rows: Callable[[Any], list], *, limit: int,
@@ -1127,7 +1118,7 @@ class WildberriesClient(BaseClient):
         except _TRANSIENT as exc:
             return _failed_batch((u.sku for u in batch), exc, warehouse)
         except ConnectorError as exc:
-            per_item, (reason, detail) = stock_rejections(_ERROR_BODY.get(), exc.status, exc.detail)
+            per_item, (reason, detail) = stock_rejections(exc.body, exc.status, exc.detail)
             rest = [u for u in batch if _int_id(u.sku) not in per_item]
             if not per_item or not rest or rounds <= 1:
                 return [_rejected(u.sku, *per_item.get(_int_id(u.sku), (reason, detail)), warehouse) for u in batch]

@@ -42,7 +42,6 @@ Not supported (NotSupported): FBY supply requests (out of scope for the bot).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
@@ -204,13 +203,7 @@ def _yandex_rate_limit(reply: Reply, now: float) -> RateLimitSignal | None:
     return RateLimitSignal(http_date_header(reply, "X-RateLimit-Resource-Until", now))
 
 
-# HttpCore's typed errors carry a 200-character detail; a batch refusal lists one error per refused item, so the
-# whole list is kept here for the task that sent the request (a ContextVar: concurrent batches never mix).
-_LAST_ERRORS: contextvars.ContextVar[tuple[YandexError, ...]] = contextvars.ContextVar("yandex_errors", default=())
-
-
 def _yandex_classify(reply: Reply, message: str) -> type[ConnectorError] | None:
-    _LAST_ERRORS.set(errors_of(reply.body))
     # The status defaults are Yandex's meaning: 401 bad/missing key -> AuthError, 403 "Token does not have any
     # of the scopes" or an inactive shop -> PermissionDenied. Api-Keys never expire.
     return None
@@ -995,7 +988,6 @@ class YandexClient(BaseClient):
     async def _write_batch(self, batch: list[_Entry], send: Callable[[list[dict]], Awaitable[None]], *,
                            resend: bool = True) -> list[tuple[int, ItemResult]]:
         """One request; if Yandex refuses items it names, those are rejected and the rest sent once more."""
-        _LAST_ERRORS.set(())
         try:
             await send([e.payload for e in batch])
         except (AuthError, PermissionDenied):
@@ -1012,7 +1004,7 @@ class YandexClient(BaseClient):
 
     async def _refused(self, batch: list[_Entry], send: Callable[[list[dict]], Awaitable[None]],
                        exc: ConnectorError, resend: bool) -> list[tuple[int, ItemResult]]:
-        errors = _LAST_ERRORS.get()
+        errors = errors_of(exc.body)  # a batch refusal lists one error per refused item
         named = refused_items(errors, {e.sku for e in batch}) if exc.status == 400 else {}
         if named and resend:
             results = []
