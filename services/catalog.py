@@ -135,8 +135,8 @@ class CatalogSync:
 
     async def _store(self, batch: list[MarketListing], integration_id: str, partner_id: str, settings: dict,
                      report: CatalogReport) -> None:
-        """Upsert one batch of listings, in one transaction. New rows (every row of a first sync) are written as
-        plain tuples with one executemany per table; rows already stored are updated one by one."""
+        """Upsert one batch of listings, in one transaction: new rows (every row of a first sync) inserted and rows
+        already stored updated, each kind as plain tuples in bulk (db/bulk.py)."""
         # Two entries with the same id in one page would collide on insert: the later one wins.
         batch = list({item.external_id: item for item in batch}.values())
         async with self.sessionmaker() as session:
@@ -195,10 +195,11 @@ class CatalogSync:
             await update_rows(session, Listing.__table__, "id", _UPDATE_COLUMNS, changed, merge=_UPDATE_MERGE)
             await session.commit()
 
-    async def _drift(self, session: AsyncSession, row, item: MarketListing, product: Product | None,
-                     rules: StockRules, policy: str, values: dict, report: CatalogReport) -> None:
+    async def _drift(self, session: AsyncSession, row, item: MarketListing, product, rules: StockRules, policy: str,
+                     values: dict, report: CatalogReport) -> None:
         """The marketplace shows something other than what we last pushed: someone changed it there. `row` is the
-        stored listing (_STORED's columns); what to write goes into `values` (see _UPDATE_MERGE)."""
+        stored listing (_STORED's columns), `product` its product as _products_for reads it (or None); what to
+        write goes into `values` (see _UPDATE_MERGE)."""
         if product is None:
             return
         if item.stock is not None and row.pushed_stock is not None and item.stock != row.pushed_stock:
@@ -291,17 +292,18 @@ class _NewProduct:
 
 
 class _ProductIndex:
-    """The partner's products that a batch can match, by SKU and by barcode, plus the ones made in it."""
+    """The partner's products that a batch can match, by SKU and by barcode, plus the ones made in it. A product
+    here is a row of _PRODUCTS_BY or a _NewProduct: both have id, sku, barcode, stock and price."""
 
-    def __init__(self, products: list[Product]):
+    def __init__(self, products: list):
         self.by_id = {p.id: p for p in products}
         self.by_sku = {p.sku: p for p in products}
-        self.by_barcode: dict[str, Product] = {}
+        self.by_barcode: dict[str, object] = {}
         for p in products:
             if p.barcode:
                 self.by_barcode.setdefault(p.barcode, p)
 
-    def match(self, item: MarketListing) -> Product | None:
+    def match(self, item: MarketListing):
         if item.seller_sku and item.seller_sku in self.by_sku:
             return self.by_sku[item.seller_sku]
         for barcode in item.barcodes:
@@ -398,11 +400,14 @@ async def _read_batches(client, queue: asyncio.Queue) -> None:
     writer finishes what it has and reports it."""
     try:
         batch: list[MarketListing] = []
-        async for listing in client.iter_listings():
-            batch.append(listing)
-            if len(batch) >= BATCH:
-                await queue.put(batch)
-                batch = []
+        # aclosing: cancelled while waiting for room in the queue, the connector's read-ahead stops at once
+        # instead of when the abandoned generator is garbage-collected.
+        async with contextlib.aclosing(client.iter_listings()) as listings:
+            async for listing in listings:
+                batch.append(listing)
+                if len(batch) >= BATCH:
+                    await queue.put(batch)
+                    batch = []
         if batch:
             await queue.put(batch)
         await queue.put(_END)
