@@ -31,6 +31,8 @@ from services.scheduler import Jobs, build_scheduler
 
 log = logging.getLogger(__name__)
 NOTIFIER_STOP_GRACE = 10.0  # seconds the outbox sender gets to finish its sends in flight on shutdown
+# Telegram's ~30 messages/s per bot counts the bot's replies to partners too: alerts leave 5/s of it to them.
+ALERT_RATE = 25.0
 
 
 @dataclass
@@ -92,7 +94,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
 
-    notifier = Notifier(bot, sessionmaker, load_texts_core())
+    notifier = Notifier(bot, sessionmaker, load_texts_core(), global_rate=ALERT_RATE)
     jobs.after_orders = notifier.wake
     runtime = Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
                       jobs, dispatcher, bot, notifier)
