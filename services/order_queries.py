@@ -6,6 +6,7 @@ stock back) is recorded by the next poll, which the bot asks for at once (schedu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import datetime, time as dtime, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import MarketplaceIntegration, Order, now
 
 PAGE_SIZE = 10
+DEFAULT_CURRENCY = {"uzum": "UZS"}  # when an order does not say: Uzum sells in sums, the others in roubles
+
+
+def currency_of(marketplace: str, currency: str | None) -> str:
+    return currency or DEFAULT_CURRENCY.get(marketplace, "RUB")
 
 # Filters (kept in FSM data by the bot; anything else is treated as "all").
 STATES = ("new", "active", "cancelled", "done")
@@ -148,3 +154,20 @@ async def cancel_reason(client, marketplace: str, preset: str) -> str | None:
         # No matching code: Uzum's first listed reason (what the connector would pick itself).
         return next((code for code in codes if any(w in code.upper() for w in words)), codes[0] if codes else None)
     return None
+
+
+async def sales(session: AsyncSession, partner_id: str, filters: Filters, tz_name: str
+                ) -> tuple[int, dict[str, Decimal]]:
+    """What the orders under these filters sold: (how many orders, their sum per currency). Cancelled orders are
+    not sales; sums in different currencies are kept apart."""
+    conditions = _conditions(partner_id, filters, tz_name) + [Order.state != "cancelled"]
+    rows = await session.execute(
+        select(MarketplaceIntegration.marketplace, Order.currency, func.count(), func.sum(Order.total))
+        .select_from(Order).join(MarketplaceIntegration, MarketplaceIntegration.id == Order.integration_id)
+        .where(*conditions).group_by(MarketplaceIntegration.marketplace, Order.currency))
+    count, totals = 0, {}
+    for marketplace, currency, orders, total in rows:
+        count += orders
+        code = currency_of(marketplace, currency)
+        totals[code] = totals.get(code, Decimal(0)) + Decimal(total or 0)
+    return count, dict(sorted(totals.items()))

@@ -31,7 +31,6 @@ router.callback_query.filter(IsRegistered())
 FILTERS_KEY = "orders_filters"  # FSM data: the list's filters (not secret)
 PAGE_KEY = "orders_page"
 ITEMS_SHOWN = 30
-DEFAULT_CURRENCY = {"uzum": "UZS"}  # the others: RUB unless the order says
 
 # Order ids with an action on its way to the marketplace (a double tap must not send it twice).
 _in_flight: set[str] = set()
@@ -66,8 +65,7 @@ def _mp_name(i18n: I18nContext, marketplace: str | None) -> str:
 
 
 def _sum(view: OrderView, value) -> str:
-    currency = view.order.currency or DEFAULT_CURRENCY.get(view.integration.marketplace, "RUB")
-    return f"{views.money(value)} {currency}"
+    return f"{views.money(value)} {order_queries.currency_of(view.integration.marketplace, view.order.currency)}"
 
 
 # ---- the list ----
@@ -85,6 +83,11 @@ async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext,
         text = i18n.get("orders-none-match") if filtered else i18n.get("orders-empty")
     else:
         text = i18n.get("orders-title", total=total, page=page_no + 1, pages=pages)
+        if filters.state != "cancelled":
+            count, totals = await order_queries.sales(session, partner.id, filters, partner.timezone)
+            if count:
+                text += "\n" + i18n.get("orders-sales", count=count, total=" · ".join(
+                    f"{views.money(amount)} {currency}" for currency, amount in totals.items()))
     text += "\n" + i18n.get("orders-filters", marketplace=_mp_name(i18n, filters.marketplace),
                             state=state_name(i18n, filters.state) if filters.state else i18n.get("orders-state-all"),
                             period=period_name(i18n, filters.period))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select, update
 
+from bot import views
 from bot.callbacks import DashCb, NotifCb, OrderCb, OrdersCb
 from db.models import MarketplaceIntegration, Order, Partner, now
 from sandbox.marketplaces.catalog import Lifecycle
@@ -82,10 +83,16 @@ async def test_orders_list_filters_card_and_actions(harness):
     order_labels = [label for label in labels if "#" in label]
     assert f"#{second.id}" in order_labels[-1]
     assert any(label.startswith("Uzum Market · #") and "UZS" in label and "new" in label for label in order_labels)
+    # What they sold, per currency (sums in sums and roubles are never added together).
+    sold = next(line for line in listing.text.splitlines() if line.startswith("💰"))
+    assert sold.startswith("💰 Sold: 3 orders for ") and "RUB" in sold and "UZS" in sold, sold
 
     # Filters: marketplace, status, period — and clearing them.
     await press_and_wait(user, "All marketplaces", "which marketplace")
     only_uzum = await press_and_wait(user, "Uzum Market", "Orders: 1")
+    async with harness.runtime.sessionmaker() as session:
+        uzum_total = await session.scalar(select(Order.total).where(of_sandbox(uzum.id)))
+    assert f"💰 Sold: 1 order for {views.money(uzum_total)} UZS" in only_uzum.text, only_uzum.text
     assert [label for label in button_texts(only_uzum) if "#" in label] == [
         label for label in order_labels if f"#{uzum.id}" in label]
     await press_and_wait(user, "Clear filters", "Orders: 3")

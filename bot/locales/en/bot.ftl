@@ -373,6 +373,10 @@ btn-sync-status = 📊 Sync status
 orders-empty = 🧾 No orders yet. New orders from your marketplaces appear here, and you get a message for each.
 orders-none-match = 🧾 No orders match these filters.
 orders-title = 🧾 <b>Orders</b>: { $total } (page { $page } of { $pages })
+orders-sales = 💰 Sold: { $count ->
+    [one] 1 order
+   *[other] { $count } orders
+ } for { $total } (cancelled ones not counted)
 orders-filters = Showing: { $marketplace } · { $state } · { $period }
 orders-mp-all = All marketplaces
 orders-state-all = All statuses

@@ -376,6 +376,11 @@ btn-sync-status = 📊 Статус синхронизации
 orders-empty = 🧾 Заказов пока нет. Новые заказы с ваших маркетплейсов появятся здесь, и о каждом придёт сообщение.
 orders-none-match = 🧾 Нет заказов, подходящих под эти фильтры.
 orders-title = 🧾 <b>Заказы</b>: { $total } (стр. { $page } из { $pages })
+orders-sales = 💰 Продано: { $count ->
+    [one] { $count } заказ
+    [few] { $count } заказа
+   *[other] { $count } заказов
+ } на { $total } (отменённые не считаются)
 orders-filters = Показаны: { $marketplace } · { $state } · { $period }
 orders-mp-all = Все маркетплейсы
 orders-state-all = Все статусы

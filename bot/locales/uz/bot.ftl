@@ -373,6 +373,7 @@ btn-sync-status = 📊 Sinxronlash holati
 orders-empty = 🧾 Hozircha buyurtmalar yoʻq. Marketpleyslaringizdagi yangi buyurtmalar shu yerda paydo boʻladi va har biri haqida sizga xabar keladi.
 orders-none-match = 🧾 Bu filtrlarga mos buyurtmalar yoʻq.
 orders-title = 🧾 <b>Buyurtmalar</b>: { $total } (sahifa { $page }/{ $pages })
+orders-sales = 💰 Sotildi: { $count } ta buyurtma, { $total } (bekor qilinganlar hisoblanmaydi)
 orders-filters = Koʻrsatilmoqda: { $marketplace } · { $state } · { $period }
 orders-mp-all = Barcha marketpleyslar
 orders-state-all = Barcha holatlar
