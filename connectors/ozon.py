@@ -347,76 +347,15 @@ def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
 
 
 # ------------------------------------------------------------------------------- catalog models
-class OzonProductRef(_Model):
-    """One item of /v3/product/list."""
-
-    product_id: int
-    offer_id: str = ""
-    archived: bool = False
-    has_fbo_stocks: bool | None = None
-    has_fbs_stocks: bool | None = None
-
-
-class OzonProductListResult(_Model):
-    items: list[OzonProductRef] = []
-    last_id: str = ""
-    total: int | None = None
-
-
-class OzonProductListPage(_Model):
-    result: OzonProductListResult = OzonProductListResult()
-
-
-class OzonProductStatuses(_Model):
-    status: str | None = None
-    status_name: str | None = None
-    moderate_status: str | None = None
-    validation_status: str | None = None
-
-
-class OzonProductStock(_Model):
-    present: int = 0
-    reserved: int = 0
-    sku: int | None = None
-    source: str | None = None
-
-
-class OzonProductStocks(_Model):
-    has_stock: bool | None = None
-    stocks: list[OzonProductStock] = []
-
-
-class OzonProductInfo(_Model):
-    """One item of /v3/product/info/list (what a Listing needs)."""
-
-    id: int
-    offer_id: str = ""
-    sku: int | None = None
-    name: str = ""
-    barcodes: list[str] = []
-    price: str | None = None
-    old_price: str | None = None
-    min_price: str | None = None
-    currency_code: str | None = None
-    is_archived: bool = False
-    is_autoarchived: bool = False
-    statuses: OzonProductStatuses | None = None
-    stocks: OzonProductStocks | None = None
-
-
-class OzonProductInfoList(_Model):
-    items: list[OzonProductInfo] = []
-
-
-# ------------------------------------------------------------------ catalog pages: the fast read
-# iter_listings() reads two replies per 1,000 products (/v3/product/list, /v3/product/info/list: ~1.4 MB). They
-# are validated straight from the reply bytes by pydantic-core (`parse_model_json`) into plain dicts: the same
-# fields and types as the models above, but with no Python validator, so the per-object work stays in Rust.
+# ------------------------------------------------------------------------- catalog pages (rows)
+# A catalog read is two replies per 1,000 products (/v3/product/list, /v3/product/info/list: ~1.4 MB). They
+# are validated straight from the reply bytes by pydantic-core (`parse_model_json`) into plain dicts, with no
+# Python validator, so the per-object work stays in Rust (a `_Model` per product cost 4x as much).
 # The tolerance of `_Model` is kept by declaring every field nullable: an explicit `null` reads as None, and
 # None is taken as the field's default where the rows are used (`_listing_of`). A key Ozon leaves out is absent
 # from the dict (`.get`). Unknown fields are ignored; a wrong type or a missing id is still BadResponse.
 class _RefRow(TypedDict, total=False):
-    """One item of /v3/product/list (as OzonProductRef)."""
+    """One item of /v3/product/list."""
 
     product_id: Required[int]
     offer_id: str | None  # None: ""
@@ -455,7 +394,7 @@ class _StocksRow(TypedDict, total=False):
 
 
 class _InfoRow(TypedDict, total=False):
-    """One item of /v3/product/info/list (as OzonProductInfo)."""
+    """One item of /v3/product/info/list (what a Listing needs)."""
 
     id: Required[int]
     offer_id: str | None  # None: ""
@@ -885,14 +824,8 @@ class OzonClient(BaseClient):
         )
 
     # -- catalog -----------------------------------------------------------------------------------
-    def _learn(self, refs: Iterable[OzonProductRef] = (), infos: Iterable[OzonProductInfo] = ()) -> None:
-        self._product_ids.learn((ref.offer_id, ref.product_id) for ref in refs if ref.offer_id)
-        infos = list(infos)
-        self._product_ids.learn((info.offer_id, info.id) for info in infos if info.offer_id)
-        self._offers_by_sku.learn((info.sku, info.offer_id) for info in infos if info.offer_id and info.sku)
-
     def _learn_rows(self, refs: Sequence[_RefRow] = (), infos: Sequence[_InfoRow] = ()) -> None:
-        """`_learn` from the rows of the fast catalog read."""
+        """Remember offer_id -> product_id and SKU -> offer_id from product replies (the newest OZON_ID_CACHE)."""
         self._product_ids.learn((ref["offer_id"], ref["product_id"]) for ref in refs if ref.get("offer_id"))
         self._product_ids.learn((info["offer_id"], info["id"]) for info in infos if info.get("offer_id"))
         self._offers_by_sku.learn((info["sku"], info["offer_id"]) for info in infos
@@ -973,15 +906,16 @@ class OzonClient(BaseClient):
         marketplace = self.marketplace
         return [_listing_of(marketplace, ref, infos.get(ref["product_id"]), types) for ref in refs]
 
-    async def product_info(self, *, product_ids: Sequence[int] = (), skus: Sequence[int] = ()) -> list[OzonProductInfo]:
+    async def product_info(self, *, product_ids: Sequence[int] = (), skus: Sequence[int] = ()) -> list[_InfoRow]:
         """/v3/product/info/list in batches of PRODUCT_INFO_BATCH ids (one kind of id per request)."""
-        found: list[OzonProductInfo] = []
+        found: list[_InfoRow] = []
         for field_name, ids in (("product_id", product_ids), ("sku", skus)):
             for chunk in _chunks(list(dict.fromkeys(ids)), PRODUCT_INFO_BATCH):
-                reply = await self._post("/v3/product/info/list", {field_name: [str(i) for i in chunk]},
-                                         OzonProductInfoList)
-                self._learn(infos=reply.items)
-                found.extend(reply.items)
+                reply = await self._post_rows("/v3/product/info/list", {field_name: [str(i) for i in chunk]},
+                                              _InfoPage)
+                items = reply.get("items") or []
+                self._learn_rows(infos=items)
+                found.extend(items)
         return found
 
     async def _resolve_product_ids(self, offers: Iterable[str]) -> dict[str, int]:
@@ -994,9 +928,9 @@ class OzonClient(BaseClient):
         missing = [o for o in wanted if o not in found]
         for chunk in _chunks(missing, PRODUCT_PAGE_LIMIT):
             body = {"filter": {"offer_id": list(chunk), "visibility": "ALL"}, "last_id": "", "limit": len(chunk)}
-            refs = (await self._post("/v3/product/list", body, OzonProductListPage)).result.items
-            self._learn(refs=refs)
-            found.update((ref.offer_id, ref.product_id) for ref in refs if ref.offer_id)
+            refs = ((await self._post_rows("/v3/product/list", body, _RefPage)).get("result") or {}).get("items") or []
+            self._learn_rows(refs=refs)
+            found.update((ref["offer_id"], ref["product_id"]) for ref in refs if ref.get("offer_id"))
         return found
 
     # -- stock -------------------------------------------------------------------------------------
@@ -1454,5 +1388,6 @@ class OzonClient(BaseClient):
                 # the key may read analytics but not products: keep Ozon's SKUs (but those learned meanwhile)
                 found.update((s, known[s]) for s in unknown if s in known)
             else:
-                found.update((info.sku, info.offer_id) for info in infos if info.offer_id and info.sku)
+                found.update((info["sku"], info["offer_id"]) for info in infos
+                             if info.get("offer_id") and info.get("sku"))
         return {str(s): found[s] for s in wanted if s in found}

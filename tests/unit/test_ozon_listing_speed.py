@@ -136,7 +136,70 @@ class HeldTransport(httpx.AsyncBaseTransport):
 
 
 # --------------------------------------------------------------------- the models' listing, for reference
-def reference_listing(ref_model: oz.OzonProductRef, info_model: oz.OzonProductInfo | None,
+# The tolerant pydantic models the connector parsed catalog pages with before its row types (connectors.ozon
+# `_RefRow`, `_InfoRow`): kept here as the reference the rows must agree with.
+class OzonProductRef(oz._Model):
+    """One item of /v3/product/list."""
+
+    product_id: int
+    offer_id: str = ""
+    archived: bool = False
+    has_fbo_stocks: bool | None = None
+    has_fbs_stocks: bool | None = None
+
+
+class OzonProductListResult(oz._Model):
+    items: list[OzonProductRef] = []
+    last_id: str = ""
+    total: int | None = None
+
+
+class OzonProductListPage(oz._Model):
+    result: OzonProductListResult = OzonProductListResult()
+
+
+class OzonProductStatuses(oz._Model):
+    status: str | None = None
+    status_name: str | None = None
+    moderate_status: str | None = None
+    validation_status: str | None = None
+
+
+class OzonProductStock(oz._Model):
+    present: int = 0
+    reserved: int = 0
+    sku: int | None = None
+    source: str | None = None
+
+
+class OzonProductStocks(oz._Model):
+    has_stock: bool | None = None
+    stocks: list[OzonProductStock] = []
+
+
+class OzonProductInfo(oz._Model):
+    """One item of /v3/product/info/list (what a Listing needs)."""
+
+    id: int
+    offer_id: str = ""
+    sku: int | None = None
+    name: str = ""
+    barcodes: list[str] = []
+    price: str | None = None
+    old_price: str | None = None
+    min_price: str | None = None
+    currency_code: str | None = None
+    is_archived: bool = False
+    is_autoarchived: bool = False
+    statuses: OzonProductStatuses | None = None
+    stocks: OzonProductStocks | None = None
+
+
+class OzonProductInfoList(oz._Model):
+    items: list[OzonProductInfo] = []
+
+
+def reference_listing(ref_model: OzonProductRef, info_model: OzonProductInfo | None,
                       types: frozenset[str]) -> Listing:
     """What iter_listings gave before the fast path, from the tolerant pydantic models (kept as the reference)."""
     offer = (info_model.offer_id if info_model else "") or ref_model.offer_id
@@ -225,8 +288,8 @@ async def test_the_fast_rows_give_the_listings_of_the_tolerant_models(seed):
     list_body = {"result": {"items": refs, "last_id": "", "total": 40}}
     info_body = {"items": infos}
 
-    models = oz.OzonProductListPage.model_validate(copy.deepcopy(list_body)).result.items
-    details = {i.id: i for i in oz.OzonProductInfoList.model_validate(copy.deepcopy(info_body)).items}
+    models = OzonProductListPage.model_validate(copy.deepcopy(list_body)).result.items
+    details = {i.id: i for i in OzonProductInfoList.model_validate(copy.deepcopy(info_body)).items}
     expected = [reference_listing(r, details.get(r.product_id), types) for r in models]
 
     rows = oz.parse_model_json(oz._RefPage, json.dumps(list_body).encode(), "list")["result"]["items"]
