@@ -16,8 +16,8 @@ Processes, so each figure is one process's own:
    library's `sqlite3` `executemany` into a fresh database migrated the same way (same schema, indexes,
    foreign keys, WAL, with the partner, integration and products rows copied in first, untimed). Variants:
    one transaction per 1,000 rows (CatalogSync's batch size) and one transaction for everything; the goal is
-   measured against the faster of the two. A third variant inserts every row the sync wrote (products, stock
-   movements, listings; a transaction per 1,000 listings), for the supplementary "*" ratio.
+   measured against the faster of the two. Two more insert every row the sync wrote (products, stock
+   movements, listings; a transaction per 1,000 listings, or one), for the supplementary "*" ratio.
 
 Rows counted: `listings` rows (one per product read). The sync also writes one `products` row per listing (a
 fresh database: every listing creates its product) and a `stock_movements` row for each product with stock;
