@@ -36,12 +36,8 @@ def _prepare(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Prepa
         if sorted(positions) != sorted(columns):
             raise ValueError(f"{table.name}: cannot map columns {columns} to placeholders {positions}")
         order = [columns.index(name) for name in positions]
-        processors = []
-        for at, name in enumerate(positions):
-            processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                processors.append((at, processor))
-        _prepared[key] = (str(compiled), None if order == list(range(len(order))) else order, processors)
+        _prepared[key] = (str(compiled), None if order == list(range(len(order))) else order,
+                          _processors(dialect, table, positions))
     return _prepared[key]
 
 
@@ -63,6 +59,16 @@ async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str
         chunk = rows[start:start + per_statement]
         await connection.exec_driver_sql(f"{head} VALUES {', '.join([placeholders] * len(chunk))}",
                                          tuple(itertools.chain.from_iterable(chunk)))
+
+
+def _processors(dialect: Dialect, table: Table, names: Sequence[str]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, conversion) for the columns whose values the dialect's driver cannot take as they are."""
+    found = []
+    for at, name in enumerate(names):
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            found.append((at, processor))
+    return found
 
 
 def _converted(rows: Sequence[Sequence], processors: list[tuple[int, Callable[[Any], Any]]]) -> Sequence[Sequence]:
@@ -103,13 +109,8 @@ async def update_rows(session: AsyncSession, table: Table, key: str, columns: Se
         await connection.execute(statement, [{"row_key": row[0], **{f"new_{n}": v for n, v in zip(columns, row[1:])}}
                                              for row in rows])
         return
-    processors = []
-    for at, name in enumerate(columns, 1):
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            processors.append((at, processor))
-    rows = _converted(rows, processors)
     names = [key, *columns]
+    rows = _converted(rows, _processors(dialect, table, names))
     assignments = []
     for name in columns:
         if merge.get(name) == FILL:

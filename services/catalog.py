@@ -150,7 +150,8 @@ class CatalogSync:
             changed: list[tuple] = []
             rules = StockRules.from_settings(settings)
             policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
-            next_id = iter(new_ids(3 * len(batch))).__next__  # at most a product, a movement, a listing each
+            fresh = sum(1 for item in batch if item.external_id not in existing)
+            next_id = iter(new_ids(3 * fresh)).__next__  # at most a product, a movement, a listing per new one
             for item in batch:
                 report.seen += 1
                 product = products.match(item)
@@ -366,7 +367,6 @@ def _listing_values(item: MarketListing, stamp: int) -> dict:
         "seen_stock": item.stock,
         "seen_price": item.price,
         "seen_at": stamp,
-        "external_id": item.external_id,
     }
 
 

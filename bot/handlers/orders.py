@@ -280,21 +280,32 @@ async def cancel_reasons(query: CallbackQuery, callback_data: OrderCb, session: 
                                title=views.esc(views.integration_title(i18n, view.integration))), kb.rows(*buttons))
 
 
-@router.callback_query(OrderCb.filter(F.action == "ask"))
-async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
-                     i18n: I18nContext) -> None:
+async def _requested(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
+                     i18n: I18nContext) -> tuple[OrderView, str, str | None] | None:
+    """(order, action, cancel reason) of an ask / do button, or None after telling the partner why not: not
+    their order, a button from an older version, or an action the order's status no longer allows."""
     view = await _order(query, callback_data, session, partner, i18n)
     if view is None:
-        return
+        return None
     parsed = _parse(callback_data.arg)
     if parsed is None:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
-        return
+        return None
     action, reason = parsed
     if not order_queries.allowed(view, action):
         await query.answer(i18n.get("order-action-too-late"), show_alert=True)
         await show(query, *_card(i18n, partner, view))
+        return None
+    return view, action, reason
+
+
+@router.callback_query(OrderCb.filter(F.action == "ask"))
+async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
+                     i18n: I18nContext) -> None:
+    requested = await _requested(query, callback_data, session, partner, i18n)
+    if requested is None:
         return
+    view, action, reason = requested
     await query.answer()
     order_id = views.esc(view.order.external_id)
     title = views.esc(views.integration_title(i18n, view.integration))
@@ -312,18 +323,10 @@ async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: Asyn
 @router.callback_query(OrderCb.filter(F.action == "do"))
 async def do_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
                     integrations: IntegrationService, i18n: I18nContext) -> None:
-    view = await _order(query, callback_data, session, partner, i18n)
-    if view is None:
+    requested = await _requested(query, callback_data, session, partner, i18n)
+    if requested is None:
         return
-    parsed = _parse(callback_data.arg)
-    if parsed is None:
-        await query.answer(i18n.get("button-outdated"), show_alert=True)
-        return
-    action, reason = parsed
-    if not order_queries.allowed(view, action):
-        await query.answer(i18n.get("order-action-too-late"), show_alert=True)
-        await show(query, *_card(i18n, partner, view))
-        return
+    view, action, reason = requested
     if view.order.id in _in_flight:
         await query.answer(i18n.get("order-action-running"), show_alert=True)
         return
