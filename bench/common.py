@@ -72,7 +72,7 @@ def shared_clock(speed: float, start: float | None = None):
     """A connectors.http.ScaledClock whose origin is `start` (unix seconds), so two processes that make one
     with the same (speed, start) tell the same marketplace time. Give the same object to the clients and to
     the sandbox (SandboxState(clock=clock.now)) inside one process."""
-    from connectors.http import ScaledClock
+    from connectors.clock import ScaledClock
 
     clock = ScaledClock(speed)
     if start is not None:

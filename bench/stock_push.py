@@ -75,7 +75,10 @@ def build_cases(n: int) -> dict[str, Case]:
     from sandbox.marketplaces import uzum as SU
     from sandbox.marketplaces import wildberries as SW
     from sandbox.marketplaces import yandex as SY
-    from connectors import ozon as CO, uzum as CU, wildberries as CW, yandex as CY
+    from connectors.ozon import client as CO
+    from connectors.uzum import client as CU
+    from connectors.wildberries import client as CW
+    from connectors.yandex import client as CY
 
     def quantity(i: int) -> int:
         return (i * 13) % 1000
@@ -173,7 +176,7 @@ async def push_once(case: Case, *, catalog_size: int, speed: float | None) -> Ru
     """One push of every update: speed=None is the unthrottled measurement (limits off, FakeClock)."""
     from connectors import build_client
     from connectors.base import Marketplace
-    from connectors.http import FakeClock
+    from connectors.clock import FakeClock
     from connectors.pacing import reset_pacers
     from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 

@@ -16,7 +16,7 @@ from bot.log import remember_secret
 from bot.middlewares import CommitBeforeReply
 from bot.notifier import Notifier
 from bot.web import serve_web
-from connectors.http import Clock
+from connectors.clock import Clock
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from connectors.base import AccountContext, Credentials, Marketplace, MarketplaceClient
-from connectors.http import Clock
+from connectors.clock import Clock
 
 # Production base URLs. Wildberries is a template: `{category}` is the host's name before `-api`
 # (content, marketplace, discounts-prices, statistics, seller-analytics, common, ...).
@@ -33,10 +33,10 @@ def build_client(
     """A client for one integration. `transport` is for tests (e.g. the contract validator); the bot passes None.
     `account` says which shop / campaign / warehouse the client works on (None for a connection test)."""
     # Imported here so importing `connectors` stays cheap and free of cycles.
-    from connectors.ozon import OzonClient
-    from connectors.uzum import UzumClient
-    from connectors.wildberries import WildberriesClient
-    from connectors.yandex import YandexClient
+    from connectors.ozon.client import OzonClient
+    from connectors.uzum.client import UzumClient
+    from connectors.wildberries.client import WildberriesClient
+    from connectors.yandex.client import YandexClient
 
     marketplace = Marketplace(marketplace)
     classes = {

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from decimal import Decimal
 from enum import StrEnum
-from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Protocol
 
 
 class Marketplace(StrEnum):
@@ -17,6 +17,27 @@ class Marketplace(StrEnum):
     YANDEX = "yandex"
     WILDBERRIES = "wildberries"
     OZON = "ozon"
+
+
+class Currency(StrEnum):
+    """ISO 4217 codes, as every connector reports money (Yandex's "RUR" arrives here as RUB)."""
+
+    UZS = "UZS"
+    RUB = "RUB"
+    BYN = "BYN"
+    KZT = "KZT"
+    AMD = "AMD"
+    KGS = "KGS"
+    CNY = "CNY"
+    USD = "USD"
+    EUR = "EUR"
+
+
+class CredentialField(StrEnum):
+    """What a partner types to connect, one step each, in the order the profile lists them."""
+
+    CLIENT_ID = "client_id"  # Ozon's numeric Client-Id (not secret)
+    API_KEY = "api_key"  # the secret: deleted from the chat as soon as it is read
 
 
 class ErrorCause(StrEnum):
@@ -129,6 +150,9 @@ class ConnectionInfo:
     account_id: str | None = None  # Ozon Client-Id, Yandex businessId, WB seller id ...
     shops: list[Choice] = field(default_factory=list)  # Uzum shops, Yandex campaigns
     warehouses: list[Choice] = field(default_factory=list)  # WB / Ozon warehouses
+    # The account's own id where the account itself is what gets connected (Ozon Client-Id, WB seller id); None where
+    # the partner picks a shop / campaign from `shops` and that pick is the id.
+    seller_id: str | None = None
     expires_at: int | None = None  # unix seconds, when the key stops working
     token_type: str | None = None  # e.g. WB "base" / "personal" / "service" / "test"
     scopes: list[str] = field(default_factory=list)  # WB categories, Ozon roles
@@ -257,6 +281,29 @@ class ItemResult:
     warehouse_id: str | None = None
 
 
+class OrderState(StrEnum):
+    """Where an order is, in words every marketplace's statuses map to (each connector's orders module maps them)."""
+
+    NEW = "new"  # waiting for the seller: confirm / pack it
+    ACTIVE = "active"  # being fulfilled: packed, handed over, on its way
+    CANCELLED = "cancelled"  # by the buyer, the seller or the marketplace: its stock comes back
+    DONE = "done"  # delivered / completed
+
+
+class OrderAction(StrEnum):
+    CONFIRM = "confirm"  # accept / pack it (Ozon: pack = ship to the carrier's pick-up)
+    SHIP = "ship"  # hand it over to delivery
+    CANCEL = "cancel"
+
+
+class CancelReason(StrEnum):
+    """Why the seller cancels; each connector turns it into the marketplace's own reason code or text."""
+
+    OUT_OF_STOCK = "stock"
+    BUYER_ASKED = "buyer"
+    OTHER = "other"
+
+
 @dataclass(frozen=True)
 class OrderItem:
     sku: str | None  # the seller SKU where the API gives it
@@ -270,9 +317,12 @@ class OrderItem:
 class Order:
     marketplace: Marketplace
     external_id: str  # Uzum order id, Yandex order id, WB order id, Ozon posting_number
-    status: str  # the marketplace's status, as given
+    status: str  # the marketplace's status, as given (shown on the card; never compared outside the connector)
     created_at: int  # unix seconds
     items: tuple[OrderItem, ...]
+    state: OrderState = OrderState.NEW
+    # What the seller may do now through this marketplace's API (a marketplace without the call gives none).
+    actions: frozenset[OrderAction] = frozenset()
     scheme: Scheme = Scheme.FBS
     ship_by: int | None = None  # unix seconds
     total: Decimal | None = None
@@ -280,6 +330,18 @@ class Order:
     updated_at: int | None = None
     shop_id: str | None = None  # Uzum shop, Yandex campaign, Ozon warehouse
     extra: dict = field(default_factory=dict)
+
+    @property
+    def can_confirm(self) -> bool:
+        return OrderAction.CONFIRM in self.actions
+
+    @property
+    def can_ship(self) -> bool:
+        return OrderAction.SHIP in self.actions
+
+    @property
+    def can_cancel(self) -> bool:
+        return OrderAction.CANCEL in self.actions
 
 
 @dataclass(frozen=True)
@@ -309,3 +371,21 @@ class Supply:
     status: str | None
     created_at: int | None = None
     closed: bool = False
+
+
+@dataclass(frozen=True)
+class MarketplaceProfile:
+    """What the rest of the product needs to know about a marketplace without speaking its language: each connector
+    package exports one (`connectors.profile(marketplace)`)."""
+
+    marketplace: Marketplace
+    base_url: str  # production; Wildberries' is a template with {category}
+    currency: Currency  # what its money is in when a reply does not say
+    credentials: tuple[CredentialField, ...]  # what the partner types, in this order
+    client: Callable[..., MarketplaceClient]  # the client class (see connectors.build_client)
+    # A typed key's format problem before anything is sent: None if it looks right, else the id of the text that
+    # says what is wrong (e.g. "format-ozon-key").
+    check_key: Callable[[str], str | None]
+    # Where its push notifications come from (empty: it sends none).
+    webhook_networks: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)

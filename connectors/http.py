@@ -17,22 +17,24 @@ Time is injectable (`clock.now()` / `await clock.sleep()`) so tests never sleep 
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.utils
 import functools
 import json
 import logging
+import math
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import httpx
 import pydantic
 
+from connectors.clock import Clock, SystemClock
+from connectors.pacing import Pace
 from connectors.base import (
     AuthError,
     BadResponse,
@@ -45,8 +47,6 @@ from connectors.base import (
     Warning,
 )
 
-if TYPE_CHECKING:  # pacing imports this module; at run time HttpCore only calls the Pace it is given
-    from connectors.pacing import Pace
 
 log = logging.getLogger("connectors.http")
 
@@ -60,22 +60,6 @@ BACKOFF_CAP = 8.0
 MAX_INLINE_WAIT = 10.0
 # How much marketplace text we keep in an error (`ConnectorError.detail`): enough to explain, never a body.
 DETAIL_LIMIT = 200
-
-
-# --------------------------------------------------------------------------------------------- clock
-class Clock(Protocol):
-    def now(self) -> float:
-        """Unix time in seconds."""
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def now(self) -> float:
-        return time.time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 # ----------------------------------------------------------------------------------------- redaction
@@ -135,7 +119,7 @@ class ErrorPolicy:
       (e.g. Ozon "Api-key is deactivated" -> KeyExpired), or None to use the status-based default.
     - remaining(reply, now) -> (remaining, reset_at unix time | None) from the headers of any reply, or None
       (optional; used only for paced requests; on a 2xx the reply's body is None). Ready-made:
-      `connectors.pacing.wb_remaining`, `connectors.pacing.yandex_remaining`.
+      `connectors.wildberries.limits.wb_remaining`, `connectors.yandex.limits.yandex_remaining`.
     """
 
     marketplace: Marketplace
@@ -156,6 +140,17 @@ def seconds_header(reply: Reply, name: str) -> float | None:
         # Retry-After may also be an HTTP date.
         return None
     return max(0.0, value)
+
+
+def header_number(raw: str | None) -> float | None:
+    """A header holding a count (WB `X-Ratelimit-Remaining`); None if absent or not a finite number."""
+    if raw is None:
+        return None
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def http_date_header(reply: Reply, name: str, now: float) -> float | None:
@@ -462,37 +457,6 @@ class BaseClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-@dataclass
-class FakeClock:
-    """A clock for tests and the offline demo: `sleep` advances time instantly and is recorded."""
-
-    current: float = 1_800_000_000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def now(self) -> float:
-        return self.current
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += seconds
-
-
-class ScaledClock:
-    """Real time running `speed` times faster, from the moment it is made: benchmarks and end-to-end tests give
-    it to both the connectors and the sandbox marketplaces (SandboxState(clock=clock.now)), so the published
-    limits keep their shape ("80 per minute" becomes 80 per 60/speed seconds) and runs finish quickly."""
-
-    def __init__(self, speed: float):
-        self.speed = speed
-        self._start = time.time()
-
-    def now(self) -> float:
-        return self._start + (time.time() - self._start) * self.speed
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds / self.speed)
 
 
 # ------------------------------------------------------------------------------ shared key checks

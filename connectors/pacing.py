@@ -25,11 +25,14 @@ Model
   -> gate stamp -> send -> feed `policy.remaining` headers to the limiters -> release the slots. A rate-limit
   reply penalizes the pace's rate limiters with the server's wait before the retry; a 4xx is charged
   `error_cost` when set (WB Marketplace counts a 4xx as 10 requests).
-- Registry: `pacer_for(key)` / `gate_for(key)` return the same object for the same key in the whole process,
-  so every client instance of one credential shares one budget, and different keys never wait on each other.
-  Keys are tuples starting with the marketplace; `spec_for(key)` finds the published limit, so callers rarely
-  pass a spec. Never put a secret into a key: use `credential_id(secret)`.
-  Tests: `reset_pacers()` between tests; pass your FakeClock (`clock=`) so nothing sleeps for real.
+- Registry: `pacer_for(key, spec)` / `gate_for(key, interval, limit=)` return the same object for the same key
+  in the whole process, so every client instance of one credential shares one budget, and different keys never
+  wait on each other. Keys are tuples starting with the marketplace. Never put a secret into a key: use
+  `credential_id(secret)`. Tests: `reset_pacers()` between tests; pass your FakeClock (`clock=`) so nothing
+  sleeps for real.
+
+The published numbers and the Pace each request takes live with each marketplace, in
+`connectors/<marketplace>/limits.py`; this module knows no marketplace.
 
 Guarantee (what the tests check; see `tests/unit/test_pacing.py`)
 ----------------------------------------------------------------
@@ -45,37 +48,9 @@ bucket (burst 1) or at a window boundary: at most 1 us per request, 10 ms over 1
 A cost above the capacity (or above `limit` in window mode) is admitted on a full bucket (an empty window)
 and drives the bucket negative: later waiters pay for it proportionally instead of deadlocking.
 
-Usage per marketplace (inside a client; `clock=self._http.clock` so tests share the client's FakeClock)
-------------------------------------------------------------------------------------------------------
-Wildberries: one limiter per (account, category or per-method group, token tier); a Base token's prices
-limit (4 per hour) queues instead of failing; feed `X-Ratelimit-Remaining` with `remaining=wb_remaining`:
-
-    WB_POLICY = ErrorPolicy(..., remaining=wb_remaining)
-    pace = wb_pace("prices", info.type, info.service_id or info.seller_id, clock=self._http.clock)
-    await self._http.request("POST", "/api/v2/upload/task", base_url=prices_host, json_body=body, pace=pace)
-
-Yandex: a parallel cap per campaign / business (YANDEX_MAX_PARALLEL) + the resource's own limit, item-counted
-where the spec counts items (`cost=len(skus)`); `X-RateLimit-Resource-*` feed the resource limiter:
-
-    YANDEX_POLICY = ErrorPolicy(..., remaining=yandex_remaining)
-    pace = yandex_pace(f"campaign:{campaign_id}", "updateStocks", cost=len(skus), clock=self._http.clock)
-    await self._http.request("PUT", f"/v2/campaigns/{campaign_id}/offers/stocks", json_body=body, pace=pace)
-
-Ozon: 50 rps per Client-Id for everything + the method's own limit + the per-pair gate for stocks:
-
-    pairs = [(s.sku, s.warehouse_id) for s in batch]           # <= 100 pairs per request
-    pace = ozon_pace(client_id, "stocks", pairs=pairs, clock=self._http.clock)
-    await self._http.request("POST", "/v2/products/stocks", json_body=body, pace=pace)
-
-Uzum: nothing is published, so a conservative UNCONFIRMED default per token, held at least UZUM_429_PENALTY
-after a 429 (on top of HttpCore's own backoff):
-
-    pace = uzum_pace(credential_id(token), clock=self._http.clock)
-    await self._http.request("POST", "/v2/fbs/sku/stocks", json_body=body, pace=pace)
-
-Without `pace=` HttpCore behaves exactly as before. A caller that must not block (a chat handler) passes
-`max_wait=` to the helper: if the local queue is longer than that, RateLimited(retry_after=estimate) is
-raised before anything is sent or consumed.
+Without `pace=` HttpCore sends at once. A caller that must not block (a chat handler) passes `max_wait=` to the
+Pace: if the local queue is longer than that, RateLimited(retry_after=estimate) is raised before anything is sent
+or consumed.
 """
 from __future__ import annotations
 
@@ -90,8 +65,8 @@ from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import Marketplace, RateLimited
-from connectors.http import Clock, Reply, SystemClock, http_date_header
+from connectors.base import RateLimited
+from connectors.clock import Clock, SystemClock
 
 # Every wait ends this much after the exact boundary: float rounding of unix timestamps (~0.24 us at 2027)
 # can then never put a request before the server's boundary. Costs at most this much per request.
@@ -148,162 +123,11 @@ class RateSpec:
         return None if self.limit is None else self.limit / self.period
 
 
-# ----------------------------------------------------------------------------- published limits
 # Whether "N per period" limits with no documented algorithm also get the sliding-window guard (never more
 # than N in any period). UNCONFIRMED how Ozon, Yandex and Uzum count; the guard is safe whether the server
 # uses a token bucket (capacity >= N), a fixed window or a sliding window. Costs at most one period on a
 # short run against a pure bucket server; set False here to pace them as plain buckets.
 GUARD_UNDOCUMENTED_WINDOWS = True
-_W = GUARD_UNDOCUMENTED_WINDOWS
-
-# --- Wildberries (MARKETPLACES.md §3.2; x-wb-rate-limits of the 2026-08-19 spec). WB documents a token
-# bucket (Period / Limit / Interval / Burst), so these are plain buckets (no window guard).
-# Tiers: "standard" = Personal / Service / Base-with-secret; "base" = Base token; "test" = sandbox token.
-WB_STANDARD = "standard"
-WB_BASE = "base"
-WB_TEST = "test"
-WB_TOKEN_TIERS: dict[str, str] = {
-    "personal": WB_STANDARD,
-    "service": WB_STANDARD,  # "the service limit applies to all tokens within a single service": key by service id
-    "base": WB_BASE,
-    "test": WB_TEST,
-    "unknown": WB_BASE,  # an unreadable token type gets the strictest limits
-}
-# Group -> the API category it belongs to (the sandbox limit is per whole category).
-WB_GROUP_CATEGORY: dict[str, str] = {
-    "content": "content",
-    "marketplace": "marketplace",
-    "prices": "prices",
-    "statistics": "statistics",
-    "statistics_sales": "statistics",
-    "statistics_orders": "statistics",
-    "analytics": "analytics",
-    "analytics_funnel": "analytics",
-    "seller_info": "common",
-    "ping": "common",
-    "supplies_warehouses": "supplies",
-}
-WB_LIMITS: dict[tuple[str, str], RateSpec] = {
-    # POST content/v2/get/cards/list: 100/min, 600 ms, burst 5, for the whole Content category, all tokens.
-    ("content", WB_STANDARD): RateSpec(100, MINUTE, burst=5),
-    ("content", WB_BASE): RateSpec(100, MINUTE, burst=5),
-    # Marketplace category (stocks, warehouses, orders): 300/min, 200 ms, burst 20.
-    ("marketplace", WB_STANDARD): RateSpec(300, MINUTE, burst=20),
-    # UNCONFIRMED: the intro example says Base 150/min burst 10; the Aug-2026 spec shows one row for all.
-    ("marketplace", WB_BASE): RateSpec(150, MINUTE, burst=10),
-    # discounts-prices-api (upload/task, list/goods/filter, history/tasks, buffer/tasks): 10 per 6 s, burst 5.
-    ("prices", WB_STANDARD): RateSpec(10, 6.0, burst=5),
-    ("prices", WB_BASE): RateSpec(4, HOUR, burst=1),  # 4 tasks per hour: queue, don't fail
-    # statistics-api supplier/sales: 1/min burst 1; Base 1 per 2 h.
-    ("statistics_sales", WB_STANDARD): RateSpec(1, MINUTE, burst=1),
-    ("statistics_sales", WB_BASE): RateSpec(1, 2 * HOUR, burst=1),
-    # statistics-api supplier/orders: 1/min burst 10; Base 1 per 3 h.
-    ("statistics_orders", WB_STANDARD): RateSpec(1, MINUTE, burst=10),
-    ("statistics_orders", WB_BASE): RateSpec(1, 3 * HOUR, burst=1),
-    # Other statistics methods (e.g. supplier/stocks): UNCONFIRMED, paced like sales.
-    ("statistics", WB_STANDARD): RateSpec(1, MINUTE, burst=1),
-    ("statistics", WB_BASE): RateSpec(1, 2 * HOUR, burst=1),
-    # seller-analytics-api sales-funnel/products: 3/min, 20 s, burst 3; Base 2 per hour (burst UNCONFIRMED: 1).
-    ("analytics_funnel", WB_STANDARD): RateSpec(3, MINUTE, burst=3),
-    ("analytics_funnel", WB_BASE): RateSpec(2, HOUR, burst=1),
-    ("analytics", WB_STANDARD): RateSpec(3, MINUTE, burst=3),  # UNCONFIRMED for other analytics methods
-    ("analytics", WB_BASE): RateSpec(2, HOUR, burst=1),
-    # common-api seller-info: 1/min burst 10; Base 1 per 24 h.
-    ("seller_info", WB_STANDARD): RateSpec(1, MINUTE, burst=10),
-    ("seller_info", WB_BASE): RateSpec(1, DAY, burst=1),
-    # supplies-api v1/warehouses: 6/min (burst UNCONFIRMED: 1); Base 1 per 12 h.
-    ("supplies_warehouses", WB_STANDARD): RateSpec(6, MINUTE, burst=1),
-    ("supplies_warehouses", WB_BASE): RateSpec(1, 12 * HOUR, burst=1),
-    # <host>/ping: 3 per 30 s per host variant (March spec; burst UNCONFIRMED: 1). Key it by host too.
-    ("ping", WB_STANDARD): RateSpec(3, 30.0, burst=1),
-    ("ping", WB_BASE): RateSpec(3, 30.0, burst=1),
-}
-# Test token (sandbox hosts): at most 1 request/s for a whole category in total.
-WB_TEST_LIMIT = RateSpec(1, 1.0, burst=1)
-# "Marketplace 4xx responses count as 10 requests."
-WB_MARKETPLACE_4XX_COST = 10
-
-# --- Yandex Market (MARKETPLACES.md §2.2-2.3; x-resource-limit-config of the spec, "none" tier).
-# Parallel requests per campaignId (/campaigns/{id}/...), per businessId (/businesses/{id}/...), per cabinet
-# otherwise. The new page says 4, the Sept-2025 page said 2: design for <= 2.
-YANDEX_MAX_PARALLEL = 2
-YANDEX_PARALLEL = RateSpec.parallel(YANDEX_MAX_PARALLEL)
-# Resource limits by operationId. The medium tier is sometimes higher (what decides it is UNCONFIRMED), so
-# these are the lower "none" numbers. Resources counted in items (YANDEX_ITEM_COUNTED) take cost=<items>;
-# for reads counted in the reply's items, pass the page `limit` as the cost.
-YANDEX_RESOURCE_LIMITS: dict[str, RateSpec] = {
-    "getCampaigns": RateSpec(1_000, HOUR, window=_W),
-    "getCampaign": RateSpec(5_000, HOUR, window=_W),
-    "getAuthTokenInfo": RateSpec(100, HOUR, window=_W),
-    "getBusinessSettings": RateSpec(100, HOUR, window=_W),
-    "getOfferMappings": RateSpec(100, MINUTE, window=_W),  # medium: 600/min
-    "getCampaignOffers": RateSpec(1_000, MINUTE, window=_W),  # medium: 10,000/min
-    "getStocks": RateSpec(100_000, MINUTE, window=_W),  # offers in the reply
-    "updateStocks": RateSpec(100_000, MINUTE, window=_W),  # SKUs in the request (<= 2,000 per request)
-    "updateBusinessPrices": RateSpec(10_000, MINUTE, window=_W),  # offers in the request (<= 500)
-    "updatePrices": RateSpec(10_000, MINUTE, max_parallel=12, window=_W),  # offers (<= 2,000); 12 parallel
-    "getDefaultPrices": RateSpec(5_000, MINUTE, window=_W),  # offers in the reply; medium 10,000
-    "getPrices": RateSpec(150_000, MINUTE, window=_W),  # offers in the reply
-    "getBusinessOrders": RateSpec(10_000, HOUR, max_parallel=6, window=_W),
-    "getOrders": RateSpec(10_000, HOUR, max_parallel=6, window=_W),  # deprecated
-    "getOrder": RateSpec(10_000, HOUR, max_parallel=6, window=_W),  # deprecated
-    "updateOrderStatus": RateSpec(10_000, HOUR, window=_W),
-    "updateOrderStatuses": RateSpec(10_000, HOUR, window=_W),  # orders in the reply
-    "setOrderBoxLayout": RateSpec(10_000, HOUR, window=_W),
-    "getOrdersStats": RateSpec(10_000, HOUR, window=_W),
-    "getGoodsStats": RateSpec(2_000, MINUTE, window=_W),  # shopSkus in the reply (<= 500 per request)
-    "getPagedWarehouses": RateSpec(100, HOUR, window=_W),
-    "getWarehouses": RateSpec(100, MINUTE, window=_W),  # deprecated
-    "getFulfillmentWarehouses": RateSpec(100, HOUR, window=_W),
-}
-YANDEX_ITEM_COUNTED = frozenset(
-    {"getStocks", "updateStocks", "updateBusinessPrices", "updatePrices", "getDefaultPrices", "getPrices",
-     "updateOrderStatuses", "getGoodsStats"}
-)
-
-# --- Ozon (MARKETPLACES.md §4.2-4.3). Per Client-Id. Bucket vs window: UNCONFIRMED (see the guard above).
-OZON_GLOBAL = RateSpec(50, 1.0, window=_W)  # "a maximum of 50 requests per second to all methods"
-OZON_STOCKS = RateSpec(80, MINUTE, window=_W)  # POST /v2/products/stocks: 80 requests per minute
-OZON_ANALYTICS = RateSpec(1, MINUTE, window=_W)  # POST /v1/analytics/data: 1 request per minute
-OZON_SAME_PAIR_INTERVAL = 30.0  # the same product-warehouse pair's stock at most once per 30 s
-OZON_PRICE_PER_PRODUCT = (10, HOUR)  # each product's price at most 10 times per hour
-OZON_LIMITS: dict[str, RateSpec] = {"global": OZON_GLOBAL, "stocks": OZON_STOCKS, "analytics": OZON_ANALYTICS}
-OZON_GATES: dict[str, tuple[float, int]] = {
-    "stock_pairs": (OZON_SAME_PAIR_INTERVAL, 1),
-    "price_products": (OZON_PRICE_PER_PRODUCT[1], OZON_PRICE_PER_PRODUCT[0]),
-}
-
-# --- Uzum (MARKETPLACES.md §1.3): no published numbers; 429 is seen. Everything here is UNCONFIRMED.
-UZUM_DEFAULT = RateSpec(5, 1.0, burst=5, window=_W)  # UNCONFIRMED: a conservative guess, per token
-UZUM_LIMITS: dict[str, RateSpec] = {"default": UZUM_DEFAULT}
-UZUM_429_PENALTY = 1.0  # UNCONFIRMED: hold the token's limiter at least this long after a 429
-
-
-def wb_tier(token_type: str, has_secret: bool = False) -> str:
-    """The limit tier of a WB token type ("base" with a service secret gets the standard limits)."""
-    tier = WB_TOKEN_TIERS.get(token_type, WB_BASE)
-    return WB_STANDARD if tier == WB_BASE and has_secret else tier
-
-
-def spec_for(key: tuple) -> RateSpec:
-    """The published limit for a registry key. Key layouts (extra trailing parts are allowed):
-
-    ("wildberries", account, group, tier[, host])   group in WB_GROUP_CATEGORY, tier from wb_tier()
-    ("yandex", scope, "parallel" | operationId)      scope "campaign:<id>" / "business:<id>" / "cabinet:<id>"
-    ("ozon", client_id, "global" | "stocks" | "analytics")
-    ("uzum", account, "default")
-    """
-    market = str(key[0])
-    if market == Marketplace.WILDBERRIES:
-        group, tier = key[2], key[3]
-        return WB_TEST_LIMIT if tier == WB_TEST else WB_LIMITS[(group, tier)]
-    if market == Marketplace.YANDEX:
-        return YANDEX_PARALLEL if key[2] == "parallel" else YANDEX_RESOURCE_LIMITS[key[2]]
-    if market == Marketplace.OZON:
-        return OZON_LIMITS[key[2]]
-    if market == Marketplace.UZUM:
-        return UZUM_LIMITS.get(key[2], UZUM_DEFAULT)
-    raise KeyError(f"no published limit for {key!r}")
 
 
 def credential_id(secret: str) -> str:
@@ -836,30 +660,23 @@ class Pacer:
         self._gates: dict[tuple, IntervalGate] = {}
         self._lock = threading.Lock()
 
-    def limiter(self, key: tuple, spec: RateSpec | None = None, *, clock: Clock | None = None) -> Limiter:
+    def limiter(self, key: tuple, spec: RateSpec, *, clock: Clock | None = None) -> Limiter:
         with self._lock:
             lim = self._limiters.get(key)
             if lim is None:
-                lim = Limiter(spec or spec_for(key), clock=clock, name=repr(key))
+                lim = Limiter(spec, clock=clock, name=repr(key))
                 self._limiters[key] = lim
                 return lim
         if clock is not None and not _same_clock(lim.clock, clock):
             lim.rebind(clock)
-        if spec is not None:
-            lim.reconfigure(spec)
+        lim.reconfigure(spec)
         return lim
 
-    def gate(self, key: tuple, interval: float | None = None, *, limit: int | None = None,
-             clock: Clock | None = None) -> IntervalGate:
+    def gate(self, key: tuple, interval: float, *, limit: int = 1, clock: Clock | None = None) -> IntervalGate:
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
-                if interval is None:
-                    if str(key[0]) != Marketplace.OZON or key[2] not in OZON_GATES:
-                        raise KeyError(f"no published interval for {key!r}")
-                    interval, default_limit = OZON_GATES[key[2]]
-                    limit = limit or default_limit
-                gate = IntervalGate(interval, limit=limit or 1, clock=clock, name=repr(key))
+                gate = IntervalGate(interval, limit=limit, clock=clock, name=repr(key))
                 self._gates[key] = gate
                 return gate
         if clock is not None and not _same_clock(gate.clock, clock):
@@ -875,8 +692,8 @@ class Pacer:
 PACER = Pacer()
 
 
-def pacer_for(key: tuple, spec: RateSpec | None = None, *, clock: Clock | None = None) -> Limiter:
-    """The process-wide limiter for `key` (spec from `spec_for(key)` unless given).
+def pacer_for(key: tuple, spec: RateSpec, *, clock: Clock | None = None) -> Limiter:
+    """The process-wide limiter for `key` (made with `spec`; a later different spec reconfigures it).
 
     A limiter keeps the clock it was made with. Passing a *different* clock object (any two SystemClocks
     count as the same) rebinds it and starts it fresh: that is for tests (a new FakeClock per test). In one
@@ -885,89 +702,11 @@ def pacer_for(key: tuple, spec: RateSpec | None = None, *, clock: Clock | None =
     return PACER.limiter(key, spec, clock=clock)
 
 
-def gate_for(key: tuple, interval: float | None = None, *, limit: int | None = None,
-             clock: Clock | None = None) -> IntervalGate:
-    """The process-wide IntervalGate for `key` (Ozon keys: ("ozon", client_id, "stock_pairs" | "price_products"))."""
+def gate_for(key: tuple, interval: float, *, limit: int = 1, clock: Clock | None = None) -> IntervalGate:
+    """The process-wide IntervalGate for `key`: each item at most `limit` times per `interval` seconds."""
     return PACER.gate(key, interval, limit=limit, clock=clock)
 
 
 def reset_pacers() -> None:
     """Forget every limiter and gate (tests)."""
     PACER.reset()
-
-
-# ------------------------------------------------------------------------------ marketplace helpers
-def wb_pace(group: str, token_type: str, account: str, *, has_secret: bool = False, host: str | None = None,
-            clock: Clock | None = None, max_wait: float | None = None) -> Pace:
-    """Wildberries. `account`: the service id for Service tokens (their limit is shared by the whole
-    service), else the seller id (`sid`). `group`: a key of WB_GROUP_CATEGORY. `host` for "ping"."""
-    tier = wb_tier(token_type, has_secret)
-    name = WB_GROUP_CATEGORY.get(group, group) if tier == WB_TEST else group
-    key: tuple = (Marketplace.WILDBERRIES.value, account, name, tier)
-    if host is not None:
-        key += (host,)
-    lim = pacer_for(key, clock=clock)
-    error_cost = WB_MARKETPLACE_4XX_COST if WB_GROUP_CATEGORY.get(group) == "marketplace" else None
-    return Pace(lim, error_cost=error_cost, max_wait=max_wait)
-
-
-def yandex_pace(scope: str, resource: str, *, cost: float = 1, clock: Clock | None = None,
-                max_wait: float | None = None) -> Pace:
-    """Yandex. `scope`: "campaign:<id>" / "business:<id>" (the URL's) or "cabinet:<credential_id>";
-    `resource`: the operationId; `cost`: items for YANDEX_ITEM_COUNTED resources."""
-    resource_lim = pacer_for((Marketplace.YANDEX.value, scope, resource), clock=clock)
-    parallel = pacer_for((Marketplace.YANDEX.value, scope, "parallel"), clock=clock)
-    return Pace((resource_lim, cost), parallel, max_wait=max_wait)
-
-
-def ozon_pace(client_id: str, method: str | None = None, *, pairs: Iterable[Hashable] = (),
-              products: Iterable[Hashable] = (), clock: Clock | None = None, max_wait: float | None = None) -> Pace:
-    """Ozon. `method`: "stocks" / "analytics" / None (only the global 50 rps). `pairs`: the request's
-    (product, warehouse) pairs for stocks; `products`: its products for prices (10 per hour each)."""
-    base = Marketplace.OZON.value
-    limiters: list[Limiter] = []
-    if method is not None:
-        limiters.append(pacer_for((base, client_id, method), clock=clock))
-    limiters.append(pacer_for((base, client_id, "global"), clock=clock))
-    pairs, products = tuple(pairs), tuple(products)
-    if pairs and products:
-        raise ValueError("one request is either a stock or a price update")
-    gate, keys = None, ()
-    if pairs:
-        gate, keys = gate_for((base, client_id, "stock_pairs"), clock=clock), pairs
-    elif products:
-        gate, keys = gate_for((base, client_id, "price_products"), clock=clock), products
-    return Pace(*limiters, gate=gate, keys=keys, max_wait=max_wait)
-
-
-def uzum_pace(account: str, name: str = "default", *, clock: Clock | None = None,
-              max_wait: float | None = None) -> Pace:
-    """Uzum. `account`: `credential_id(token)`. Everything here is UNCONFIRMED (see UZUM_DEFAULT)."""
-    lim = pacer_for((Marketplace.UZUM.value, account, name), clock=clock)
-    return Pace(lim, min_penalty=UZUM_429_PENALTY, max_wait=max_wait)
-
-
-# --------------------------------------------------------------------------- remaining-count hooks
-def _number(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def wb_remaining(reply: Reply, now: float) -> tuple[float, float | None] | None:
-    """`ErrorPolicy.remaining` for WB: `X-Ratelimit-Remaining` (every reply but 429); the bucket refills."""
-    value = _number(reply.headers.get("X-Ratelimit-Remaining"))
-    return None if value is None else (value, None)
-
-
-def yandex_remaining(reply: Reply, now: float) -> tuple[float, float | None] | None:
-    """`ErrorPolicy.remaining` for Yandex: `X-RateLimit-Resource-Remaining` until `-Until` (RFC 822)."""
-    value = _number(reply.headers.get("X-RateLimit-Resource-Remaining"))
-    if value is None:
-        return None
-    until = http_date_header(reply, "X-RateLimit-Resource-Until", now)
-    return value, (None if until is None else now + until)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors import build_client
 from connectors.base import AccountContext, ConnectionInfo, Credentials, Marketplace, MarketplaceClient
-from connectors.http import Clock
+from connectors.clock import Clock
 from db.models import MarketplaceApiConfig
 
 TransportFactory = Callable[[Marketplace], httpx.AsyncBaseTransport]

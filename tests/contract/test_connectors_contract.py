@@ -27,11 +27,11 @@ from connectors.base import (
     RateLimited,
     Warning,
 )
-from connectors.http import FakeClock
-from connectors.ozon import OzonRoles, OzonSellerInfo, OzonWarehousePage
-from connectors.uzum import parse_uzum_shops
-from connectors.wildberries import WB_CATEGORY_HOSTS, WbPing, WbWarehouse
-from connectors.yandex import YandexCampaignsPage
+from connectors.clock import FakeClock
+from connectors.ozon.client import OzonRoles, OzonSellerInfo, OzonWarehousePage
+from connectors.uzum.client import parse_uzum_shops
+from connectors.wildberries.client import WB_CATEGORY_HOSTS, WbPing, WbWarehouse
+from connectors.yandex.client import YandexCampaignsPage
 from tests.support import FakeApi, make_wb_token, reply, wb_mask
 from tests.support.contract import (
     OUTDATED_ENDPOINTS,

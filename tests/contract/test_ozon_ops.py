@@ -20,7 +20,7 @@ import pytest
 
 import tests.support.contract as contract
 from connectors import DEFAULT_BASE_URLS, build_client
-from connectors import ozon as oz
+from connectors.ozon import client as oz
 from connectors.base import (
     AccountContext,
     BadResponse,
@@ -32,8 +32,10 @@ from connectors.base import (
     Scheme,
     StockUpdate,
 )
-from connectors.http import FakeClock, parse_model
-from connectors.pacing import OZON_SAME_PAIR_INTERVAL, reset_pacers
+from connectors.clock import FakeClock
+from connectors.http import parse_model
+from connectors.ozon.limits import OZON_SAME_PAIR_INTERVAL
+from connectors.pacing import reset_pacers
 from tests.support import FakeApi, reply
 from tests.support.contract import SpecValidatingTransport, spec_example
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from connectors import build_client
-from connectors import uzum as U
+from connectors.uzum import client as U
 from connectors.base import (
     AccountContext,
     BadResponse,
@@ -32,8 +32,9 @@ from connectors.base import (
     Scheme,
     StockUpdate,
 )
-from connectors.http import FakeClock
-from connectors.pacing import UZUM_429_PENALTY, UZUM_DEFAULT, reset_pacers
+from connectors.clock import FakeClock
+from connectors.pacing import reset_pacers
+from connectors.uzum.limits import UZUM_429_PENALTY, UZUM_DEFAULT
 from sandbox.marketplaces import FAULT_KINDS, MarketplaceSandbox, SandboxState
 from sandbox.marketplaces import accounts as A
 from sandbox.marketplaces import uzum as S

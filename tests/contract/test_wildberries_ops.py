@@ -28,9 +28,10 @@ from connectors.base import (
     PriceUpdate,
     StockUpdate,
 )
-from connectors.http import FakeClock, Reply
+from connectors.clock import FakeClock
+from connectors.http import Reply
 from connectors.pacing import reset_pacers
-from connectors.wildberries import (
+from connectors.wildberries.client import (
     MOSCOW,
     WB_POLICY,
     WbCardsPage,

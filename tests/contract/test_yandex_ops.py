@@ -26,8 +26,8 @@ import pytest
 import yaml
 
 from connectors import build_client
-from connectors import pacing
-from connectors import yandex as Y
+from connectors.yandex import limits as pacing
+from connectors.yandex import client as Y
 from connectors.base import (
     AccountContext,
     Credentials,
@@ -38,7 +38,8 @@ from connectors.base import (
     Scheme,
     StockUpdate,
 )
-from connectors.http import FakeClock, Reply
+from connectors.clock import FakeClock
+from connectors.http import Reply
 from connectors.pacing import RateSpec, reset_pacers
 from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.marketplaces import accounts as A

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from bot.config import Settings
 from bot.runtime import Runtime, prepare
 from connectors.base import Marketplace
-from connectors.http import ScaledClock
+from connectors.clock import ScaledClock
 from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.telegram import SandboxUser, SentMessage, TelegramSandbox
 from tests.conftest import SCAN_DIR

@@ -17,11 +17,11 @@ from connectors.base import (
     PermissionDenied,
     RateLimited,
 )
+from connectors.clock import FakeClock
 from connectors.http import (
     BACKOFF_CAP,
     MAX_ATTEMPTS,
     MAX_INLINE_WAIT,
-    FakeClock,
     HttpCore,
     Reply,
     backoff_delay,
@@ -29,10 +29,10 @@ from connectors.http import (
     parse_model,
     redact,
 )
-from connectors.ozon import OZON_CIRCLE_OPEN_WAIT, OZON_POLICY
-from connectors.uzum import UZUM_POLICY
-from connectors.wildberries import WB_POLICY
-from connectors.yandex import YANDEX_POLICY
+from connectors.ozon.client import OZON_CIRCLE_OPEN_WAIT, OZON_POLICY
+from connectors.uzum.client import UZUM_POLICY
+from connectors.wildberries.client import WB_POLICY
+from connectors.yandex.client import YANDEX_POLICY
 from tests.support import FakeApi, reply
 
 BASE = "https://api.test"

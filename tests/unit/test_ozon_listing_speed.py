@@ -25,9 +25,9 @@ import httpx
 import pytest
 
 from connectors import DEFAULT_BASE_URLS, build_client
-from connectors import ozon as oz
+from connectors.ozon import client as oz
 from connectors.base import AccountContext, BadResponse, Credentials, ItemOutcome, Listing, Marketplace, StockUpdate
-from connectors.http import FakeClock
+from connectors.clock import FakeClock
 from connectors.pacing import reset_pacers
 from tests.support import FakeApi, reply
 from tests.support.contract import SpecValidatingTransport

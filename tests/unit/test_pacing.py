@@ -25,37 +25,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.base import BadResponse, RateLimited
-from connectors.http import FakeClock, HttpCore
+from connectors.clock import FakeClock
+from connectors.http import HttpCore
+from connectors.ozon.limits import OZON_SAME_PAIR_INTERVAL, OZON_STOCKS, ozon_gate, ozon_pace
 from connectors.pacing import (
-    OZON_SAME_PAIR_INTERVAL,
-    OZON_STOCKS,
     TIME_EPSILON,
-    UZUM_429_PENALTY,
-    WB_LIMITS,
-    WB_MARKETPLACE_4XX_COST,
-    YANDEX_MAX_PARALLEL,
-    YANDEX_RESOURCE_LIMITS,
     IntervalGate,
     Limiter,
     Pace,
     RateSpec,
     credential_id,
-    gate_for,
-    ozon_pace,
     pacer_for,
     reset_pacers,
-    spec_for,
-    uzum_pace,
-    wb_pace,
-    wb_remaining,
-    wb_tier,
-    yandex_pace,
-    yandex_remaining,
 )
-from connectors.ozon import OZON_POLICY
-from connectors.uzum import UZUM_POLICY
-from connectors.wildberries import WB_POLICY
-from connectors.yandex import YANDEX_POLICY
+from connectors.uzum.limits import UZUM_429_PENALTY, uzum_pace
+from connectors.wildberries.limits import WB_LIMITS, WB_MARKETPLACE_4XX_COST, wb_pace, wb_remaining, wb_spec, wb_tier
+from connectors.yandex.limits import YANDEX_MAX_PARALLEL, YANDEX_PARALLEL, YANDEX_RESOURCE_LIMITS, yandex_pace, yandex_remaining
+from connectors.ozon.client import OZON_POLICY
+from connectors.uzum.client import UZUM_POLICY
+from connectors.wildberries.client import WB_POLICY
+from connectors.yandex.client import YANDEX_POLICY
 from tests.support import FakeApi, reply
 
 BASE = "https://api.test"
@@ -371,20 +360,20 @@ async def test_interval_gate_with_limit_and_concurrent_claims():
 
 # ------------------------------------------------------------------------------ registry and keys
 async def test_registry_returns_the_same_limiter_per_key_and_independent_ones_otherwise():
-    a1 = pacer_for(("ozon", "111", "stocks"))
-    a2 = pacer_for(("ozon", "111", "stocks"))
-    b = pacer_for(("ozon", "222", "stocks"))
+    a1 = pacer_for(("ozon", "111", "stocks"), OZON_STOCKS)
+    a2 = pacer_for(("ozon", "111", "stocks"), OZON_STOCKS)
+    b = pacer_for(("ozon", "222", "stocks"), OZON_STOCKS)
     assert a1 is a2 and a1 is not b
     assert a1.spec == OZON_STOCKS
-    assert gate_for(("ozon", "111", "stock_pairs")) is gate_for(("ozon", "111", "stock_pairs"))
+    assert ozon_gate("111", "stock_pairs") is ozon_gate("111", "stock_pairs")
     reset_pacers()
-    assert pacer_for(("ozon", "111", "stocks")) is not a1
+    assert pacer_for(("ozon", "111", "stocks"), OZON_STOCKS) is not a1
 
 
 async def test_a_slow_account_never_delays_another():
     clock = VirtualClock()
-    slow = pacer_for(("wildberries", "seller-A", "prices", wb_tier("base")), clock=clock)  # 4/h, burst 1
-    fast = pacer_for(("wildberries", "seller-B", "prices", wb_tier("base")), clock=clock)
+    slow = wb_pace("prices", "base", "seller-A", clock=clock).parts[0][0]  # 4/h, burst 1
+    fast = wb_pace("prices", "base", "seller-B", clock=clock).parts[0][0]
     t0 = clock.now()
     done: dict[str, list[float]] = {"slow": [], "fast": []}
 
@@ -399,24 +388,22 @@ async def test_a_slow_account_never_delays_another():
 
 
 def test_published_limits_resolve_from_keys():
-    assert spec_for(("wildberries", "s", "prices", "base")) == RateSpec(4, 3600.0, burst=1)
-    assert spec_for(("wildberries", "s", "prices", "standard")) == RateSpec(10, 6.0, burst=5)
-    assert spec_for(("wildberries", "s", "marketplace", "test")).limit == 1
+    assert wb_spec("prices", "base") == RateSpec(4, 3600.0, burst=1)
+    assert wb_spec("prices", "standard") == RateSpec(10, 6.0, burst=5)
+    assert wb_spec("marketplace", "test").limit == 1
     assert wb_tier("base", has_secret=True) == "standard" and wb_tier("personal") == "standard"
-    assert spec_for(("yandex", "campaign:1", "parallel")).max_parallel == YANDEX_MAX_PARALLEL == 2
-    assert spec_for(("yandex", "business:1", "getOfferMappings")).limit == 100
-    assert spec_for(("ozon", "1", "global")).limit == 50
-    assert spec_for(("uzum", "x", "default")).limit == 5
-    with pytest.raises(KeyError):
-        spec_for(("nowhere", "x", "y"))
+    assert YANDEX_PARALLEL.max_parallel == YANDEX_MAX_PARALLEL == 2
+    assert YANDEX_RESOURCE_LIMITS["getOfferMappings"].limit == 100
+    assert ozon_pace("1").parts[-1][0].spec.limit == 50
+    assert uzum_pace("x").parts[0][0].spec.limit == 5
     assert credential_id(KEY) == credential_id(KEY + "\n") and KEY not in credential_id(KEY)
 
 
 async def test_a_new_fake_clock_rebinds_the_shared_limiter():
-    first = pacer_for(("ozon", "1", "analytics"), clock=FakeClock())
+    first = ozon_pace("1", "analytics", clock=FakeClock()).parts[0][0]
     await first.acquire()
     clock = FakeClock()
-    again = pacer_for(("ozon", "1", "analytics"), clock=clock)
+    again = ozon_pace("1", "analytics", clock=clock).parts[0][0]
     assert again is first and again.clock is clock
     await again.acquire()  # fresh state on the new clock: no wait carried over from the other clock
     assert clock.sleeps == []

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from connectors.http import FakeClock
+from connectors.clock import FakeClock
 from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.marketplaces import accounts as A
 from sandbox.marketplaces.catalog import Lifecycle, OrderLine, product

@@ -5,7 +5,7 @@ named constant or function in the "UNCONFIRMED" section below, so a correction a
 is a one-line change. Parsing is tolerant: replies may come wrapped in `{"payload": ...}` or bare, extra
 fields are ignored, ids and barcodes may be numbers or strings, times milliseconds or seconds.
 
-What each capability calls (all paced by `connectors.pacing.uzum_pace`, one budget per token):
+What each capability calls (all paced by `connectors.uzum.limits.uzum_pace`, one budget per token):
 
 - connection:  GET /v1/shops (raw token, Bearer fallback on 401)
 - catalog:     GET /v1/product/shop/{shopId}?page&size (0-based), every shop of the account context
@@ -82,9 +82,9 @@ from connectors.base import (
     StockLevel,
     StockUpdate,
 )
+from connectors.clock import Clock
 from connectors.http import (
     BaseClient,
-    Clock,
     ErrorPolicy,
     HttpCore,
     RateLimitSignal,
@@ -94,7 +94,8 @@ from connectors.http import (
     parse_model,
     retry_after_header,
 )
-from connectors.pacing import Pace, credential_id, uzum_pace
+from connectors.pacing import Pace, credential_id
+from connectors.uzum.limits import uzum_pace
 
 log = logging.getLogger("connectors.uzum")
 

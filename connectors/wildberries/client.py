@@ -25,7 +25,7 @@ What each capability calls (paths from the ru YAMLs of 2026-03-11, limits from t
                PATCH /api/v3/supplies/{id}/deliver; PATCH /api/v3/orders/{id}/cancel
 - sales:       GET statistics /api/v1/supplier/sales?dateFrom&flag=0 (Base token: 1 per 2 h), per day per SKU
 
-Every request goes through `connectors.pacing.wb_pace` (per seller or service, category, token tier); the
+Every request goes through `connectors.wildberries.limits.wb_pace` (per seller or service, category, token tier); the
 server's `X-Ratelimit-*` headers win over the local estimate. (`/ping` alone is not paced, see `ping`.)
 
 Beyond the MarketplaceClient protocol: `iter_prices`, `price_task_results`, `confirm_orders` (batch),
@@ -91,9 +91,9 @@ from connectors.base import (
     Supply,
     Warning,
 )
+from connectors.clock import Clock
 from connectors.http import (
     BaseClient,
-    Clock,
     ErrorPolicy,
     HttpCore,
     RateLimitSignal,
@@ -104,7 +104,8 @@ from connectors.http import (
     parse_model,
     seconds_header,
 )
-from connectors.pacing import MINUTE, Pace, RateSpec, credential_id, pacer_for, wb_pace, wb_remaining, wb_tier
+from connectors.pacing import MINUTE, Pace, RateSpec, credential_id, pacer_for
+from connectors.wildberries.limits import wb_pace, wb_remaining, wb_tier
 
 # ------------------------------------------------------------------------------------------- token
 # Token types by the JWT `acc` claim (en-json api-information.json, "About the token").

@@ -7,7 +7,7 @@ Every method is a POST with a JSON body; `Client-Id` + `Api-Key` headers. What e
                 iter_listings reads them one page ahead, parsed from the reply bytes (see `_listing_of`)
 - stock read:   /v4/product/info/stocks (cursor, limit <= 1000)
 - stock push:   /v2/products/stocks (<= 100 product-warehouse pairs, 80 req/min per account, the same pair at
-                most once per 30 s: paced by connectors.pacing.ozon_pace; per-item `updated` / `errors`)
+                most once per 30 s: paced by connectors.ozon.limits.ozon_pace; per-item `updated` / `errors`)
 - prices:       /v1/product/import/prices (<= 1000 items, each product <= 10 changes per hour; per-item errors)
 - orders:       /v4/posting/fbs/unfulfilled/list and /v4/posting/fbs/list (cursor, limit <= 100),
                 FBO /v3/posting/fbo/list; detail /v3/posting/fbs/get (FBO: /v2/posting/fbo/get)
@@ -65,9 +65,9 @@ from connectors.base import (
     StockUpdate,
     Warning,
 )
+from connectors.clock import Clock
 from connectors.http import (
     BaseClient,
-    Clock,
     ErrorPolicy,
     HttpCore,
     RateLimitSignal,
@@ -78,7 +78,8 @@ from connectors.http import (
     parse_model_json,
     retry_after_header,
 )
-from connectors.pacing import Pace, gate_for, ozon_pace
+from connectors.ozon.limits import ozon_gate, ozon_pace
+from connectors.pacing import Pace
 
 log = logging.getLogger("connectors.ozon")
 
@@ -1066,7 +1067,7 @@ class OzonClient(BaseClient):
                 results.append(ItemResult(update.sku, ItemOutcome.REJECTED, "duplicate",
                                           "a later update of the same item in this call wins"))
             latest[update.sku] = update
-        gate = gate_for((Marketplace.OZON.value, self.client_id, "price_products"), clock=self._http.clock)
+        gate = ozon_gate(self.client_id, "price_products", clock=self._http.clock)
         ready: list[PriceUpdate] = []
         for sku, update in latest.items():
             wait = gate.estimate_wait([sku])

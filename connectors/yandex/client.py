@@ -18,7 +18,7 @@ What each capability calls (`Api-Key` header; every URL carries its version pref
                per day and seller SKU
 - warehouses:  POST /v2/businesses/{businessId}/warehouses (getPagedWarehouses; pageToken, limit <= 30)
 
-Pacing: every request passes `connectors.pacing.yandex_pace` for its scope (the campaign or business in its URL,
+Pacing: every request passes `connectors.yandex.limits.yandex_pace` for its scope (the campaign or business in its URL,
 else the cabinet) and operationId: at most 2 requests in flight per scope, the resource's published limit
 (item-counted where the spec counts items), and the `X-RateLimit-Resource-*` headers of every reply.
 
@@ -80,9 +80,9 @@ from connectors.base import (
     StockUpdate,
     Supply,
 )
+from connectors.clock import Clock
 from connectors.http import (
     BaseClient,
-    Clock,
     ErrorPolicy,
     HttpCore,
     RateLimitSignal,
@@ -91,7 +91,8 @@ from connectors.http import (
     http_date_header,
     parse_model,
 )
-from connectors.pacing import Pace, credential_id, yandex_pace, yandex_remaining
+from connectors.pacing import Pace, credential_id
+from connectors.yandex.limits import yandex_pace, yandex_remaining
 
 # ------------------------------------------------------------------------------------------ limits
 # `limit` of GET /v2/campaigns (PageLimit100WithoutDefault: 1..100).
