@@ -8,7 +8,7 @@ with --time-scale 0.2 a Telegram second lasts 200 ms, so 10,000 messages at 30/s
 about 70 real seconds. A 429's retry_after is in Telegram seconds.
 
 The bot side is the real thing: a temporary SQLite database migrated to head, 1,000 partners, 10,000
-`low_stock` rows written with services.alerts.enqueue (a kind that is not grouped, so 10,000 rows are 10,000
+`low_stock` rows written with services.notifications.enqueue (a kind that is not grouped, so 10,000 rows are 10,000
 messages), rendered in English and sent by bot.notifier.Notifier through aiogram, its limits scaled the same
 way (global_rate = 30 / scale per real second counted over windows of `scale` seconds, per_chat_interval =
 scale, retry_after_scale = scale).
@@ -108,7 +108,7 @@ class TelegramProcess:
 
 async def _prepare(sessionmaker, alerts: int, chats: int) -> None:
     from db.models import Partner
-    from services.alerts import Kind, enqueue
+    from services.notifications import Kind, enqueue
 
     async with sessionmaker() as session:
         partners = [Partner(telegram_id=FIRST_CHAT + n, name=f"Seller {n}", language="en") for n in range(chats)]

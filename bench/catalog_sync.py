@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -2,7 +2,6 @@
 the sandbox Telegram, found by scheduled polling and by a webhook.
 
     python -m bench.order_latency [--orders 6] [--interval 5] [--marketplaces yandex,ozon] [--seed 1]
-                                  [--wake-after-polls]
 
 The real bot runs in this process, composed as `python -m bot run` composes it (bot.runtime.prepare with the
 scheduler; its start-up starts the APScheduler jobs, the outbox sender runtime.notifier and the webhook server
@@ -11,15 +10,15 @@ chat enforced) and the sandbox marketplaces, in real time (no sped-up clocks: th
 seconds). One partner connects Yandex Market and Ozon through the bot's own dialogue, as in tests/e2e; their
 first (baseline) polls run; then:
 
-- polling: each integration's order schedule is set to `--interval` s (services.schedules.set_interval); each
+- polling: each integration's order schedule is set to `--interval` s (services.jobs.schedule.set_interval); each
   order is created at a random phase of the poll cycle (after a uniform 0..interval wait) and nothing else
   happens; goal (issue 5): <= interval + 2 s;
 - webhook: the schedules are pushed an hour out (so only the webhook can find the order); right after each order
   is created, its notification (Yandex ORDER_CREATED / Ozon TYPE_NEW_POSTING, the specs' shapes) is POSTed from
   127.0.0.1 to the bot's webhook server (WEBHOOK_ALLOWED_NETWORKS=127.0.0.1/32); goal: <= 2 s.
 
-`--wake-after-polls` is a what-if: the job runner is wrapped to wake the outbox sender after each scheduled order
-poll (the runtime wakes it only after webhook-triggered polls), to show what that wiring would save.
+The job runner wakes the outbox sender after every job, scheduled or webhook-started, so an alert goes out as soon
+as its poll has stored it.
 
 Each order's latency is measured at two points: its outbox row written (the poll stored it and queued the alert)
 and its alert seen in the chat (the sandbox Telegram accepted sendMessage; the text names the order). Orders are
@@ -86,7 +85,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def start(marketplace_names: list[str], *, wake_after_polls: bool = False):
+async def start(marketplace_names: list[str]):
     """The bot as `python -m bot run` composes it: bot.runtime.prepare(with_scheduler=True), whose start-up
     starts the scheduler, the outbox sender (runtime.notifier) and the webhook server (bot.web.serve_web on
     WEB_HOST:WEB_PORT, allowing 127.0.0.1/32 here)."""
@@ -109,8 +108,6 @@ async def start(marketplace_names: list[str], *, wake_after_polls: bool = False)
                         REGISTRATION="invite", DATA_DIR=workdir, LOG_LEVEL="INFO", WEB_HOST="127.0.0.1",
                         WEB_PORT=port, WEBHOOK_ALLOWED_NETWORKS="127.0.0.1/32", **marketplaces.env())
     runtime = await prepare(settings, with_scheduler=True)
-    if wake_after_polls:
-        wake_sender_after_order_polls(runtime)
     polling = asyncio.create_task(runtime.dispatcher.start_polling(runtime.bot, polling_timeout=1,
                                                                    handle_signals=False))
 
@@ -152,21 +149,6 @@ async def wait_for_web(url: str, timeout: float = 15.0) -> None:
             await asyncio.sleep(0.1)
 
 
-def wake_sender_after_order_polls(runtime) -> None:
-    """--wake-after-polls: what-if. The runtime does not (yet) wake the outbox sender after a SCHEDULED order poll,
-    so an alert it queued waits up to the sender's poll interval (1 s). This wraps the job runner to do so."""
-    run_job = runtime.jobs.run_job
-
-    async def run_and_wake(integration_id: str, kind: str) -> None:
-        try:
-            await run_job(integration_id, kind)
-        finally:
-            if kind == "orders":
-                runtime.notifier.wake()
-
-    runtime.jobs.run_job = run_and_wake
-
-
 async def connect_partner(telegram, runtime, names: list[str]):
     """A partner joins through an invite and connects each marketplace in the bot (the e2e dialogue)."""
     from sqlalchemy import select
@@ -205,12 +187,12 @@ async def connect_partner(telegram, runtime, names: list[str]):
 
 async def wait_for_baselines(bench: Bench, timeout: float = 30.0) -> None:
     """The first poll of each integration records existing orders silently; orders are made after it."""
-    from services import schedules
+    from services.jobs import schedule
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         async with bench.runtime.sessionmaker() as session:
-            done = [(await schedules.get_or_create(session, i, "orders")).baseline_done
+            done = [(await schedule.get_or_create(session, i, "orders")).baseline_done
                     for i in bench.integrations.values()]
             await session.commit()
         if all(done):
@@ -222,13 +204,13 @@ async def wait_for_baselines(bench: Bench, timeout: float = 30.0) -> None:
 
 async def set_schedules(bench: Bench, interval: int, *, next_in: float | None = None) -> None:
     from db.models import now
-    from services import schedules
+    from services.jobs import schedule
 
     async with bench.runtime.sessionmaker() as session:
         for integration_id in bench.integrations.values():
-            await schedules.set_interval(session, integration_id, "orders", interval)
+            await schedule.set_interval(session, integration_id, "orders", interval)
             if next_in is not None:
-                (await schedules.get_or_create(session, integration_id, "orders")).next_run_at = now() + next_in
+                (await schedule.get_or_create(session, integration_id, "orders")).next_run_at = now() + next_in
         await session.commit()
 
 
@@ -372,7 +354,7 @@ async def main_async(args: argparse.Namespace) -> dict:
             raise SystemExit(f"--marketplaces: yandex and/or ozon (the marketplaces with webhooks), not {name!r}")
     rng = random.Random(args.seed)
     started = time.monotonic()
-    bench, stop = await start(names, wake_after_polls=args.wake_after_polls)
+    bench, stop = await start(names)
     try:
         await wait_for_baselines(bench)
         print(f"connected {', '.join(names)}; baselines done in {time.monotonic() - started:.1f}s", flush=True)
@@ -384,7 +366,6 @@ async def main_async(args: argparse.Namespace) -> dict:
     finally:
         await stop()
     result = report(bench, names, args.interval, args.orders)
-    result["wake_after_polls"] = args.wake_after_polls
     result["wall_s"] = round(time.monotonic() - started, 1)
     return result
 
@@ -396,8 +377,6 @@ def main(argv=None) -> None:
                         help="the orders poll interval in seconds for the polling mode (default 5)")
     parser.add_argument("--marketplaces", default="yandex,ozon")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--wake-after-polls", action="store_true",
-                        help="what-if: wake the outbox sender after each scheduled order poll (not wired yet)")
     args = parser.parse_args(argv)
     logging.basicConfig(filename=log_file("order_latency"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

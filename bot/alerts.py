@@ -16,7 +16,7 @@ from aiogram_i18n.exceptions import KeyNotFoundError
 from bot.callbacks import IntegrationCb, OrderCb, SyncCb
 from bot.views import esc, local_date, local_time, money
 from db.models import OutboxMessage, Partner
-from services.alerts import Kind
+from services.notifications import Kind
 
 log = logging.getLogger(__name__)
 

@@ -10,37 +10,34 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers import admin, connect, dashboard, fallback, marketplaces, orders, products, settings, start, sync
 from bot.i18n import build_i18n_middleware
 from bot.middlewares import DbSessionMiddleware
-from services.connections import ConnectorFactory
-from services.catalog import CatalogSync
-from services.integrations import IntegrationService
+from services.jobs.runner import JobRunner
+from services.platform import Platform
 
 log = logging.getLogger(__name__)
 
 
 def build_dispatcher(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    integrations: IntegrationService,
-    connectors: ConnectorFactory,
-    catalog_sync: CatalogSync,
+    platform: Platform,
+    jobs: JobRunner,
     admin_ids: frozenset[int],
     open_registration: bool,
     storage=None,
 ) -> Dispatcher:
+    """Handlers receive `platform` (services that talk to a marketplace need it), `jobs` (start a sync, ask for a
+    poll), `admin_ids` and `open_registration` besides the per-update `session`, `partner` and `i18n`."""
     dp = Dispatcher(storage=storage or MemoryStorage())
-    dp["integrations"] = integrations
-    dp["connectors"] = connectors
-    dp["catalog_sync"] = catalog_sync
+    dp["platform"] = platform
+    dp["jobs"] = jobs
     dp["admin_ids"] = frozenset(admin_ids)
     dp["open_registration"] = open_registration
 
     # Order matters: the session and partner first, then the partner's language.
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker))
     build_i18n_middleware().setup(dp)
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import ConnectCb, DashCb, IntegrationCb, LangCb, MenuCb

@@ -53,7 +53,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from bot import alerts
 from bot.i18n import DEFAULT_LOCALE, Texts
 from db.models import OutboxMessage, Partner
-from services.alerts import Kind, Prefs, prefs_of
+from services.notifications import Kind, Prefs, prefs_of
 
 log = logging.getLogger(__name__)
 

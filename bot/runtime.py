@@ -21,13 +21,12 @@ from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
 from services import admin as admin_service
-from services import schedules
+from services import integrations, jobs, pushes
 from services.connections import ConnectorFactory, TransportFactory
-from services.catalog import CatalogSync
-from services.integrations import IntegrationService
-from services.orders import OrderService
-from services.push import Pusher
-from services.scheduler import Jobs, build_scheduler
+from services.jobs import runs, schedule
+from services.jobs.runner import JobRunner
+from services.jobs.timers import build_scheduler
+from services.platform import Platform
 
 log = logging.getLogger(__name__)
 NOTIFIER_STOP_GRACE = 10.0  # seconds the outbox sender gets to finish its sends in flight on shutdown
@@ -39,17 +38,15 @@ ALERT_RATE = 25.0
 class Runtime:
     settings: Settings
     engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    vault: Vault
-    connectors: ConnectorFactory
-    integrations: IntegrationService
-    catalog_sync: CatalogSync
-    pusher: Pusher
-    orders: OrderService
-    jobs: Jobs
+    platform: Platform
+    jobs: JobRunner
     dispatcher: Dispatcher
     bot: Bot
     notifier: Notifier
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return self.platform.sessionmaker
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -76,31 +73,27 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     vault = build_vault(settings)
     engine, sessionmaker = await open_database(settings)
     connectors = ConnectorFactory(settings.marketplace_urls(), transport_for=transport_for, clock=clock)
-    integrations = IntegrationService(vault, connectors)
+    platform = Platform(sessionmaker, vault, connectors)
     async with sessionmaker() as session:
         await admin_service.ensure_api_configs(session)
         await integrations.purge_stale_drafts(session)
-        await schedules.ensure_all(session)
+        await schedule.ensure_all(session)
+        await runs.close_abandoned(session)
         await session.commit()
-    catalog_sync = CatalogSync(sessionmaker, integrations)
-    pusher = Pusher(sessionmaker, integrations)
-    orders = OrderService(sessionmaker, integrations)
-    jobs = Jobs(sessionmaker, pusher, orders, catalog_sync)
-    dispatcher = build_dispatcher(
-        sessionmaker=sessionmaker, integrations=integrations, connectors=connectors, catalog_sync=catalog_sync,
-        admin_ids=frozenset(settings.ADMIN_IDS), open_registration=settings.REGISTRATION is Registration.OPEN,
-    )
     api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
-
     notifier = Notifier(bot, sessionmaker, load_texts_core(), global_rate=ALERT_RATE)
-    jobs.after_orders = notifier.wake
-    runtime = Runtime(settings, engine, sessionmaker, vault, connectors, integrations, catalog_sync, pusher, orders,
-                      jobs, dispatcher, bot, notifier)
+    runner = JobRunner(platform, jobs.registry(), jobs.global_registry(), due_pushes=pushes.integrations_with_due,
+                       after_job=notifier.wake)
+    dispatcher = build_dispatcher(
+        platform=platform, jobs=runner, admin_ids=frozenset(settings.ADMIN_IDS),
+        open_registration=settings.REGISTRATION is Registration.OPEN,
+    )
+    runtime = Runtime(settings, engine, platform, runner, dispatcher, bot, notifier)
     # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it
     # off and call the jobs directly.
-    scheduler = build_scheduler(jobs) if with_scheduler else None
+    scheduler = build_scheduler(runner) if with_scheduler else None
     background: dict[str, object] = {}
 
     async def _on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
@@ -108,13 +101,13 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
         if scheduler is not None:
             scheduler.start()
             background["notifier"] = asyncio.create_task(notifier.run(), name="outbox-sender")
-            background["web"] = await serve_web(runtime, notifier)
+            background["web"] = await serve_web(runtime)
 
     async def _on_shutdown() -> None:
         # Bounded: jobs first (they hold the database's write lock the sender would wait on), then the sender.
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
-        await jobs.stop()
+        await runner.stop()
         if background.get("web") is not None:
             await background["web"].cleanup()
         sender = background.get("notifier")

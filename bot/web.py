@@ -6,14 +6,14 @@
     GET  /healthz                        liveness (no address check)
 
 A notification only says "look now": the handler validates it, replies at once, and in the background finds the
-integration it is about and runs that integration's ordinary order poll (`Jobs.run_job(id, "orders")`), which
-stores, deducts and alerts exactly as the scheduled poll does (it dedupes by order id, so duplicates and replays
-are harmless). Polling stays the safety net: a lost, late or refused notification only means the scheduled poll
-finds the order instead. Nothing slow happens before a reply (Yandex waits 10 s, and only 1 s for PING).
+integration it is about and asks the job runner for that integration's ordinary order poll, which stores, deducts
+and alerts exactly as the scheduled poll does (it dedupes by order id, so duplicates and replays are harmless).
+Polling stays the safety net: a lost, late or refused notification only means the scheduled poll finds the order
+instead. Nothing slow happens before a reply (Yandex waits 10 s, and only 1 s for PING).
 
-Bursts coalesce: at most one webhook-started poll per integration is in flight; notifications arriving while it
-runs ask for exactly one more poll after it (the running one may have read the list before their order was in
-it). A poll the scheduler started is respected the same way: the webhook's poll waits for it, then runs once.
+Bursts coalesce: at most one poll per integration runs at a time, whoever started it; notifications arriving while
+it runs ask for exactly one more poll after it (the running one may have read the list before their order was in
+it).
 
 Neither marketplace signs its notifications: the source address is checked against `allowed_networks` (the
 published ranges by default). Behind a reverse proxy (Yandex requires HTTPS with a CA-signed certificate),
@@ -36,10 +36,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import MarketplaceIntegration
+from connectors.base import Marketplace
+from services import integrations
+from services.jobs import JobKind
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,7 @@ YANDEX_OTHER_TYPES = frozenset({"PING", "ORDER_RETURN_CREATED", "ORDER_RETURN_ST
 OZON_ORDER_TYPES = frozenset({"TYPE_NEW_POSTING", "TYPE_POSTING_CANCELLED", "TYPE_STATE_CHANGED"})
 
 MAX_BODY = 1024 * 1024  # notifications are small; anything bigger is not one
-SHUTDOWN_GRACE = 5.0  # seconds a running webhook poll gets to finish at shutdown before it is cancelled
-SCHEDULED_POLL_CHECK = 0.05  # seconds between looks at whether the scheduler's own poll has finished
+SHUTDOWN_GRACE = 5.0  # seconds a webhook's lookup gets at shutdown before it is cancelled
 
 
 def _version() -> str:
@@ -169,38 +169,21 @@ def is_allowed(address: Address | None, networks: Iterable[Network]) -> bool:
 
 
 # -------------------------------------------------------------------------------- routing to a poll
-async def find_integrations(sessionmaker: async_sessionmaker[AsyncSession], marketplace: str,
-                            seller_id: str) -> list[str]:
-    """Integrations a notification is about: the marketplace's shop id (Yandex campaignId, Ozon Client-Id) in
-    seller_id; several partners may have connected the same shop. Integrations the scheduler polls (active, and
-    error - whose next good poll recovers it); never paused or draft ones."""
-    async with sessionmaker() as session:
-        rows = await session.scalars(select(MarketplaceIntegration.id).where(
-            MarketplaceIntegration.marketplace == marketplace,
-            MarketplaceIntegration.seller_id == seller_id,
-            MarketplaceIntegration.status.in_(("active", "error"))))
-        return list(rows)
-
-
 class OrderTriggers:
-    """Turns "something happened to an order of shop X" into at most one running poll per integration, plus at
-    most one queued after it. Everything runs in tasks it keeps: the handlers never wait for it."""
+    """Turns "something happened to an order of shop X" into a poll of every integration of that shop, through the
+    job runner (services/jobs/runner.py `request`): at most one poll of an integration runs at a time, and requests
+    arriving while it runs ask for exactly one more after it. The handlers never wait for any of it."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any,
-                 after_poll: Callable[[], object] | None = None):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any):
         self.sessionmaker = sessionmaker
         self.jobs = jobs
-        self.after_poll = after_poll
         self.stats: Counter[str] = Counter()
-        self._polls: dict[str, asyncio.Task] = {}  # integration id -> its webhook poll loop
-        self._again: set[str] = set()  # integrations asked for once more while their poll ran
         self._lookups: set[tuple[str, str]] = set()  # (marketplace, shop id) being looked up
         self._tasks: set[asyncio.Task] = set()
         self._closing = False
 
-    # -- from the handlers (synchronous: never delays a reply) --
-
     def notify(self, marketplace: str, seller_id: str, event: str) -> None:
+        """From the handlers (synchronous: never delays a reply)."""
         self.stats[f"{marketplace}:{event}"] += 1
         key = (marketplace, seller_id)
         if self._closing:
@@ -209,24 +192,15 @@ class OrderTriggers:
             self.stats["coalesced"] += 1
             return
         self._lookups.add(key)
-        self._spawn(self._route(marketplace, seller_id, event), name=f"webhook-route-{marketplace}-{seller_id}")
-
-    def request(self, integration_id: str) -> None:
-        """A poll of this integration soon: now if none is running, else once more after the running one."""
-        if self._closing:
-            return
-        if integration_id in self._polls:
-            self._again.add(integration_id)
-            self.stats["coalesced"] += 1
-            return
-        self._polls[integration_id] = self._spawn(self._poll_loop(integration_id),
-                                                  name=f"webhook-poll-{integration_id}")
-
-    # -- background --
+        task = asyncio.create_task(self._route(marketplace, seller_id, event),
+                                   name=f"webhook-route-{marketplace}-{seller_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
 
     async def _route(self, marketplace: str, seller_id: str, event: str) -> None:
         try:
-            found = await find_integrations(self.sessionmaker, marketplace, seller_id)
+            async with self.sessionmaker() as session:
+                found = await integrations.find_by_shop(session, Marketplace(marketplace), seller_id)
         finally:
             self._lookups.discard((marketplace, seller_id))
         if not found:
@@ -236,67 +210,19 @@ class OrderTriggers:
                         seller_id)
             return
         for integration_id in found:
-            self.request(integration_id)
+            self.stats["polls"] += 1
+            self.jobs.request(JobKind.ORDERS, integration_id)
 
-    async def _poll_loop(self, integration_id: str) -> None:
-        try:
-            while True:
-                # Requests made before this poll starts are served by it.
-                self._again.discard(integration_id)
-                await self._wait_for_scheduled_poll(integration_id)
-                await self._poll_once(integration_id)
-                # No await between this check and leaving the dict below: a request in between cannot be lost.
-                if integration_id not in self._again or self._closing:
-                    break
-        finally:
-            self._polls.pop(integration_id, None)
-            self._again.discard(integration_id)
-
-    async def _wait_for_scheduled_poll(self, integration_id: str) -> None:
-        """A poll the scheduler started may have read the list before this notification's order was in it:
-        let it finish, then poll again (never two polls of one integration at once)."""
-        while _scheduled_poll_running(self.jobs, integration_id):
-            await asyncio.sleep(SCHEDULED_POLL_CHECK)
-
-    async def _poll_once(self, integration_id: str) -> None:
-        self.stats["polls"] += 1
-        work = self.jobs.run_job(integration_id, "orders")
-        guarded = getattr(self.jobs, "_guarded", None)
-        try:
-            if guarded is not None:
-                # services.scheduler.Jobs: marks the poll as running (its tick does not start a second one) and
-                # logs a failure. Called right after the check above, with no await between: no race.
-                await guarded(integration_id, "orders", work)
-            else:
-                await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed poll is the scheduled poll's business (failure alerts, retries)
-            log.exception("webhook-triggered order poll failed for integration %s", integration_id)
-        if self.after_poll is not None:
-            try:
-                self.after_poll()  # e.g. Notifier.wake: send the alert now, not at the sender's next look
-            except Exception:
-                log.exception("after_poll callback failed")
-
-    def _spawn(self, coro, *, name: str) -> asyncio.Task:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
+    def busy(self) -> bool:
+        return bool(self._tasks)
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook task %s failed", task.get_name(), exc_info=task.exception())
 
-    # -- tests and shutdown --
-
-    def busy(self) -> bool:
-        return bool(self._tasks)
-
     async def idle(self, timeout: float = 30.0) -> None:
-        """Until no lookup or poll is running (tests; the benchmark)."""
+        """Until no lookup is running and the polls they asked for are done (tests; the benchmark)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self._tasks:
@@ -304,24 +230,15 @@ class OrderTriggers:
             if remaining <= 0:
                 raise TimeoutError(f"webhook work still running after {timeout}s")
             await asyncio.wait(list(self._tasks), timeout=remaining)
+        await self.jobs.wait_idle(max(0.0, deadline - loop.time()))
 
-    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
-        """No new work; running polls get `grace` seconds (a cancelled poll is safe: its transaction rolls back
-        and the scheduled poll repeats it)."""
+    async def close(self) -> None:
+        """No new work; lookups under way are cancelled (the scheduled poll finds their orders)."""
         self._closing = True
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=grace)
-
-
-def _scheduled_poll_running(jobs: Any, integration_id: str) -> bool:
-    """Whether services.scheduler.Jobs is running this integration's order poll. Jobs has no public way to ask
-    yet, so this reads its guard set (`_running`, {(integration_id, kind)}); other job runners (test fakes) have
-    none and are never busy."""
-    return (integration_id, "orders") in getattr(jobs, "_running", ())
+            await asyncio.wait(list(self._tasks), timeout=SHUTDOWN_GRACE)
 
 
 # ---------------------------------------------------------------------------------------- handlers
@@ -420,16 +337,14 @@ async def healthz(request: web.Request) -> web.Response:
 
 # ------------------------------------------------------------------------------------------- the app
 def build_web_app(*, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any, allowed_networks: list[str],
-                  trust_forwarded: bool = False, after_poll: Callable[[], object] | None = None) -> web.Application:
-    """The webhook app. `jobs` needs `async run_job(integration_id, "orders")` (services.scheduler.Jobs).
-    `allowed_networks`: CIDRs the notifications may come from (empty: every sender is refused).
-    `after_poll`: called (synchronously) after each webhook-triggered poll - pass the outbox sender's `wake`
-    so the alert the poll queued goes out at once instead of at the sender's next look (up to 1 s later)."""
+                  trust_forwarded: bool = False) -> web.Application:
+    """The webhook app. `jobs`: the job runner (services.jobs.runner.JobRunner: `request(kind, integration_id)`).
+    `allowed_networks`: CIDRs the notifications may come from (empty: every sender is refused)."""
     networks = parse_networks(allowed_networks)
     if not networks:
         log.warning("WEBHOOK_ALLOWED_NETWORKS is empty: every webhook will be refused")
     app = web.Application(client_max_size=MAX_BODY)
-    app[TRIGGERS] = OrderTriggers(sessionmaker, jobs, after_poll)
+    app[TRIGGERS] = OrderTriggers(sessionmaker, jobs)
     app[NETWORKS] = networks
     app[TRUST_FORWARDED] = bool(trust_forwarded)
     app.router.add_post(YANDEX_PATH, yandex_notification)
@@ -459,18 +374,16 @@ def bound_port(runner: web.AppRunner) -> int:
 
 
 # --------------------------------------------------------- for the lead: wiring into the bot's start-up
-async def serve_web(runtime, notifier=None) -> web.AppRunner | None:
+async def serve_web(runtime) -> web.AppRunner | None:
     """Start the webhook server of a prepared bot.runtime.Runtime, as its settings say (WEB_PORT=0: not started,
-    returns None). `notifier`: the running bot.notifier.Notifier, woken after each webhook-triggered poll.
-    At shutdown: `if runner: await runner.cleanup()` - before `runtime.close()`."""
+    returns None). At shutdown: `if runner: await runner.cleanup()` - before `runtime.close()`."""
     settings = runtime.settings
     if not settings.WEB_PORT:
         log.info("web server off (WEB_PORT=0): marketplace webhooks are not received; polling only")
         return None
     app = build_web_app(sessionmaker=runtime.sessionmaker, jobs=runtime.jobs,
                         allowed_networks=list(settings.WEBHOOK_ALLOWED_NETWORKS),
-                        trust_forwarded=settings.WEBHOOK_TRUST_FORWARDED,
-                        after_poll=notifier.wake if notifier is not None else None)
+                        trust_forwarded=settings.WEBHOOK_TRUST_FORWARDED)
     runner = await start_web(app, settings.WEB_HOST, settings.WEB_PORT)
     log.info("webhooks listening on %s:%s (Yandex: %s, Ozon: %s)", settings.WEB_HOST, bound_port(runner),
              YANDEX_PATH, OZON_PATH)

@@ -52,6 +52,7 @@ class ErrorCause(StrEnum):
     BAD_RESPONSE = "bad_response"
     NOT_SUPPORTED = "not_supported"
     NO_SHOPS = "no_shops"
+    INTERNAL = "internal"  # not the marketplace: our side failed (retried soon)
 
 
 class ConnectorError(Exception):

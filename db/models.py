@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import os
 import time
-
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -95,6 +95,17 @@ class Partner(Base):
     updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
 
     integrations: Mapped[list[MarketplaceIntegration]] = relationship(back_populates="partner")
+
+
+class IntegrationStatus(StrEnum):
+    DRAFT = "draft"  # keys tested and encrypted, the shop / warehouse not picked yet
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ERROR = "error"  # its last job failed; jobs keep running and the next good one recovers it
+
+
+# The statuses whose jobs run.
+RUNNABLE = (IntegrationStatus.ACTIVE, IntegrationStatus.ERROR)
 
 
 class MarketplaceIntegration(Base):

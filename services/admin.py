@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors import DEFAULT_BASE_URLS
 from connectors.base import Marketplace
-from db.models import MarketplaceApiConfig, MarketplaceIntegration, Partner, now
+from db.models import IntegrationStatus, MarketplaceApiConfig, MarketplaceIntegration, now, Partner
 from services import audit
-from services.integrations import Status
 
 PAGE_SIZE = 10
 
@@ -39,7 +38,7 @@ async def stats(session: AsyncSession) -> Stats:
     partners = await session.scalar(select(func.count()).select_from(Partner)) or 0
     rows = await session.execute(
         select(MarketplaceIntegration.marketplace, MarketplaceIntegration.status, func.count())
-        .where(MarketplaceIntegration.status != Status.DRAFT)
+        .where(MarketplaceIntegration.status != IntegrationStatus.DRAFT)
         .group_by(MarketplaceIntegration.marketplace, MarketplaceIntegration.status)
     )
     by_marketplace: dict[str, dict[str, int]] = {}
@@ -55,7 +54,7 @@ async def partners_page(session: AsyncSession, page: int) -> tuple[list[PartnerR
     page = min(max(page, 0), pages - 1)
     counts = (
         select(MarketplaceIntegration.partner_id, func.count().label("n"))
-        .where(MarketplaceIntegration.status != Status.DRAFT)
+        .where(MarketplaceIntegration.status != IntegrationStatus.DRAFT)
         .group_by(MarketplaceIntegration.partner_id)
         .subquery()
     )
@@ -73,7 +72,7 @@ async def failing_integrations(session: AsyncSession, limit: int = 30) -> list[t
     rows = await session.execute(
         select(MarketplaceIntegration, Partner)
         .join(Partner, Partner.id == MarketplaceIntegration.partner_id)
-        .where(MarketplaceIntegration.status == Status.ERROR)
+        .where(MarketplaceIntegration.status == IntegrationStatus.ERROR)
         .order_by(MarketplaceIntegration.failure_streak.desc(), MarketplaceIntegration.last_check_at.desc())
         .limit(limit)
     )

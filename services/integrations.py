@@ -23,20 +23,14 @@ from connectors.base import (
     Marketplace,
     MarketplaceClient,
 )
-from db.models import JsonText, MarketplaceIntegration, Partner, now
-from db.vault import Vault, key_hint
-from services import alerts, audit, schedules
-from services.connections import ConnectorFactory
+from db.models import RUNNABLE, IntegrationStatus, JsonText, MarketplaceIntegration, Partner, now
+from db.vault import key_hint
+from services import audit, notifications
+from services.jobs import schedule
+from services.platform import Platform
 
 # Drafts older than this are abandoned connect flows; their encrypted keys are removed.
 DRAFT_TTL_SECONDS = 24 * 3600
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    ERROR = "error"
 
 
 class ChoiceKind(StrEnum):
@@ -68,204 +62,203 @@ def _choices(data: list[dict]) -> list[Choice]:
     return [Choice(id=str(c["id"]), name=c.get("name") or str(c["id"]), extra=c.get("extra") or {}) for c in data]
 
 
-class IntegrationService:
-    def __init__(self, vault: Vault, connectors: ConnectorFactory):
-        self.vault = vault
-        self.connectors = connectors
+# ---------------------------------------------------------------------------- reading (always scoped by partner)
 
-    # ---- reading (always scoped by partner) ----
+async def list_for_partner(session: AsyncSession, partner_id: str) -> list[MarketplaceIntegration]:
+    rows = await session.scalars(
+        select(MarketplaceIntegration)
+        .where(MarketplaceIntegration.partner_id == partner_id, MarketplaceIntegration.status != IntegrationStatus.DRAFT)
+        .order_by(MarketplaceIntegration.created_at, MarketplaceIntegration.id)
+    )
+    return list(rows)
 
-    async def list_for_partner(self, session: AsyncSession, partner_id: str) -> list[MarketplaceIntegration]:
-        rows = await session.scalars(
-            select(MarketplaceIntegration)
-            .where(MarketplaceIntegration.partner_id == partner_id, MarketplaceIntegration.status != Status.DRAFT)
-            .order_by(MarketplaceIntegration.created_at, MarketplaceIntegration.id)
+async def find_by_shop(session: AsyncSession, marketplace: Marketplace, seller_id: str) -> list[str]:
+    """Integrations a marketplace notification is about: the marketplace's shop id (Yandex campaignId, Ozon Client-Id)
+    in seller_id; several partners may have connected the same shop. Only integrations whose jobs run."""
+    rows = await session.scalars(select(MarketplaceIntegration.id).where(
+        MarketplaceIntegration.marketplace == marketplace.value,
+        MarketplaceIntegration.seller_id == seller_id,
+        MarketplaceIntegration.status.in_(RUNNABLE)))
+    return list(rows)
+
+
+async def get(session: AsyncSession, partner_id: str, integration_id: str) -> MarketplaceIntegration | None:
+    return await session.scalar(
+        select(MarketplaceIntegration).where(
+            MarketplaceIntegration.id == integration_id, MarketplaceIntegration.partner_id == partner_id
         )
-        return list(rows)
+    )
 
-    async def get(self, session: AsyncSession, partner_id: str, integration_id: str) -> MarketplaceIntegration | None:
-        return await session.scalar(
-            select(MarketplaceIntegration).where(
-                MarketplaceIntegration.id == integration_id, MarketplaceIntegration.partner_id == partner_id
-            )
+def credentials(platform: Platform, integration: MarketplaceIntegration) -> Credentials:
+    return Credentials(
+        api_key=platform.vault.decrypt(integration.api_key),
+        client_id=platform.vault.decrypt(integration.api_secret) if integration.api_secret else None,
+    )
+
+# ---- connecting ----
+
+async def test(platform: Platform, session: AsyncSession, marketplace: Marketplace,
+               credentials: Credentials) -> ConnectionInfo:
+    """Call the marketplace. Raises a ConnectorError subclass whose `.cause` names what is wrong."""
+    return await platform.connectors.check(session, marketplace, credentials)
+
+async def create_draft(
+    platform: Platform, session: AsyncSession, partner: Partner, marketplace: Marketplace, credentials: Credentials,
+    info: ConnectionInfo,
+) -> MarketplaceIntegration:
+    integration = MarketplaceIntegration(partner_id=partner.id, marketplace=marketplace.value, status=IntegrationStatus.DRAFT)
+    _store_keys(platform, integration, credentials)
+    _apply_info(integration, info)
+    if marketplace in (Marketplace.WILDBERRIES, Marketplace.OZON):
+        integration.seller_id = credentials.client_id if marketplace is Marketplace.OZON else info.account_id
+        integration.shop_name = info.account_name
+    session.add(integration)
+    if len(info.shops) == 1:  # nothing to pick
+        await choose(session, integration, ChoiceKind.SHOP, info.shops[0].id)
+    await session.flush()
+    return integration
+
+def pending_choice(integration: MarketplaceIntegration) -> PendingChoice | None:
+    """What the partner still has to pick before the integration can be saved, if anything."""
+    found = integration.discovered_data
+    shops = _choices(found.get("shops", []))
+    if shops and integration.seller_id is None:
+        return PendingChoice(ChoiceKind.SHOP, shops)
+    warehouses = _choices(found.get("warehouses", []))
+    if len(warehouses) > 1 and not integration.warehouse_list:
+        return PendingChoice(ChoiceKind.WAREHOUSE, warehouses)
+    return None
+
+async def choose(session: AsyncSession, integration: MarketplaceIntegration, kind: ChoiceKind,
+                 option_id: str) -> bool:
+    """Apply a pick from the offered options; False if the id was not offered (forged or stale button)."""
+    pending = pending_choice(integration)
+    if pending is None or pending.kind != kind:
+        return False
+    option = next((o for o in pending.options if o.id == option_id), None)
+    if option is None:
+        return False
+    if kind is ChoiceKind.SHOP:
+        integration.seller_id = option.id
+        integration.shop_name = option.name
+        if business_id := option.extra.get("business_id"):
+            integration.business_id = str(business_id)
+    else:
+        integration.warehouse_ids = JsonText.dump([option.id])
+    return True
+
+async def activate(session: AsyncSession, integration: MarketplaceIntegration, *, actor: int) -> None:
+    """Draft → active. Raises AlreadyConnected if this partner already has this shop."""
+    existing = await session.scalar(
+        select(MarketplaceIntegration).where(
+            MarketplaceIntegration.partner_id == integration.partner_id,
+            MarketplaceIntegration.marketplace == integration.marketplace,
+            MarketplaceIntegration.seller_id == integration.seller_id,
+            MarketplaceIntegration.id != integration.id,
+            MarketplaceIntegration.status != IntegrationStatus.DRAFT,
         )
-
-    def credentials(self, integration: MarketplaceIntegration) -> Credentials:
-        return Credentials(
-            api_key=self.vault.decrypt(integration.api_key),
-            client_id=self.vault.decrypt(integration.api_secret) if integration.api_secret else None,
-        )
-
-    # ---- connecting ----
-
-    async def test(self, session: AsyncSession, marketplace: Marketplace, credentials: Credentials) -> ConnectionInfo:
-        """Call the marketplace. Raises a ConnectorError subclass whose `.cause` names what is wrong."""
-        return await self.connectors.check(session, marketplace, credentials)
-
-    async def create_draft(
-        self, session: AsyncSession, partner: Partner, marketplace: Marketplace, credentials: Credentials,
-        info: ConnectionInfo,
-    ) -> MarketplaceIntegration:
-        integration = MarketplaceIntegration(partner_id=partner.id, marketplace=marketplace.value, status=Status.DRAFT)
-        self._store_keys(integration, credentials)
-        self._apply_info(integration, info)
-        if marketplace in (Marketplace.WILDBERRIES, Marketplace.OZON):
-            integration.seller_id = credentials.client_id if marketplace is Marketplace.OZON else info.account_id
-            integration.shop_name = info.account_name
-        session.add(integration)
-        if len(info.shops) == 1:  # nothing to pick
-            await self.choose(session, integration, ChoiceKind.SHOP, info.shops[0].id)
+    )
+    if existing is not None:
+        raise AlreadyConnected(existing)
+    warehouses = _choices(integration.discovered_data.get("warehouses", []))
+    if len(warehouses) == 1 and not integration.warehouse_list:
+        integration.warehouse_ids = JsonText.dump([warehouses[0].id])
+    integration.status = IntegrationStatus.ACTIVE
+    integration.active = 1
+    try:
         await session.flush()
-        return integration
+    except IntegrityError:  # a concurrent connect of the same shop won the race
+        await session.rollback()
+        raise AlreadyConnected(integration) from None
+    audit.record(session, "integration.created", actor=actor, partner_id=integration.partner_id,
+                 object_type="integration", object_id=integration.id, marketplace=integration.marketplace)
+    await schedule.ensure(session, integration.id)
 
-    def pending_choice(self, integration: MarketplaceIntegration) -> PendingChoice | None:
-        """What the partner still has to pick before the integration can be saved, if anything."""
-        found = integration.discovered_data
-        shops = _choices(found.get("shops", []))
-        if shops and integration.seller_id is None:
-            return PendingChoice(ChoiceKind.SHOP, shops)
-        warehouses = _choices(found.get("warehouses", []))
-        if len(warehouses) > 1 and not integration.warehouse_list:
-            return PendingChoice(ChoiceKind.WAREHOUSE, warehouses)
-        return None
 
-    async def choose(self, session: AsyncSession, integration: MarketplaceIntegration, kind: ChoiceKind,
-                     option_id: str) -> bool:
-        """Apply a pick from the offered options; False if the id was not offered (forged or stale button)."""
-        pending = self.pending_choice(integration)
-        if pending is None or pending.kind != kind:
-            return False
-        option = next((o for o in pending.options if o.id == option_id), None)
-        if option is None:
-            return False
-        if kind is ChoiceKind.SHOP:
-            integration.seller_id = option.id
-            integration.shop_name = option.name
-            if business_id := option.extra.get("business_id"):
-                integration.business_id = str(business_id)
-        else:
-            integration.warehouse_ids = JsonText.dump([option.id])
-        return True
-
-    async def activate(self, session: AsyncSession, integration: MarketplaceIntegration, *, actor: int) -> None:
-        """Draft → active. Raises AlreadyConnected if this partner already has this shop."""
-        existing = await session.scalar(
-            select(MarketplaceIntegration).where(
-                MarketplaceIntegration.partner_id == integration.partner_id,
-                MarketplaceIntegration.marketplace == integration.marketplace,
-                MarketplaceIntegration.seller_id == integration.seller_id,
-                MarketplaceIntegration.id != integration.id,
-                MarketplaceIntegration.status != Status.DRAFT,
-            )
+async def purge_stale_drafts(session: AsyncSession) -> int:
+    result = await session.execute(
+        delete(MarketplaceIntegration).where(
+            MarketplaceIntegration.status == IntegrationStatus.DRAFT,
+            MarketplaceIntegration.created_at < now() - DRAFT_TTL_SECONDS,
         )
-        if existing is not None:
-            raise AlreadyConnected(existing)
-        warehouses = _choices(integration.discovered_data.get("warehouses", []))
-        if len(warehouses) == 1 and not integration.warehouse_list:
-            integration.warehouse_ids = JsonText.dump([warehouses[0].id])
-        integration.status = Status.ACTIVE
-        integration.active = 1
-        try:
-            await session.flush()
-        except IntegrityError:  # a concurrent connect of the same shop won the race
-            await session.rollback()
-            raise AlreadyConnected(integration) from None
-        audit.record(session, "integration.created", actor=actor, partner_id=integration.partner_id,
-                     object_type="integration", object_id=integration.id, marketplace=integration.marketplace)
-        await schedules.ensure(session, integration.id)
+    )
+    return result.rowcount or 0
 
-    async def discard_draft(self, session: AsyncSession, partner_id: str, integration_id: str) -> None:
-        await discard_draft(session, partner_id, integration_id)
+# ---- an existing integration ----
 
-    async def purge_stale_drafts(self, session: AsyncSession) -> int:
-        result = await session.execute(
-            delete(MarketplaceIntegration).where(
-                MarketplaceIntegration.status == Status.DRAFT,
-                MarketplaceIntegration.created_at < now() - DRAFT_TTL_SECONDS,
-            )
-        )
-        return result.rowcount or 0
+async def replace_keys(
+    platform: Platform, session: AsyncSession, integration: MarketplaceIntegration, credentials: Credentials,
+    info: ConnectionInfo, *, actor: int,
+) -> None:
+    """Store tested new keys, if they belong to the same account (same shop / seller)."""
+    marketplace = Marketplace(integration.marketplace)
+    if marketplace is Marketplace.OZON:
+        same = credentials.client_id == integration.seller_id
+    elif marketplace is Marketplace.WILDBERRIES:
+        same = info.account_id is None or info.account_id == integration.seller_id
+    else:
+        same = any(shop.id == integration.seller_id for shop in info.shops)
+    if not same:
+        raise OtherAccount()
+    _store_keys(platform, integration, credentials)
+    _apply_info(integration, info)
+    record_success(integration)
+    audit.record(session, "integration.keys_replaced", actor=actor, partner_id=integration.partner_id,
+                 object_type="integration", object_id=integration.id)
 
-    # ---- an existing integration ----
-
-    async def replace_keys(
-        self, session: AsyncSession, integration: MarketplaceIntegration, credentials: Credentials,
-        info: ConnectionInfo, *, actor: int,
-    ) -> None:
-        """Store tested new keys, if they belong to the same account (same shop / seller)."""
-        marketplace = Marketplace(integration.marketplace)
-        if marketplace is Marketplace.OZON:
-            same = credentials.client_id == integration.seller_id
-        elif marketplace is Marketplace.WILDBERRIES:
-            same = info.account_id is None or info.account_id == integration.seller_id
-        else:
-            same = any(shop.id == integration.seller_id for shop in info.shops)
-        if not same:
-            raise OtherAccount()
-        self._store_keys(integration, credentials)
-        self._apply_info(integration, info)
-        self._mark_ok(integration)
-        audit.record(session, "integration.keys_replaced", actor=actor, partner_id=integration.partner_id,
-                     object_type="integration", object_id=integration.id)
-
-    async def retest(self, session: AsyncSession, integration: MarketplaceIntegration) -> ConnectorError | None:
-        """Test the stored keys and record the outcome on the integration. Returns the error, if any."""
-        try:
-            info = await self.test(session, Marketplace(integration.marketplace), self.credentials(integration))
-        except ConnectorError as error:
-            integration.last_check_at = now()
-            record_failure(integration, error)
-            return error
-        self._apply_info(integration, info)
-        self._mark_ok(integration)
-        return None
-
-    async def client(self, session: AsyncSession, integration: MarketplaceIntegration) -> MarketplaceClient:
-        """A client for this integration's account and the shop / warehouse the partner picked."""
-        return await self.connectors.client(session, Marketplace(integration.marketplace),
-                                            self.credentials(integration), account=account_context(integration))
-
-    async def set_paused(self, session: AsyncSession, integration: MarketplaceIntegration, paused: bool, *,
-                         actor: int) -> None:
-        if paused:
-            integration.status = Status.PAUSED
-            integration.active = 0
-        else:
-            integration.status = Status.ERROR if integration.last_error else Status.ACTIVE
-            integration.active = 1
-        audit.record(session, "integration.paused" if paused else "integration.resumed", actor=actor,
-                     partner_id=integration.partner_id, object_type="integration", object_id=integration.id)
-
-    async def delete(self, session: AsyncSession, integration: MarketplaceIntegration, *, actor: int) -> None:
-        audit.record(session, "integration.deleted", actor=actor, partner_id=integration.partner_id,
-                     object_type="integration", object_id=integration.id, marketplace=integration.marketplace)
-        await session.delete(integration)
-
-    # ---- helpers ----
-
-    def _store_keys(self, integration: MarketplaceIntegration, credentials: Credentials) -> None:
-        integration.api_key = self.vault.encrypt(credentials.api_key)
-        integration.api_secret = self.vault.encrypt(credentials.client_id) if credentials.client_id else None
-        integration.key_hint = key_hint(credentials.api_key)
-
-    @staticmethod
-    def _apply_info(integration: MarketplaceIntegration, info: ConnectionInfo) -> None:
-        integration.account_name = info.account_name
-        integration.token_type = info.token_type
-        integration.token_expires_at = info.expires_at
+async def retest(platform: Platform, session: AsyncSession, integration: MarketplaceIntegration) -> ConnectorError | None:
+    """Test the stored keys and record the outcome on the integration. Returns the error, if any."""
+    try:
+        info = await test(platform, session, Marketplace(integration.marketplace), credentials(platform, integration))
+    except ConnectorError as error:
         integration.last_check_at = now()
-        integration.discovered = JsonText.dump({
-            "account_id": info.account_id,
-            "shops": [_choice_to_dict(c) for c in info.shops],
-            "warehouses": [_choice_to_dict(c) for c in info.warehouses],
-            "scopes": list(info.scopes),
-            "warnings": [str(w) for w in info.warnings],
-            "extra": _jsonable(info.extra),
-        })
+        record_failure(integration, error)
+        return error
+    _apply_info(integration, info)
+    record_success(integration)
+    return None
 
-    @staticmethod
-    def _mark_ok(integration: MarketplaceIntegration) -> None:
-        record_success(integration)
+async def client(platform: Platform, session: AsyncSession, integration: MarketplaceIntegration) -> MarketplaceClient:
+    """A client for this integration's account and the shop / warehouse the partner picked."""
+    return await platform.connectors.client(session, Marketplace(integration.marketplace),
+                                            credentials(platform, integration), account=account_context(integration))
+
+async def set_paused(session: AsyncSession, integration: MarketplaceIntegration, paused: bool, *,
+                     actor: int) -> None:
+    if paused:
+        integration.status = IntegrationStatus.PAUSED
+        integration.active = 0
+    else:
+        integration.status = IntegrationStatus.ERROR if integration.last_error else IntegrationStatus.ACTIVE
+        integration.active = 1
+    audit.record(session, "integration.paused" if paused else "integration.resumed", actor=actor,
+                 partner_id=integration.partner_id, object_type="integration", object_id=integration.id)
+
+async def remove(session: AsyncSession, integration: MarketplaceIntegration, *, actor: int) -> None:
+    audit.record(session, "integration.deleted", actor=actor, partner_id=integration.partner_id,
+                 object_type="integration", object_id=integration.id, marketplace=integration.marketplace)
+    await session.delete(integration)
+
+# ---- helpers ----
+
+def _store_keys(platform: Platform, integration: MarketplaceIntegration, credentials: Credentials) -> None:
+    integration.api_key = platform.vault.encrypt(credentials.api_key)
+    integration.api_secret = platform.vault.encrypt(credentials.client_id) if credentials.client_id else None
+    integration.key_hint = key_hint(credentials.api_key)
+
+def _apply_info(integration: MarketplaceIntegration, info: ConnectionInfo) -> None:
+    integration.account_name = info.account_name
+    integration.token_type = info.token_type
+    integration.token_expires_at = info.expires_at
+    integration.last_check_at = now()
+    integration.discovered = JsonText.dump({
+        "account_id": info.account_id,
+        "shops": [_choice_to_dict(c) for c in info.shops],
+        "warehouses": [_choice_to_dict(c) for c in info.warehouses],
+        "scopes": list(info.scopes),
+        "warnings": [str(w) for w in info.warnings],
+        "extra": _jsonable(info.extra),
+    })
 
 
 def record_failure(integration: MarketplaceIntegration, error: ConnectorError) -> None:
@@ -275,8 +268,8 @@ def record_failure(integration: MarketplaceIntegration, error: ConnectorError) -
     integration.last_error = error.cause.value
     integration.last_error_detail = (error.detail or "")[:300] or None
     integration.failure_streak += 1
-    if integration.status == Status.ACTIVE:
-        integration.status = Status.ERROR
+    if integration.status == IntegrationStatus.ACTIVE:
+        integration.status = IntegrationStatus.ERROR
 
 
 def record_success(integration: MarketplaceIntegration) -> None:
@@ -285,15 +278,15 @@ def record_success(integration: MarketplaceIntegration) -> None:
     integration.failure_streak = 0
     integration.failing_since = None
     integration.failure_alerted = 0
-    if integration.status == Status.ERROR:
-        integration.status = Status.ACTIVE
+    if integration.status == IntegrationStatus.ERROR:
+        integration.status = IntegrationStatus.ACTIVE
 
 
 async def job_failed(session: AsyncSession, integration: MarketplaceIntegration, error: ConnectorError,
                      job: str) -> None:
     """A background job failed: the streak is recorded, and the partner told once per streak."""
     record_failure(integration, error)
-    await alerts.failure(session, integration, job)
+    await notifications.failure(session, integration, job)
 
 
 async def job_succeeded(session: AsyncSession, integration: MarketplaceIntegration) -> None:
@@ -301,7 +294,7 @@ async def job_succeeded(session: AsyncSession, integration: MarketplaceIntegrati
     alerted, since = integration.failure_alerted, integration.failing_since
     record_success(integration)
     if alerted:
-        await alerts.recovery(session, integration, since)
+        await notifications.recovery(session, integration, since)
 
 
 def account_context(integration: MarketplaceIntegration) -> AccountContext:
@@ -333,7 +326,7 @@ async def discard_draft(session: AsyncSession, partner_id: str, integration_id: 
         delete(MarketplaceIntegration).where(
             MarketplaceIntegration.id == integration_id,
             MarketplaceIntegration.partner_id == partner_id,
-            MarketplaceIntegration.status == Status.DRAFT,
+            MarketplaceIntegration.status == IntegrationStatus.DRAFT,
         )
     )
 

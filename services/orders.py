@@ -1,23 +1,24 @@
-"""Orders: poll each integration from its durable cursor, store each order once, take stock once for a new
-order (and give it back once when it is cancelled), and queue one alert per fact — all in the transaction that
-also moves the cursor, so a crash at any point repeats work harmlessly instead of losing or doubling it.
+"""Orders: the poll job. It reads each integration's orders from its durable cursor, stores each order once, takes
+stock once for a new order (and gives it back once when it is cancelled), and queues one alert per fact — all in the
+job's final transaction, which also moves the cursor (services/jobs/runner.py): a crash at any point repeats work
+harmlessly instead of losing or doubling it.
 
-The first poll of an integration is a baseline: existing orders are recorded silently (no alert, no stock
-change), so connecting a busy shop does not flood the chat with old orders.
+The first poll of an integration is a baseline: existing orders are recorded silently (no alert, no stock change), so
+connecting a busy shop does not flood the chat with old orders.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import ConnectorError, Marketplace, Order as MarketOrder
-from db.models import JsonText, MarketplaceIntegration, Order, Partner, Product, now
-from services import alerts, schedules
-from services.alerts import Kind
-from services.integrations import IntegrationService, Status, job_failed, job_succeeded
-from services.runs import finish_run, start_run
+from connectors.base import Marketplace, Order as MarketOrder
+from db.models import JsonText, MarketplaceIntegration, Order, Partner, Product
+from services import notifications
+from services.jobs import schedule
+from services.jobs.types import JobContext, JobKind, JobResult
+from services.notifications import Kind
 from services.stock import Reason, apply_change
 
 # Statuses meaning "the buyer / marketplace cancelled it": the stock comes back. (Returns after delivery
@@ -44,120 +45,100 @@ class PollReport:
     changed: int = 0
     cancelled: int = 0
     baseline: int = 0
-    error: ConnectorError | None = None
-    skipped: bool = False
+
+    def counts(self) -> dict:
+        return {"new": self.new, "changed": self.changed, "cancelled": self.cancelled, "baseline": self.baseline}
 
 
-class OrderService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], integrations: IntegrationService):
-        self.sessionmaker = sessionmaker
-        self.integrations = integrations
+async def poll(ctx: JobContext) -> JobResult:
+    """The orders job: read from the cursor; store in the runner's final transaction."""
+    async with ctx.platform.sessionmaker() as session:
+        plan = await schedule.get_or_create(session, ctx.integration_id, JobKind.ORDERS)
+        cursor, baseline = plan.cursor, not plan.baseline_done
+        await session.commit()
+    page = await ctx.client.orders_since(cursor)
+    report = PollReport(ctx.integration_id)
 
-    async def poll(self, integration_id: str) -> PollReport:
-        report = PollReport(integration_id)
-        async with self.sessionmaker() as session:
-            integration = await session.get(MarketplaceIntegration, integration_id)
-            if integration is None or integration.status not in (Status.ACTIVE, Status.ERROR):
-                report.skipped = True
-                return report
-            schedule = await schedules.get_or_create(session, integration_id, "orders")
-            cursor, baseline = schedule.cursor, not schedule.baseline_done
-            client = await self.integrations.client(session, integration)
-            await session.commit()
-        try:
-            page = await client.orders_since(cursor)
-        except ConnectorError as error:
-            report.error = error
-        finally:
-            await client.aclose()
-        async with self.sessionmaker() as session:
-            integration = await session.get(MarketplaceIntegration, integration_id)
-            schedule = await schedules.get_or_create(session, integration_id, "orders")
-            run = await start_run(session, integration_id, "orders")
-            if report.error is not None:
-                await job_failed(session, integration, report.error, "orders")
-            else:
-                partner = await session.get(Partner, integration.partner_id)
-                for order in page.orders:
-                    await self._store(session, integration, partner, order, baseline, report)
-                schedule.cursor = page.cursor
-                schedule.baseline_done = 1
-                schedule.last_ok_at = now()
-                await job_succeeded(session, integration)
-            await finish_run(session, run.id, error=report.error, counts={
-                "new": report.new, "changed": report.changed, "cancelled": report.cancelled,
-                "baseline": report.baseline})
-            await session.commit()
-        return report
+    async def store(session: AsyncSession, integration: MarketplaceIntegration) -> None:
+        partner = await session.get(Partner, integration.partner_id)
+        for order in page.orders:
+            await _store(session, integration, partner, order, baseline, report)
+        plan = await schedule.get_or_create(session, integration.id, JobKind.ORDERS)
+        plan.cursor = page.cursor
+        plan.baseline_done = 1
 
-    async def _store(self, session: AsyncSession, integration: MarketplaceIntegration, partner: Partner,
-                     order: MarketOrder, baseline: bool, report: PollReport) -> None:
-        marketplace = Marketplace(integration.marketplace)
-        cancelled = is_cancelled(marketplace, order)
-        row = await session.scalar(select(Order).where(Order.integration_id == integration.id,
-                                                       Order.external_id == order.external_id))
-        if row is None:
-            row = Order(integration_id=integration.id, partner_id=partner.id, external_id=order.external_id,
-                        status=order.status, state="cancelled" if cancelled else "new", scheme=order.scheme.value,
-                        placed_at=order.created_at, ship_by=order.ship_by, total=order.total, currency=order.currency,
-                        items=JsonText.dump([_item(i) for i in order.items]), baseline=1 if baseline else 0)
-            session.add(row)
-            await session.flush()
-            if baseline:
-                report.baseline += 1
-                return
-            report.new += 1
-            if not cancelled:
-                await self._deduct(session, integration, partner, row)
-                await alerts.enqueue(session, partner, Kind.NEW_ORDER, f"order:{integration.id}:{order.external_id}",
-                                     _order_payload(integration, row))
+    return JobResult(report=report, finish=store)
+
+
+async def _store(session: AsyncSession, integration: MarketplaceIntegration, partner: Partner, order: MarketOrder,
+                 baseline: bool, report: PollReport) -> None:
+    marketplace = Marketplace(integration.marketplace)
+    cancelled = is_cancelled(marketplace, order)
+    row = await session.scalar(select(Order).where(Order.integration_id == integration.id,
+                                                   Order.external_id == order.external_id))
+    if row is None:
+        row = Order(integration_id=integration.id, partner_id=partner.id, external_id=order.external_id,
+                    status=order.status, state="cancelled" if cancelled else "new", scheme=order.scheme.value,
+                    placed_at=order.created_at, ship_by=order.ship_by, total=order.total, currency=order.currency,
+                    items=JsonText.dump([_item(i) for i in order.items]), baseline=1 if baseline else 0)
+        session.add(row)
+        await session.flush()
+        if baseline:
+            report.baseline += 1
             return
-        if row.status == order.status:
-            return
-        report.changed += 1
-        row.status = order.status
-        if order.ship_by:
-            row.ship_by = order.ship_by
-        if cancelled and row.state != "cancelled":
-            row.state = "cancelled"
-            report.cancelled += 1
-            if row.deducted:
-                await self._give_back(session, row)
-            if not row.baseline:
-                await alerts.enqueue(session, partner, Kind.CANCELLED, f"cancel:{integration.id}:{order.external_id}",
-                                     _order_payload(integration, row))
-        elif order.status.lower() in DONE:
-            row.state = "done"
-        elif row.state == "new":
-            row.state = "active"
+        report.new += 1
+        if not cancelled:
+            await _deduct(session, integration, partner, row)
+            await notifications.enqueue(session, partner, Kind.NEW_ORDER,
+                                        f"order:{integration.id}:{order.external_id}", _order_payload(integration, row))
+        return
+    if row.status == order.status:
+        return
+    report.changed += 1
+    row.status = order.status
+    if order.ship_by:
+        row.ship_by = order.ship_by
+    if cancelled and row.state != "cancelled":
+        row.state = "cancelled"
+        report.cancelled += 1
+        if row.deducted:
+            await _give_back(session, row)
+        if not row.baseline:
+            await notifications.enqueue(session, partner, Kind.CANCELLED,
+                                        f"cancel:{integration.id}:{order.external_id}", _order_payload(integration, row))
+    elif order.status.lower() in DONE:
+        row.state = "done"
+    elif row.state == "new":
+        row.state = "active"
 
-    async def _deduct(self, session: AsyncSession, integration: MarketplaceIntegration, partner: Partner,
-                      row: Order) -> None:
-        """Take the sold units from the one stock, once per order line; the other channels get pushed."""
-        threshold_default = alerts.prefs_of(partner).low_stock
-        for index, item in enumerate(row.item_list):
-            product = await _product(session, partner.id, item.get("sku"))
-            if product is None or not item.get("quantity"):
-                continue
-            before = product.stock
-            applied = await apply_change(session, product, delta=-int(item["quantity"]), reason=Reason.ORDER,
-                                         reference=f"order:{integration.id}:{row.external_id}:{index}")
-            if applied is None:
-                continue
-            row.deducted = 1
-            threshold = product.low_stock_threshold if product.low_stock_threshold is not None else threshold_default
-            if applied.stock_after <= threshold < before:
-                await alerts.enqueue(session, partner, Kind.LOW_STOCK, f"low:{product.id}:{row.id}:{index}",
-                                     {"product_id": product.id, "sku": product.sku, "name": product.name,
-                                      "stock": applied.stock_after, "threshold": threshold})
 
-    async def _give_back(self, session: AsyncSession, row: Order) -> None:
-        for index, item in enumerate(row.item_list):
-            product = await _product(session, row.partner_id, item.get("sku"))
-            if product is None or not item.get("quantity"):
-                continue
-            await apply_change(session, product, delta=int(item["quantity"]), reason=Reason.CANCEL,
-                               reference=f"cancel:{row.integration_id}:{row.external_id}:{index}")
+async def _deduct(session: AsyncSession, integration: MarketplaceIntegration, partner: Partner, row: Order) -> None:
+    """Take the sold units from the one stock, once per order line; the other channels get pushed."""
+    threshold_default = notifications.prefs_of(partner).low_stock
+    for index, item in enumerate(row.item_list):
+        product = await _product(session, partner.id, item.get("sku"))
+        if product is None or not item.get("quantity"):
+            continue
+        before = product.stock
+        applied = await apply_change(session, product, delta=-int(item["quantity"]), reason=Reason.ORDER,
+                                     reference=f"order:{integration.id}:{row.external_id}:{index}")
+        if applied is None:
+            continue
+        row.deducted = 1
+        threshold = product.low_stock_threshold if product.low_stock_threshold is not None else threshold_default
+        if applied.stock_after <= threshold < before:
+            await notifications.enqueue(session, partner, Kind.LOW_STOCK, f"low:{product.id}:{row.id}:{index}",
+                                        {"product_id": product.id, "sku": product.sku, "name": product.name,
+                                         "stock": applied.stock_after, "threshold": threshold})
+
+
+async def _give_back(session: AsyncSession, row: Order) -> None:
+    for index, item in enumerate(row.item_list):
+        product = await _product(session, row.partner_id, item.get("sku"))
+        if product is None or not item.get("quantity"):
+            continue
+        await apply_change(session, product, delta=int(item["quantity"]), reason=Reason.CANCEL,
+                           reference=f"cancel:{row.integration_id}:{row.external_id}:{index}")
 
 
 async def _product(session: AsyncSession, partner_id: str, sku: str | None) -> Product | None:
@@ -172,7 +153,7 @@ def _item(item) -> dict:
 
 
 def _order_payload(integration: MarketplaceIntegration, row: Order) -> dict:
-    return {**alerts.integration_payload(integration), "order_id": row.external_id, "order_key": row.id,
+    return {**notifications.integration_payload(integration), "order_id": row.external_id, "order_key": row.id,
             "items": row.item_list,
             "total": str(row.total) if row.total is not None else None, "currency": row.currency,
             "ship_by": row.ship_by, "placed_at": row.placed_at, "scheme": row.scheme}

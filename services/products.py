@@ -9,8 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import JsonText, Listing, MarketplaceIntegration, PendingImport, Product, now
-from services.integrations import Status
+from db.models import IntegrationStatus, JsonText, Listing, MarketplaceIntegration, now, PendingImport, Product
 from services.spreadsheets import ExportRow, ImportRow, MarketplaceCell, ParsedImport, RejectedRow
 from services.stock import MAX_STOCK, Applied, Reason, apply_change, mark_price_dirty
 
@@ -48,7 +47,7 @@ async def listings_of(session: AsyncSession, product: Product) -> list[ListingVi
     rows = await session.execute(
         select(Listing, MarketplaceIntegration)
         .join(MarketplaceIntegration, MarketplaceIntegration.id == Listing.integration_id)
-        .where(Listing.product_id == product.id, MarketplaceIntegration.status != Status.DRAFT)
+        .where(Listing.product_id == product.id, MarketplaceIntegration.status != IntegrationStatus.DRAFT)
         .order_by(MarketplaceIntegration.marketplace, MarketplaceIntegration.created_at))
     return [ListingView(listing, integration) for listing, integration in rows]
 

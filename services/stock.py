@@ -118,7 +118,7 @@ async def apply_change(
 
 async def mark_stock_dirty(session: AsyncSession, product_ids: list[str]) -> None:
     """Queue a push to every listing of these products. A listing already waiting keeps its older time, so
-    a burst of edits becomes one push (the pusher waits for a quiet moment, see services.push)."""
+    a burst of edits becomes one push (the pusher waits for a quiet moment, see services.pushes)."""
     if not product_ids:
         return
     stamp = now()

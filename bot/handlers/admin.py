@@ -17,9 +17,9 @@ from bot.states import AdminFlow
 from connectors.base import Marketplace
 from db.models import Partner
 from db.vault import masked_from_hint
+from services.platform import Platform
 from services import admin as admin_service
 from services import partners as partner_service
-from services.connections import ConnectorFactory
 
 router = Router(name="admin")
 router.message.filter(IsAdmin(), IsRegistered())
@@ -123,13 +123,13 @@ async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, p
 
 # ---- marketplace API configs ----
 
-async def _configs_view(session: AsyncSession, connectors: ConnectorFactory, i18n: I18nContext):
+async def _configs_view(session: AsyncSession, platform: Platform, i18n: I18nContext):
     configs = await admin_service.api_configs(session)
     lines = [i18n.get("admin-configs-title")]
     buttons = []
     for config in configs:
         marketplace = Marketplace(config.marketplace)
-        effective = await connectors.base_url(session, marketplace)
+        effective = await platform.connectors.base_url(session, marketplace)
         source = i18n.get("admin-config-source-admin") if config.is_override else i18n.get("admin-config-source-env")
         rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
         lines.append(i18n.get("admin-config-line", marketplace=i18n.get("mp-" + config.marketplace),
@@ -149,11 +149,11 @@ def _config_keyboard(i18n: I18nContext, marketplace: str):
 
 
 @router.callback_query(AdminCb.filter(F.action == "configs"))
-async def configs(query: CallbackQuery, state: FSMContext, session: AsyncSession, connectors: ConnectorFactory,
+async def configs(query: CallbackQuery, state: FSMContext, session: AsyncSession, platform: Platform,
                   i18n: I18nContext) -> None:
     await state.clear()
     await query.answer()
-    text, markup = await _configs_view(session, connectors, i18n)
+    text, markup = await _configs_view(session, platform, i18n)
     await show(query, text, markup)
 
 
@@ -164,10 +164,10 @@ def _marketplace_arg(value: str) -> Marketplace | None:
         return None
 
 
-async def _config_text(session: AsyncSession, connectors: ConnectorFactory, i18n: I18nContext,
+async def _config_text(session: AsyncSession, platform: Platform, i18n: I18nContext,
                        marketplace: Marketplace) -> str:
     config = await admin_service.api_config(session, marketplace)
-    effective = await connectors.base_url(session, marketplace)
+    effective = await platform.connectors.base_url(session, marketplace)
     source = i18n.get("admin-config-source-admin") if config.is_override else i18n.get("admin-config-source-env")
     rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
     return i18n.get("admin-config-line", marketplace=i18n.get("mp-" + marketplace.value), url=views.esc(effective),
@@ -177,14 +177,14 @@ async def _config_text(session: AsyncSession, connectors: ConnectorFactory, i18n
 
 @router.callback_query(AdminCb.filter(F.action == "cfg"))
 async def config_card(query: CallbackQuery, callback_data: AdminCb, state: FSMContext, session: AsyncSession,
-                      connectors: ConnectorFactory, i18n: I18nContext) -> None:
+                      platform: Platform, i18n: I18nContext) -> None:
     marketplace = _marketplace_arg(callback_data.arg)
     if marketplace is None:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
     await state.clear()
     await query.answer()
-    await show(query, await _config_text(session, connectors, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
+    await show(query, await _config_text(session, platform, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
 
 
 @router.callback_query(AdminCb.filter(F.action.in_({"cfg_url", "cfg_rate"})))
@@ -206,7 +206,7 @@ async def config_ask(query: CallbackQuery, callback_data: AdminCb, state: FSMCon
 
 @router.callback_query(AdminCb.filter(F.action == "cfg_reset"))
 async def config_reset(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession,
-                       connectors: ConnectorFactory, i18n: I18nContext) -> None:
+                       platform: Platform, i18n: I18nContext) -> None:
     marketplace = _marketplace_arg(callback_data.arg)
     if marketplace is None:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
@@ -214,11 +214,11 @@ async def config_reset(query: CallbackQuery, callback_data: AdminCb, session: As
     await admin_service.set_base_url(session, marketplace, None, actor=query.from_user.id)
     await admin_service.set_rate_limit(session, marketplace, None, actor=query.from_user.id)
     await query.answer(i18n.get("admin-config-saved"))
-    await show(query, await _config_text(session, connectors, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
+    await show(query, await _config_text(session, platform, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
 
 
 @router.message(AdminFlow.base_url, F.text)
-async def base_url_entered(message: Message, state: FSMContext, session: AsyncSession, connectors: ConnectorFactory,
+async def base_url_entered(message: Message, state: FSMContext, session: AsyncSession, platform: Platform,
                            i18n: I18nContext) -> None:
     marketplace = Marketplace((await state.get_data())["marketplace"])
     url = message.text.strip()
@@ -228,12 +228,12 @@ async def base_url_entered(message: Message, state: FSMContext, session: AsyncSe
         return
     await admin_service.set_base_url(session, marketplace, url, actor=message.from_user.id)
     await state.clear()
-    await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, connectors, i18n, marketplace),
+    await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, platform, i18n, marketplace),
                          reply_markup=_config_keyboard(i18n, marketplace.value))
 
 
 @router.message(AdminFlow.rate_limit, F.text)
-async def rate_entered(message: Message, state: FSMContext, session: AsyncSession, connectors: ConnectorFactory,
+async def rate_entered(message: Message, state: FSMContext, session: AsyncSession, platform: Platform,
                        i18n: I18nContext) -> None:
     marketplace = Marketplace((await state.get_data())["marketplace"])
     text = message.text.strip()
@@ -243,5 +243,5 @@ async def rate_entered(message: Message, state: FSMContext, session: AsyncSessio
         return
     await admin_service.set_rate_limit(session, marketplace, int(text), actor=message.from_user.id)
     await state.clear()
-    await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, connectors, i18n, marketplace),
+    await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, platform, i18n, marketplace),
                          reply_markup=_config_keyboard(i18n, marketplace.value))

@@ -24,7 +24,9 @@ from bot.log import remember_secret
 from bot.states import ConnectFlow
 from connectors.base import ConnectorError, Credentials, Marketplace
 from db.models import MarketplaceIntegration, Partner
-from services.integrations import AlreadyConnected, ChoiceKind, IntegrationService, OtherAccount, discard_draft
+from services.platform import Platform
+from services import integrations
+from services.integrations import AlreadyConnected, OtherAccount, discard_draft
 from services.key_formats import check_api_key, check_client_id, normalize
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ async def _ask_key(target, state: FSMContext, i18n: I18nContext, marketplace: Ma
 
 @router.callback_query(IntegrationCb.filter(F.action == "replace"))
 async def replace_keys_start(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext,
-                             session: AsyncSession, partner: Partner, integrations: IntegrationService,
+                             session: AsyncSession, partner: Partner, platform: Platform,
                              i18n: I18nContext) -> None:
     integration = await integrations.get(session, partner.id, callback_data.id)
     if integration is None:
@@ -108,7 +110,7 @@ async def client_id_entered(message: Message, state: FSMContext, i18n: I18nConte
 
 @router.message(ConnectFlow.api_key)
 async def key_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
-                      integrations: IntegrationService, i18n: I18nContext) -> None:
+                      platform: Platform, i18n: I18nContext) -> None:
     # Delete first: whatever happens next, the secret must not stay in the chat.
     await _delete_secret(message)
     if not message.text:
@@ -129,22 +131,22 @@ async def key_entered(message: Message, state: FSMContext, session: AsyncSession
     credentials = Credentials(api_key=api_key, client_id=data.get("client_id"))
     status = await message.answer(i18n.get("connect-checking", marketplace=i18n.get(f"mp-{marketplace.value}")))
     try:
-        info = await integrations.test(session, marketplace, credentials)
+        info = await integrations.test(platform, session, marketplace, credentials)
     except ConnectorError as error:
         log.info("connection test failed: marketplace=%s cause=%s", marketplace.value, error.cause.value)
         await _edit(status, views.connection_error(i18n, marketplace, error), kb.after_failure(i18n))
         return
 
     if data.get("replace_id"):
-        await _finish_replace(status, state, session, partner, integrations, i18n, data["replace_id"], credentials, info)
+        await _finish_replace(status, state, session, partner, platform, i18n, data["replace_id"], credentials, info)
         return
-    draft = await integrations.create_draft(session, partner, marketplace, credentials, info)
+    draft = await integrations.create_draft(platform, session, partner, marketplace, credentials, info)
     await state.update_data(draft_id=draft.id, client_id=None)
-    await _next_step(status, state, session, partner, integrations, i18n, draft)
+    await _next_step(status, state, session, partner, platform, i18n, draft)
 
 
 async def _finish_replace(status: Message, state: FSMContext, session: AsyncSession, partner: Partner,
-                          integrations: IntegrationService, i18n: I18nContext, integration_id: str,
+                          platform: Platform, i18n: I18nContext, integration_id: str,
                           credentials: Credentials, info) -> None:
     integration = await integrations.get(session, partner.id, integration_id)
     if integration is None:  # deleted meanwhile (e.g. from another device)
@@ -152,7 +154,7 @@ async def _finish_replace(status: Message, state: FSMContext, session: AsyncSess
         await _edit(status, i18n.get("not-found"), kb.rows(kb.to_menu(i18n)))
         return
     try:
-        await integrations.replace_keys(session, integration, credentials, info, actor=partner.telegram_id)
+        await integrations.replace_keys(platform, session, integration, credentials, info, actor=partner.telegram_id)
     except OtherAccount:
         await _edit(status, i18n.get("replace-other-account"), kb.after_failure(i18n))
         return
@@ -162,7 +164,7 @@ async def _finish_replace(status: Message, state: FSMContext, session: AsyncSess
 
 
 async def _next_step(target, state: FSMContext, session: AsyncSession, partner: Partner,
-                     integrations: IntegrationService, i18n: I18nContext, draft: MarketplaceIntegration) -> None:
+                     platform: Platform, i18n: I18nContext, draft: MarketplaceIntegration) -> None:
     """Ask for the next pick, or save the integration when nothing is left to pick."""
     pending = integrations.pending_choice(draft)
     if pending is not None:
@@ -192,7 +194,7 @@ async def _next_step(target, state: FSMContext, session: AsyncSession, partner: 
 
 @router.callback_query(ConnectFlow.choosing, ConnectCb.filter(F.action == "pick"))
 async def option_picked(query: CallbackQuery, callback_data: ConnectCb, state: FSMContext, session: AsyncSession,
-                        partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
+                        partner: Partner, platform: Platform, i18n: I18nContext) -> None:
     data = await state.get_data()
     draft = await integrations.get(session, partner.id, data.get("draft_id", ""))
     pending = integrations.pending_choice(draft) if draft else None
@@ -200,7 +202,7 @@ async def option_picked(query: CallbackQuery, callback_data: ConnectCb, state: F
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
     await query.answer()
-    await _next_step(query, state, session, partner, integrations, i18n, draft)
+    await _next_step(query, state, session, partner, platform, i18n, draft)
 
 
 @router.message(ConnectFlow.choosing)
@@ -217,7 +219,7 @@ async def non_text_client_id(message: Message, i18n: I18nContext) -> None:
 
 @router.callback_query(ConnectCb.filter(F.action == "back"))
 async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
-               integrations: IntegrationService, i18n: I18nContext) -> None:
+               platform: Platform, i18n: I18nContext) -> None:
     await query.answer()
     current = await state.get_state()
     data = await state.get_data()

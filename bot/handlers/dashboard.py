@@ -14,10 +14,11 @@ from bot.callbacks import DashCb, IntegrationCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from connectors.base import ErrorCause
-from db.models import MarketplaceIntegration, Partner, Schedule, SyncRun
-from services import audit, schedules
-from services.integrations import IntegrationService, Status
-from services.runs import last_runs
+from db.models import IntegrationStatus, MarketplaceIntegration, Partner, Schedule, SyncRun
+from services.platform import Platform
+from services import audit, integrations
+from services.jobs import schedule
+from services.jobs.runs import last_runs
 
 router = Router(name="dashboard")
 router.message.filter(IsRegistered())
@@ -90,7 +91,7 @@ def _schedule_line(i18n: I18nContext, partner: Partner, schedule: Schedule, paus
 
 async def _text(session: AsyncSession, partner: Partner, i18n: I18nContext, integration: MarketplaceIntegration,
                 plan: dict[str, Schedule], runs_shown: int, details: bool) -> str:
-    paused = integration.status == Status.PAUSED
+    paused = integration.status == IntegrationStatus.PAUSED
     lines = [i18n.get("dash-title", title=views.esc(views.integration_title(i18n, integration)))]
     for kind in KINDS:
         lines.append("")
@@ -104,16 +105,16 @@ async def _text(session: AsyncSession, partner: Partner, i18n: I18nContext, inte
 
 
 async def _view(session: AsyncSession, partner: Partner, i18n: I18nContext, integration: MarketplaceIntegration):
-    plan = await schedules.of(session, integration.id)
+    plan = await schedule.of(session, integration.id)
     text = await _text(session, partner, i18n, integration, plan, RUNS_SHOWN, True)
     if len(text) > 4000:  # long marketplace error texts: the latest run of each kind, causes only
         text = await _text(session, partner, i18n, integration, plan, 1, False)
 
-    current = plan["orders"].interval_seconds if "orders" in plan else schedules.DEFAULT_INTERVALS["orders"]
+    current = plan["orders"].interval_seconds if "orders" in plan else schedule.DEFAULT_INTERVALS["orders"]
     cb = lambda action, arg="": DashCb(action=action, id=integration.id, arg=arg)  # noqa: E731
     intervals = [kb.button(("✅ " if s == current else "") + i18n.get("btn-dash-minutes", minutes=s // 60),
                            cb("every", str(s)))
-                 for s in schedules.ORDER_INTERVALS]
+                 for s in schedule.ORDER_INTERVALS]
     markup = kb.rows(
         intervals,
         [kb.button(i18n.get("btn-dash-run-orders"), cb("run", "orders")),
@@ -125,10 +126,10 @@ async def _view(session: AsyncSession, partner: Partner, i18n: I18nContext, inte
 
 
 async def _load(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
-                integrations: IntegrationService, i18n: I18nContext) -> MarketplaceIntegration | None:
+                platform: Platform, i18n: I18nContext) -> MarketplaceIntegration | None:
     """The integration if it is this partner's (a forged or stale id gets a clear refusal, nothing changes)."""
     integration = await integrations.get(session, partner.id, callback_data.id)
-    if integration is None or integration.status == Status.DRAFT:
+    if integration is None or integration.status == IntegrationStatus.DRAFT:
         await query.answer(i18n.get("not-found"), show_alert=True)
         return None
     return integration
@@ -136,23 +137,23 @@ async def _load(query: CallbackQuery, callback_data: DashCb, session: AsyncSessi
 
 @router.callback_query(DashCb.filter(F.action == "open"))
 async def open_dashboard(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
-                         integrations: IntegrationService, i18n: I18nContext) -> None:
-    if integration := await _load(query, callback_data, session, partner, integrations, i18n):
+                         platform: Platform, i18n: I18nContext) -> None:
+    if integration := await _load(query, callback_data, session, partner, platform, i18n):
         await query.answer()
         await show(query, *await _view(session, partner, i18n, integration))
 
 
 @router.callback_query(DashCb.filter(F.action == "every"))
 async def set_poll_interval(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
-                            integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                            platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     seconds = int(callback_data.arg) if callback_data.arg.isdigit() else 0
-    if seconds not in schedules.ORDER_INTERVALS:
+    if seconds not in schedule.ORDER_INTERVALS:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
-    await schedules.set_interval(session, integration.id, "orders", seconds)
+    await schedule.set_interval(session, integration.id, "orders", seconds)
     audit.record(session, "integration.order_poll_interval", actor=partner.telegram_id, partner_id=partner.id,
                  object_type="integration", object_id=integration.id, seconds=seconds)
     await query.answer(i18n.get("dash-interval-set", every=every(i18n, seconds)))
@@ -161,16 +162,16 @@ async def set_poll_interval(query: CallbackQuery, callback_data: DashCb, session
 
 @router.callback_query(DashCb.filter(F.action == "run"))
 async def retry_now(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
-                    integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                    platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     if callback_data.arg not in RETRYABLE:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
-    if integration.status == Status.PAUSED:
+    if integration.status == IntegrationStatus.PAUSED:
         await query.answer(i18n.get("sync-paused"), show_alert=True)
         return
-    await schedules.run_now(session, integration.id, callback_data.arg)
+    await schedule.run_now(session, integration.id, callback_data.arg)
     await query.answer(i18n.get("dash-run-queued", kind=kind_title(i18n, callback_data.arg)))
     await show(query, *await _view(session, partner, i18n, integration))

@@ -14,9 +14,11 @@ from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from connectors.base import Marketplace
 from bot.states import RulesFlow
-from db.models import JsonText, MarketplaceIntegration, Partner
-from services.catalog import DriftPolicy
-from services.integrations import IntegrationService, Status, settings_of
+from db.models import IntegrationStatus, JsonText, MarketplaceIntegration, Partner
+from services.platform import Platform
+from services import integrations
+from services.catalog_sync import DriftPolicy
+from services.integrations import settings_of
 from services.stock import StockRules, channel_quantity, mark_integration_stock_dirty
 
 router = Router(name="marketplaces")
@@ -26,7 +28,7 @@ router.callback_query.filter(IsRegistered())
 
 @router.callback_query(MenuCb.filter(F.action == "mps"))
 async def list_integrations(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
-                            integrations: IntegrationService, i18n: I18nContext) -> None:
+                            platform: Platform, i18n: I18nContext) -> None:
     await abandon_flow(state, session, partner)
     await query.answer()
     items = await integrations.list_for_partner(session, partner.id)
@@ -46,10 +48,10 @@ async def list_integrations(query: CallbackQuery, state: FSMContext, session: As
 
 
 async def _load(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
-                integrations: IntegrationService, i18n: I18nContext) -> MarketplaceIntegration | None:
+                platform: Platform, i18n: I18nContext) -> MarketplaceIntegration | None:
     """The integration if it is this partner's (a forged or stale id gets a clear refusal, nothing changes)."""
     integration = await integrations.get(session, partner.id, callback_data.id)
-    if integration is None or integration.status == Status.DRAFT:
+    if integration is None or integration.status == IntegrationStatus.DRAFT:
         await query.answer(i18n.get("not-found"), show_alert=True)
         return None
     return integration
@@ -58,25 +60,25 @@ async def _load(query: CallbackQuery, callback_data: IntegrationCb, session: Asy
 async def _show_card(query: CallbackQuery, partner: Partner, integration: MarketplaceIntegration,
                      i18n: I18nContext, prefix: str = "") -> None:
     await show(query, prefix + views.integration_card(i18n, partner, integration),
-               kb.integration_card(i18n, integration.id, paused=integration.status == Status.PAUSED))
+               kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
 
 
 @router.callback_query(IntegrationCb.filter(F.action == "open"))
 async def open_card(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
-                    integrations: IntegrationService, i18n: I18nContext) -> None:
-    if integration := await _load(query, callback_data, session, partner, integrations, i18n):
+                    platform: Platform, i18n: I18nContext) -> None:
+    if integration := await _load(query, callback_data, session, partner, platform, i18n):
         await query.answer()
         await _show_card(query, partner, integration, i18n)
 
 
 @router.callback_query(IntegrationCb.filter(F.action == "test"))
 async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession,
-                          partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                          partner: Partner, platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     await query.answer(i18n.get("test-running"))
-    error = await integrations.retest(session, integration)
+    error = await integrations.retest(platform, session, integration)
     if error is None:
         prefix = i18n.get("test-ok") + "\n\n"
     else:
@@ -86,8 +88,8 @@ async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, se
 
 @router.callback_query(IntegrationCb.filter(F.action.in_({"pause", "resume"})))
 async def pause_resume(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
-                       integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                       platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     paused = callback_data.action == "pause"
@@ -98,8 +100,8 @@ async def pause_resume(query: CallbackQuery, callback_data: IntegrationCb, sessi
 
 @router.callback_query(IntegrationCb.filter(F.action == "delete"))
 async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
-                     integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                     platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     await query.answer()
@@ -109,12 +111,12 @@ async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session
 
 @router.callback_query(IntegrationCb.filter(F.action == "delete_yes"))
 async def delete_confirmed(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession,
-                           partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                           partner: Partner, platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     title = views.integration_title(i18n, integration)
-    await integrations.delete(session, integration, actor=partner.telegram_id)
+    await integrations.remove(session, integration, actor=partner.telegram_id)
     await query.answer(i18n.get("deleted"))
     await show(query, i18n.get("delete-done", title=views.esc(title)),
                kb.rows([kb.button(i18n.get("btn-marketplaces"), MenuCb(action="mps"))], kb.to_menu(i18n)))
@@ -152,8 +154,8 @@ def _rules_view(i18n: I18nContext, integration: MarketplaceIntegration):
 
 @router.callback_query(IntegrationCb.filter(F.action == "rules"))
 async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
-                partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                partner: Partner, platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     await state.set_state(None)
@@ -163,8 +165,8 @@ async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMCo
 
 @router.callback_query(IntegrationCb.filter(F.action == "drift"))
 async def toggle_drift(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
-                       integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                       platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     settings = settings_of(integration)
@@ -177,8 +179,8 @@ async def toggle_drift(query: CallbackQuery, callback_data: IntegrationCb, sessi
 
 @router.callback_query(IntegrationCb.filter(F.action == "rset"))
 async def rule_ask(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
-                   partner: Partner, integrations: IntegrationService, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, integrations, i18n)
+                   partner: Partner, platform: Platform, i18n: I18nContext) -> None:
+    integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None or callback_data.arg not in RULE_KEYS:
         if integration is not None:
             await query.answer(i18n.get("button-outdated"), show_alert=True)
@@ -192,7 +194,7 @@ async def rule_ask(query: CallbackQuery, callback_data: IntegrationCb, state: FS
 
 @router.message(RulesFlow.value, F.text)
 async def rule_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
-                       integrations: IntegrationService, i18n: I18nContext) -> None:
+                       platform: Platform, i18n: I18nContext) -> None:
     data = await state.get_data()
     integration = await integrations.get(session, partner.id, data.get("integration_id", ""))
     rule = data.get("rule")

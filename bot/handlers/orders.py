@@ -19,8 +19,9 @@ from bot.filters import IsRegistered
 from bot.flow import show
 from connectors.base import ConnectorError, NotSupported
 from db.models import Partner
-from services import audit, order_queries, schedules
-from services.integrations import IntegrationService
+from services.platform import Platform
+from services import audit, integrations, order_queries
+from services.jobs import schedule
 from services.order_queries import CANCEL_REASONS, PERIODS, STATES, Filters, OrderView
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,7 @@ async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: Asyn
 
 @router.callback_query(OrderCb.filter(F.action == "do"))
 async def do_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
-                    integrations: IntegrationService, i18n: I18nContext) -> None:
+                    platform: Platform, i18n: I18nContext) -> None:
     requested = await _requested(query, callback_data, session, partner, i18n)
     if requested is None:
         return
@@ -333,14 +334,14 @@ async def do_action(query: CallbackQuery, callback_data: OrderCb, session: Async
     _in_flight.add(view.order.id)
     try:
         await query.answer(i18n.get("order-action-sending"))
-        text = await _send_action(session, partner, integrations, i18n, view, action, reason)
+        text = await _send_action(session, partner, platform, i18n, view, action, reason)
     finally:
         _in_flight.discard(view.order.id)
     await show(query, text, kb.rows(
         [kb.button(i18n.get("btn-order-open"), OrderCb(action="open", id=view.order.id))], _back_to_list(i18n)))
 
 
-async def _send_action(session: AsyncSession, partner: Partner, integrations: IntegrationService,
+async def _send_action(session: AsyncSession, partner: Partner, platform: Platform,
                        i18n: I18nContext, view: OrderView, action: str, reason: str | None) -> str:
     """Call the marketplace; the text to show (the outcome, or why it did not happen)."""
     order, integration = view.order, view.integration
@@ -348,7 +349,7 @@ async def _send_action(session: AsyncSession, partner: Partner, integrations: In
     title = views.esc(views.integration_title(i18n, integration))
     client = None
     try:
-        client = await integrations.client(session, integration)
+        client = await integrations.client(platform, session, integration)
         if action == "confirm":
             result = await client.confirm_order(order.external_id)
         elif action == "ship":
@@ -372,7 +373,7 @@ async def _send_action(session: AsyncSession, partner: Partner, integrations: In
         if client is not None:
             await client.aclose()
     # The next poll records the new status (and a cancellation's stock): due now, the scheduler starts it.
-    await schedules.run_now(session, integration.id, "orders")
+    await schedule.run_now(session, integration.id, "orders")
     audit.record(session, f"order.{action}", actor=partner.telegram_id, partner_id=partner.id, object_type="order",
                  object_id=order.id, **({"reason": reason} if reason else {}))
     status = views.esc(result.status)

@@ -1,6 +1,6 @@
 """Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered) and
 the low-stock threshold (a product's own threshold, where set, wins). Stored in Partner.notification_prefs
-through services.alerts.Prefs."""
+through services.notifications.Prefs."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -19,7 +19,7 @@ from bot.flow import show
 from bot.states import SettingsFlow
 from db.models import Partner
 from services import audit
-from services.alerts import Kind, Prefs, prefs_of
+from services.notifications import Kind, Prefs, prefs_of
 from services.products import parse_quantity
 
 router = Router(name="settings")

@@ -12,15 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.background import spawn
 from bot.callbacks import IntegrationCb, MenuCb, ProductsCb, SyncCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.i18n import Texts, texts_for
-from db.models import MarketplaceIntegration, Partner
-from services import catalog as catalog_service
-from services.catalog import AlreadyRunning, CatalogReport, CatalogSync
-from services.integrations import IntegrationService, Status
+from db.models import IntegrationStatus, MarketplaceIntegration, Partner
+from services.platform import Platform
+from services import catalog_sync, integrations
+from services.catalog_sync import CatalogReport
+from services.jobs import AlreadyRunning, JobKind
+from services.jobs.runner import JobRunner
+from services.jobs.types import Outcome
 
 router = Router(name="sync")
 router.message.filter(IsRegistered())
@@ -33,17 +35,17 @@ SHOWN = 20
 
 @router.callback_query(ProductsCb.filter(F.action == "sync"))
 async def choose_integration(query: CallbackQuery, session: AsyncSession, partner: Partner,
-                             integrations: IntegrationService, catalog_sync: CatalogSync, bot: Bot,
+                             platform: Platform, jobs: JobRunner, bot: Bot,
                              i18n: I18nContext) -> None:
     items = [i for i in await integrations.list_for_partner(session, partner.id)
-             if i.status in (Status.ACTIVE, Status.ERROR)]
+             if i.status in (IntegrationStatus.ACTIVE, IntegrationStatus.ERROR)]
     if not items:
         await query.answer()
         await show(query, i18n.get("sync-no-integrations"),
                    kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action="connect"))], kb.to_menu(i18n)))
         return
     if len(items) == 1:
-        await _start(query, items[0], partner, catalog_sync, bot, i18n)
+        await _start(query, items[0], partner, jobs, bot, i18n)
         return
     await query.answer()
     buttons = [[kb.button(views.integration_title(i18n, i)[:60], SyncCb(action="run", id=i.id))] for i in items]
@@ -54,47 +56,45 @@ async def choose_integration(query: CallbackQuery, session: AsyncSession, partne
 @router.callback_query(SyncCb.filter(F.action == "run"))
 @router.callback_query(IntegrationCb.filter(F.action == "sync"))
 async def run_sync(query: CallbackQuery, callback_data, session: AsyncSession, partner: Partner,
-                   integrations: IntegrationService, catalog_sync: CatalogSync, bot: Bot, i18n: I18nContext) -> None:
+                   platform: Platform, jobs: JobRunner, bot: Bot, i18n: I18nContext) -> None:
     integration = await integrations.get(session, partner.id, callback_data.id)
-    if integration is None or integration.status == Status.DRAFT:
+    if integration is None or integration.status == IntegrationStatus.DRAFT:
         await query.answer(i18n.get("not-found"), show_alert=True)
         return
-    if integration.status == Status.PAUSED:
+    if integration.status == IntegrationStatus.PAUSED:
         await query.answer(i18n.get("sync-paused"), show_alert=True)
         return
-    await _start(query, integration, partner, catalog_sync, bot, i18n)
+    await _start(query, integration, partner, jobs, bot, i18n)
 
 
 async def _start(query: CallbackQuery, integration: MarketplaceIntegration, partner: Partner,
-                 catalog_sync: CatalogSync, bot: Bot, i18n: I18nContext) -> None:
-    if catalog_sync.is_running(integration.id):
+                 jobs: JobRunner, bot: Bot, i18n: I18nContext) -> None:
+    if jobs.is_running(JobKind.CATALOG, integration.id):
         await query.answer(i18n.get("sync-already-running"), show_alert=True)
         return
     await query.answer()
     title = views.integration_title(i18n, integration)
     message = await show(query, i18n.get("sync-started", title=views.esc(title)))
     texts = texts_for(i18n)
-    spawn(_sync_with_progress(bot, message.chat.id, message.message_id, texts, partner, catalog_sync,
-                              integration.id, title), name=f"catalog-sync-{integration.id}")
-
-
-async def _sync_with_progress(bot: Bot, chat_id: int, message_id: int, texts: Texts, partner: Partner,
-                              catalog_sync: CatalogSync, integration_id: str, title: str) -> None:
+    chat_id, message_id = message.chat.id, message.message_id
     last_edit = time.monotonic()
 
     async def progress(report: CatalogReport) -> None:
         nonlocal last_edit
-        if report.finished or time.monotonic() - last_edit < PROGRESS_EVERY:
+        if time.monotonic() - last_edit < PROGRESS_EVERY:
             return
         last_edit = time.monotonic()
         await _edit(bot, chat_id, message_id, texts.get("sync-progress", title=views.esc(title), count=report.seen))
 
+    async def done(outcome: Outcome) -> None:
+        report = outcome.report or CatalogReport(integration.id, "")
+        report.error = outcome.error
+        await _edit(bot, chat_id, message_id, summary(texts, title, report), _summary_keyboard(texts, report))
+
     try:
-        report = await catalog_sync.run(integration_id, progress=progress)
-    except AlreadyRunning:
+        jobs.start(JobKind.CATALOG, integration.id, progress=progress, on_done=done)
+    except AlreadyRunning:  # started elsewhere since the check above
         await _edit(bot, chat_id, message_id, texts.get("sync-already-running"))
-        return
-    await _edit(bot, chat_id, message_id, summary(texts, title, report), _summary_keyboard(texts, report))
 
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup=None) -> None:
@@ -150,7 +150,7 @@ def _summary_keyboard(texts: Texts, report: CatalogReport):
 
 @router.callback_query(SyncCb.filter(F.action.in_({"dups", "unmatched"})))
 async def show_details(query: CallbackQuery, callback_data: SyncCb, session: AsyncSession, partner: Partner,
-                       integrations: IntegrationService, i18n: I18nContext) -> None:
+                       platform: Platform, i18n: I18nContext) -> None:
     integration = await integrations.get(session, partner.id, callback_data.id)
     if integration is None:
         await query.answer(i18n.get("not-found"), show_alert=True)
@@ -158,7 +158,7 @@ async def show_details(query: CallbackQuery, callback_data: SyncCb, session: Asy
     await query.answer()
     title = views.esc(views.integration_title(i18n, integration))
     if callback_data.action == "dups":
-        skus, barcodes = await catalog_service.duplicates(session, integration.id)
+        skus, barcodes = await catalog_sync.duplicates(session, integration.id)
         lines = [i18n.get("sync-duplicates-title", title=title)]
         lines += [i18n.get("sync-duplicate-sku-line", sku=views.esc(sku), count=n) for sku, n in skus[:SHOWN]]
         lines += [i18n.get("sync-shared-barcode-line", barcode=views.esc(b), skus=views.esc(", ".join(s)))
@@ -166,7 +166,7 @@ async def show_details(query: CallbackQuery, callback_data: SyncCb, session: Asy
         if not skus and not barcodes:
             lines.append(i18n.get("sync-no-duplicates"))
     else:
-        rows, total = await catalog_service.unmatched(session, integration.id, SHOWN)
+        rows, total = await catalog_sync.unmatched(session, integration.id, SHOWN)
         lines = [i18n.get("sync-unmatched-title", title=title, count=total)]
         lines += [f"• {views.esc((r.name or '—')[:60])} ({views.esc(r.external_id)})" for r in rows]
         if total > len(rows):

@@ -1,14 +1,16 @@
-"""CatalogSync against both databases: what a first sync writes (bulk path), what a re-sync changes, and that a
+"""The catalog job (services/catalog_sync.py, run by the job runner) against both databases: what a first sync writes (bulk path), what a re-sync changes, and that a
 failure on either side (marketplace mid-stream, database) leaves stored batches intact and no reader running."""
 import asyncio
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select, update
 
 from connectors.base import Listing as MarketListing, Marketplace, MarketplaceUnavailable
 from db.models import JsonText, Listing, MarketplaceIntegration, Partner, Product, StockMovement, SyncRun
-from services.catalog import BATCH, CatalogSync
+from services import catalog_sync
+from services.catalog_sync import BATCH
+from services.jobs import JobKind
+from tests.support.jobs import run_job
 
 
 class Catalog:
@@ -30,14 +32,11 @@ class Catalog:
         self.closed += 1
 
 
-class Integrations:
-    """IntegrationService's one method CatalogSync calls: the client of an integration."""
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-
-    async def client(self, session, integration):
-        return self.catalog
+async def sync(sessionmaker, integration_id: str, catalog: Catalog) -> catalog_sync.CatalogReport:
+    outcome = await run_job(sessionmaker, JobKind.CATALOG, integration_id, catalog)
+    assert outcome.report is not None
+    outcome.report.error = outcome.error
+    return outcome.report
 
 
 def listing(n: int, *, sku: str | None = "auto", stock: int | None = 3, barcodes=None) -> MarketListing:
@@ -73,7 +72,7 @@ async def test_first_sync_writes_every_row_and_matches(sessionmaker):
     items[6] = listing(7, sku="SKU-OTHER-7")  # new SKU, but the barcode of OWN-7: matched by barcode
     items.append(listing(99_999, sku=None, barcodes=[]))  # nothing to match on
     catalog = Catalog(items)
-    report = await CatalogSync(sessionmaker, Integrations(catalog)).run(integration_id)
+    report = await sync(sessionmaker, integration_id, catalog)
 
     assert report.error is None and catalog.closed == 1
     assert report.seen == len(items) and report.created_listings == len(items)
@@ -104,14 +103,13 @@ async def test_first_sync_writes_every_row_and_matches(sessionmaker):
 async def test_resync_updates_in_place_and_notices_what_is_gone(sessionmaker):
     _, integration_id = await seed(sessionmaker)
     items = [listing(n) for n in range(1, 1201)]
-    sync = CatalogSync(sessionmaker, Integrations(Catalog(items)))
-    await sync.run(integration_id)
+    await sync(sessionmaker, integration_id, Catalog(items))
     async with sessionmaker() as s:  # as if the first sync ran earlier
         await s.execute(update(Listing).values(seen_at=Listing.seen_at - 3600))
         await s.commit()
     again = items[:-1]
     again[0] = listing(1, stock=9)  # changed in the marketplace's cabinet
-    report = await CatalogSync(sessionmaker, Integrations(Catalog(again))).run(integration_id)
+    report = await sync(sessionmaker, integration_id, Catalog(again))
 
     assert (report.created_listings, report.updated_listings, report.gone) == (0, len(again), 1)
     assert report.drift_count == 1 and report.stock_drift[0]["action"] == "pushed_back"
@@ -125,9 +123,9 @@ async def test_resync_updates_in_place_and_notices_what_is_gone(sessionmaker):
 async def test_marketplace_failure_mid_stream_keeps_stored_batches(sessionmaker):
     _, integration_id = await seed(sessionmaker)
     catalog = Catalog([listing(n) for n in range(1, 2001)], fail_after=BATCH + 500)
-    report = await CatalogSync(sessionmaker, Integrations(catalog)).run(integration_id)
+    report = await sync(sessionmaker, integration_id, catalog)
 
-    assert isinstance(report.error, MarketplaceUnavailable) and report.finished and catalog.closed == 1
+    assert isinstance(report.error, MarketplaceUnavailable) and catalog.closed == 1
     async with sessionmaker() as s:
         assert await count(s, Listing) == BATCH  # the first batch was written before the failure
         run = await s.scalar(select(SyncRun))
@@ -136,32 +134,34 @@ async def test_marketplace_failure_mid_stream_keeps_stored_batches(sessionmaker)
         assert integration.last_sync_at is None
 
 
-async def test_database_failure_stops_the_reader(sessionmaker):
+async def test_database_failure_stops_the_reader_and_is_a_failed_run(sessionmaker, monkeypatch):
     _, integration_id = await seed(sessionmaker)
     catalog = Catalog([listing(n) for n in range(1, 5001)])
+    store, stored = catalog_sync._store, []
 
-    class Broken(CatalogSync):
-        async def _store(self, batch, *args, **kwargs):
-            if self.stored:
-                raise RuntimeError("disk full")
-            self.stored += 1
-            await super()._store(batch, *args, **kwargs)
+    async def broken(*args, **kwargs):
+        if stored:
+            raise RuntimeError("disk full")
+        stored.append(1)
+        await store(*args, **kwargs)
 
-    sync = Broken(sessionmaker, Integrations(catalog))
-    sync.stored = 0
-    with pytest.raises(RuntimeError, match="disk full"):
-        await sync.run(integration_id)
-    assert catalog.closed == 1 and not sync.is_running(integration_id)
+    monkeypatch.setattr(catalog_sync, "_store", broken)
+    outcome = await run_job(sessionmaker, JobKind.CATALOG, integration_id, catalog)
+    assert outcome.error is not None and outcome.error.cause.value == "internal" and catalog.closed == 1
     assert [t for t in asyncio.all_tasks() if t.get_name().startswith("catalog-read")] == []
     async with sessionmaker() as s:
         assert await count(s, Listing) == BATCH
+        run = await s.scalar(select(SyncRun))
+        assert (run.status, run.error) == ("failed", "internal")
+        integration = await s.get(MarketplaceIntegration, integration_id)
+        assert integration.failure_streak == 1 and integration.last_error == "internal"
 
 
 async def test_resync_adopts_when_told_and_never_overwrites_newer_marks(sessionmaker):
     _, integration_id = await seed(sessionmaker)
     items = [listing(n) for n in range(10, 20)] + [listing(30, sku=None, barcodes=["4780000000007"])]
-    await CatalogSync(sessionmaker, Integrations(Catalog([listing(n) for n in range(10, 20)] +
-                                                         [listing(30, sku=None, barcodes=[])]))).run(integration_id)
+    await sync(sessionmaker, integration_id, Catalog([listing(n) for n in range(10, 20)] +
+                                                         [listing(30, sku=None, barcodes=[])]))
     async with sessionmaker() as s:
         integration = await s.get(MarketplaceIntegration, integration_id)
         integration.settings = JsonText.dump({"drift_policy": "adopt"})
@@ -170,7 +170,7 @@ async def test_resync_adopts_when_told_and_never_overwrites_newer_marks(sessionm
         await s.commit()
     items[0] = MarketListing(**{**items[0].__dict__, "stock": 8, "price": Decimal("999.00")})  # changed in the cabinet
     items[1] = MarketListing(**{**items[1].__dict__, "stock": 1})
-    report = await CatalogSync(sessionmaker, Integrations(Catalog(items))).run(integration_id)
+    report = await sync(sessionmaker, integration_id, Catalog(items))
 
     assert report.drift_count == 3 and {d["action"] for d in report.stock_drift + report.price_drift} == {"adopted"}
     async with sessionmaker() as s:

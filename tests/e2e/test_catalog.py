@@ -32,7 +32,7 @@ async def set_stock(user, harness, sku: str, quantity: int):
     await press_and_wait(user, "Set stock", "Send the new stock")
     await user.send(str(quantity))
     card = await wait_for_text(user, "Stock set to")
-    await harness.runtime.jobs.push_due(debounce=0)
+    await harness.runtime.jobs.run_due_pushes(debounce=0)
     return card
 
 
@@ -64,7 +64,7 @@ async def test_sync_all_four_then_set_stock_once(harness):
     await press_and_wait(user, "Buffer", "hold back")
     await user.send("2")
     await wait_for_text(user, "Saved")
-    await harness.runtime.jobs.push_due(debounce=0)
+    await harness.runtime.jobs.run_due_pushes(debounce=0)
     assert sandbox_stock(harness.marketplaces, "ozon", 1) == 31
     await set_stock(user, harness, "SKU-000001", 20)
     assert [sandbox_stock(harness.marketplaces, m, 1) for m in ALL] == [20, 20, 20, 18]
@@ -73,7 +73,7 @@ async def test_sync_all_four_then_set_stock_once(harness):
     set_sandbox_stock(harness.marketplaces, "uzum", 1, 5)
     summary = await sync_products(user, "Uzum Market")
     assert "SKU-000001" in summary.text and "instead of 20" in summary.text, summary.text
-    await harness.runtime.jobs.push_due(debounce=0)
+    await harness.runtime.jobs.run_due_pushes(debounce=0)
     assert sandbox_stock(harness.marketplaces, "uzum", 1) == 20
 
 
@@ -100,7 +100,7 @@ async def test_import_with_a_bad_row_applies_nothing_until_confirmed(harness):
         assert product.stock == 12 and str(product.price) == "1500.00"
         assert await session.scalar(select(func.count()).select_from(StockMovement)
                                     .where(StockMovement.reason == "import")) == 1
-    await harness.runtime.jobs.push_due(debounce=0)
+    await harness.runtime.jobs.run_due_pushes(debounce=0)
     assert sandbox_stock(harness.marketplaces, "ozon", 2) == 12
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from services import integrations
 from db.models import MarketplaceIntegration
 from sandbox.marketplaces import accounts
 from tests.e2e.conftest import press_and_wait, wait_for_text
@@ -81,7 +82,7 @@ async def test_connect_all_four_marketplaces(harness):
     assert by_mp["wildberries"].warehouse_list == ["1001001"]
     for integration in stored:
         assert integration.api_key and "SBX" not in integration.api_key and "eyJ" not in integration.api_key
-        assert harness.runtime.integrations.credentials(integration).api_key  # decrypts with the vault
+        assert integrations.credentials(harness.runtime.platform, integration).api_key  # decrypts with the vault
     assert harness.marketplace_calls(), "the connection tests must have reached the sandbox marketplaces"
 
 

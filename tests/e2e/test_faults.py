@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
+from services.jobs import JobKind
 from db.models import MarketplaceIntegration, Order, OutboxMessage, StockMovement
 from sandbox.marketplaces.orders import create_order
 from tests.e2e.conftest import connect, sync_products, wait_for_text
@@ -26,7 +27,7 @@ async def test_orders_converge_with_20_percent_faults_and_failures_alert_once_pe
     async with harness.runtime.sessionmaker() as session:
         integration_id = await session.scalar(select(MarketplaceIntegration.id))
     jobs = harness.runtime.jobs
-    await jobs.run_job(integration_id, "orders")  # the silent baseline
+    await jobs.run(JobKind.ORDERS, integration_id)  # the silent baseline
     harness.marketplaces.controls.timeout_delay = 0.3  # a "timeout" stalls past a short client timeout
 
     rng = random.Random(5)
@@ -34,9 +35,9 @@ async def test_orders_converge_with_20_percent_faults_and_failures_alert_once_pe
     for _ in range(25):  # a fifth of the order-list calls fail, in every way a marketplace fails
         if rng.random() < 0.2:
             harness.marketplaces.inject("ozon", re.compile(r"/v\d/posting/.*"), rng.choice(FAULTS), times=3)
-        await jobs.run_job(integration_id, "orders")
+        await jobs.run(JobKind.ORDERS, integration_id)
         harness.marketplaces.clear_faults()
-    await jobs.run_job(integration_id, "orders")
+    await jobs.run(JobKind.ORDERS, integration_id)
     assert await count(harness, Order, Order.baseline == 0) == len(placed)
     assert await count(harness, StockMovement, StockMovement.reason == "order") == len(placed)
     assert await count(harness, OutboxMessage, OutboxMessage.kind == "new_order") == len(placed)
@@ -44,11 +45,11 @@ async def test_orders_converge_with_20_percent_faults_and_failures_alert_once_pe
     # The marketplace goes down for a while: many failed polls, one alert; then one recovery message.
     harness.marketplaces.inject("ozon", re.compile(r"/v\d/posting/.*"), "5xx", times=1000)
     for _ in range(4):
-        await jobs.run_job(integration_id, "orders")
+        await jobs.run(JobKind.ORDERS, integration_id)
     assert await count(harness, OutboxMessage, OutboxMessage.kind == "sync_failed") == 1
     harness.marketplaces.clear_faults()
-    await jobs.run_job(integration_id, "orders")
-    await jobs.run_job(integration_id, "orders")
+    await jobs.run(JobKind.ORDERS, integration_id)
+    await jobs.run(JobKind.ORDERS, integration_id)
     assert await count(harness, OutboxMessage, OutboxMessage.kind == "recovered") == 1
     await harness.runtime.notifier.drain_once()
     failed = await wait_for_text(user, "stopped working")

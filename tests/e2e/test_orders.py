@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from services.jobs import JobKind
 from db.models import MarketplaceIntegration, Order, OutboxMessage, Product, StockMovement
 from sandbox.marketplaces.orders import create_order
 from tests.e2e.conftest import connect, sandbox_stock, sync_products, wait_for_text
@@ -22,7 +23,7 @@ async def integrations(harness) -> dict[str, str]:
 
 async def poll_all(harness, ids: dict[str, str]) -> None:
     for integration_id in ids.values():
-        await harness.runtime.jobs.run_job(integration_id, "orders")
+        await harness.runtime.jobs.run(JobKind.ORDERS, integration_id)
 
 
 async def product(harness, sku: str) -> Product:
@@ -41,7 +42,7 @@ async def test_orders_on_all_four_alert_once_and_stock_drops_everywhere(harness)
         await connect(user, marketplace)
     for marketplace in ALL:
         await sync_products(user, TITLES[marketplace])
-    await harness.runtime.jobs.push_due(debounce=0)
+    await harness.runtime.jobs.run_due_pushes(debounce=0)
     ids = await integrations(harness)
 
     # An order placed before the first poll is history: recorded silently.
@@ -71,7 +72,7 @@ async def test_orders_on_all_four_alert_once_and_stock_drops_everywhere(harness)
     assert card.message_id != alert.message_id and uzum_order.external_id in card.text
     assert next(m for m in user.messages() if m.message_id == alert.message_id).text == alert.text
 
-    await harness.runtime.jobs.push_due(debounce=0)
+    await harness.runtime.jobs.run_due_pushes(debounce=0)
     for marketplace in ALL:
         assert sandbox_stock(harness.marketplaces, marketplace, 5) == before - 4, marketplace
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select, update
 
+from services.jobs import JobKind
 from bot import views
 from bot.callbacks import DashCb, NotifCb, OrderCb, OrdersCb
 from db.models import MarketplaceIntegration, Order, Partner, now
 from sandbox.marketplaces.catalog import Lifecycle
 from sandbox.marketplaces.orders import create_order
-from services import schedules
-from services.alerts import prefs_of
+from services.jobs import schedule
+from services.notifications import prefs_of
 from tests.e2e.conftest import connect, press_and_wait, wait_for_text
 
 
@@ -41,7 +42,7 @@ async def partner_of(harness, telegram_id: int) -> Partner:
 
 async def poll(harness, ids: dict[str, str]) -> None:
     for integration_id in ids.values():
-        await harness.runtime.jobs.run_job(integration_id, "orders")
+        await harness.runtime.jobs.run(JobKind.ORDERS, integration_id)
 
 
 async def open_orders(user, needle: str = "Orders"):
@@ -123,7 +124,7 @@ async def test_orders_list_filters_card_and_actions(harness):
     assert "Marketplace status:" in done.text
     assert state.orders.orders[first.id].status == Lifecycle.CONFIRMED
     async with harness.runtime.sessionmaker() as session:  # the next poll is due at once
-        assert (await schedules.of(session, ids["ozon"]))["orders"].next_run_at <= now()
+        assert (await schedule.of(session, ids["ozon"]))["orders"].next_run_at <= now()
     await poll(harness, ids)
     assert (await order_row(harness, first.id)).state == "active"
     card = await press_and_wait(user, "Open the order", f"Order #{first.id}")
@@ -259,16 +260,16 @@ async def test_sync_dashboard_runs_interval_and_retry(harness):
     changed = await press_and_wait(user, "15 min", "Sync status: Ozon")
     assert "Orders — every 15 min" in changed.text and "✅ 15 min" in button_texts(changed)
     async with harness.runtime.sessionmaker() as session:
-        assert (await schedules.of(session, ids["ozon"]))["orders"].interval_seconds == 900
+        assert (await schedule.of(session, ids["ozon"]))["orders"].interval_seconds == 900
 
     async with harness.runtime.sessionmaker() as session:
-        before = (await schedules.of(session, ids["ozon"]))["catalog"].next_run_at
+        before = (await schedule.of(session, ids["ozon"]))["catalog"].next_run_at
     assert before > now() + 60
     await user.press("Retry now: catalog")
     assert "starting now" in (await user.wait_callback_answer())["text"]
     async with harness.runtime.sessionmaker() as session:
-        assert (await schedules.of(session, ids["ozon"]))["catalog"].next_run_at <= now()
-    await harness.runtime.jobs.run_job(ids["ozon"], "catalog")
+        assert (await schedule.of(session, ids["ozon"]))["catalog"].next_run_at <= now()
+    await harness.runtime.jobs.run(JobKind.CATALOG, ids["ozon"])
     refreshed = await press_and_wait(user, "Refresh", "listings")
     assert "Catalog" in refreshed.text
 
@@ -282,7 +283,7 @@ async def test_sync_dashboard_runs_interval_and_retry(harness):
     callback_id = await user.forge_callback(DashCb(action="every", id=ids["ozon"], arg="7").pack())
     assert "out of date" in (await user.wait_callback_answer(callback_id))["text"]
     async with harness.runtime.sessionmaker() as session:
-        assert (await schedules.of(session, ids["ozon"]))["orders"].interval_seconds == 900
+        assert (await schedule.of(session, ids["ozon"]))["orders"].interval_seconds == 900
 
 
 async def test_orders_list_pages(harness):

@@ -7,7 +7,8 @@ from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import ast, parse
 
 from connectors.base import ErrorCause, Warning
-from services.integrations import ChoiceKind, Status
+from db.models import IntegrationStatus
+from services.integrations import ChoiceKind
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ("uz", "ru", "en")
@@ -45,7 +46,7 @@ def keys_used_in_code() -> set[str]:
 
 def dynamic_keys() -> set[str]:
     keys = {f"error-{c.value}" for c in ErrorCause} | {f"warning-{w.value}" for w in Warning}
-    keys |= {f"status-{s.value}" for s in Status} | {f"mp-{m}" for m in ("uzum", "yandex", "wildberries", "ozon")}
+    keys |= {f"status-{s.value}" for s in IntegrationStatus} | {f"mp-{m}" for m in ("uzum", "yandex", "wildberries", "ozon")}
     for m in ("uzum", "yandex", "wildberries", "ozon"):
         keys |= {f"connect-howto-{m}", f"connect-ask-key-{m}", f"format-{m}-key"}
     keys |= {"connect-choose-shop-uzum", "connect-choose-shop-yandex", "connect-choose-warehouse-wildberries",

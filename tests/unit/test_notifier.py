@@ -20,7 +20,7 @@ from bot.i18n import DEFAULT_LOCALE, LOCALES_DIR, Texts
 from bot.notifier import Notifier, quiet_until
 from db.models import OutboxMessage, Partner
 from sandbox.telegram import TelegramSandbox, parse_html
-from services.alerts import Kind, Prefs, enqueue
+from services.notifications import Kind, Prefs, enqueue
 
 TOKEN = "123456:AAHsandboxTOKENforTESTS_0123456789"
 TASHKENT = ZoneInfo("Asia/Tashkent")

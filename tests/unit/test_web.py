@@ -2,8 +2,8 @@
 
 Yandex replies (and the notifications the tests send) are validated with openapi-core against the official
 notification-api spec; Ozon publishes its push shapes as prose in the swagger (tags push_start, push_types,
-service_response), so those are checked field by field. Polls are recorded by a fake job runner, except in the
-test of the interplay with the real scheduler's guard.
+service_response), so those are checked field by field. Polls go through the real job runner, with a fake orders job
+that records them.
 """
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from bot import web as W
 from bot.config import Settings
 from db.models import MarketplaceIntegration, Partner
+from services.jobs import JobKind, schedule
+from services.jobs.runner import JobRunner
+from services.jobs.types import JobResult
 from tests.support.contract import SPECS_DIR
+from tests.support.jobs import platform_with
 
 NOTIFICATION_SPEC = SPECS_DIR / "yandex" / "notification-api" / "openapi" / "openapi.yaml"
 CAMPAIGN = 21000002
@@ -123,19 +127,32 @@ def assert_ozon_error(body: dict, code: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------- fakes
-class FakeJobs:
-    """Records run_job calls; each poll takes `delay` seconds or waits for `gate`."""
+class Closable:
+    async def aclose(self):
+        pass
 
-    def __init__(self, delay: float = 0.0, gate: asyncio.Event | None = None):
+
+class FakeJobs:
+    """The real job runner with an orders job that records its calls; each poll takes `delay` seconds or waits for
+    `gate`. `bind(sessionmaker)` makes the runner."""
+
+    def __init__(self, delay: float = 0.0, gate: asyncio.Event | None = None, after_job=None):
         self.calls: list[tuple[str, str]] = []
         self.delay = delay
         self.gate = gate
+        self.after_job = after_job
         self.active = 0
         self.max_active = 0
         self.started = asyncio.Event()
+        self.runner: JobRunner | None = None
 
-    async def run_job(self, integration_id: str, kind: str) -> None:
-        self.calls.append((integration_id, kind))
+    def bind(self, sessionmaker) -> JobRunner:
+        self.runner = JobRunner(platform_with(sessionmaker, Closable()), {JobKind.ORDERS: self.poll},
+                                after_job=self.after_job)
+        return self.runner
+
+    async def poll(self, ctx) -> JobResult:
+        self.calls.append((ctx.integration_id, "orders"))
         self.active += 1
         self.max_active = max(self.max_active, self.active)
         self.started.set()
@@ -145,6 +162,7 @@ class FakeJobs:
             await asyncio.sleep(self.delay)
         finally:
             self.active -= 1
+        return JobResult()
 
 
 @pytest.fixture
@@ -175,7 +193,7 @@ async def make_client(sessionmaker):
     clients: list[TestClient] = []
 
     async def make(jobs, *, allowed=LOCAL, trust_forwarded=False) -> TestClient:
-        app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs, allowed_networks=list(allowed),
+        app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs.bind(sessionmaker), allowed_networks=list(allowed),
                               trust_forwarded=trust_forwarded)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
@@ -220,7 +238,8 @@ async def test_ping_is_answered_within_a_second_while_a_poll_is_slow(make_client
         assert response.status == 200 and elapsed < 1.0, elapsed
         await spec_reply(response)
     assert jobs.active == 1  # still polling: the replies did not wait for it
-    await triggers(client).close(grace=0.1)  # shutdown: a poll stuck past the grace period is cancelled
+    await triggers(client).close()
+    await jobs.runner.stop(grace=0.1)  # shutdown: a poll stuck past the grace period is cancelled
     assert jobs.active == 0 and not triggers(client).busy()
 
 
@@ -285,11 +304,10 @@ async def test_a_burst_at_once_never_runs_two_polls_of_one_integration_together(
     assert 1 <= len(jobs.calls) <= 2 and jobs.max_active == 1, jobs.calls
 
 
-async def test_after_poll_wakes_the_sender_after_each_webhook_poll(sessionmaker, shops):
-    jobs = FakeJobs()
+async def test_the_sender_is_woken_after_each_webhook_poll(sessionmaker, shops):
     woken: list[int] = []
-    app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs, allowed_networks=LOCAL,
-                          after_poll=lambda: woken.append(len(jobs.calls)))
+    jobs = FakeJobs(after_job=lambda: woken.append(len(jobs.calls)))
+    app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs.bind(sessionmaker), allowed_networks=LOCAL)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         assert (await client.post(W.YANDEX_PATH, json=order_created())).status == 200
         await app[W.TRIGGERS].idle()
@@ -462,31 +480,29 @@ async def test_bad_ozon_body_is_400_in_the_documented_error_shape(make_client, s
     assert jobs.calls == []
 
 
-# ------------------------------------------------------------------------------ the real scheduler
+# ------------------------------------------------------------------------------ the scheduled poll
 async def test_a_webhook_during_a_scheduled_poll_waits_for_it_then_polls_once(make_client, sessionmaker, shops):
-    """services.scheduler.Jobs guards each (integration, kind): the webhook's poll neither runs beside the
-    scheduler's nor is swallowed by it (the scheduled one may have read the list before the new order)."""
-    from services import schedules
-    from services.scheduler import Jobs
-
+    """The runner guards each (kind, integration): the webhook's poll neither runs beside the scheduler's nor is
+    swallowed by it (the scheduled one may have read the list before the new order)."""
     windows: list[tuple[float, float]] = []
 
-    class SlowOrders:
-        async def poll(self, integration_id):
+    class Timed(FakeJobs):
+        async def poll(self, ctx):
             start = time.monotonic()
-            await asyncio.sleep(0.3)
+            result = await super().poll(ctx)
             windows.append((start, time.monotonic()))
+            return result
 
-    jobs = Jobs(sessionmaker, pusher=None, orders=SlowOrders(), catalog_sync=None)
-    async with sessionmaker() as s:
-        await schedules.run_now(s, shops.yandex, "orders")
-        await s.commit()
-    await jobs.tick()  # the scheduler starts the due poll
-    await asyncio.sleep(0.05)
+    jobs = Timed(delay=0.3)
     client = await make_client(jobs)
+    async with sessionmaker() as s:
+        await schedule.run_now(s, shops.yandex, "orders")
+        await s.commit()
+    await jobs.runner.tick()  # the scheduler starts the due poll
+    await asyncio.sleep(0.05)
     assert (await client.post(W.YANDEX_PATH, json=order_created())).status == 200
     await triggers(client).idle()
-    await jobs.wait_idle()
+    await jobs.runner.wait_idle()
     assert len(windows) == 2, windows
     (_, first_end), (second_start, _) = sorted(windows)
     assert second_start >= first_end  # one after the other, never together
@@ -499,9 +515,9 @@ async def test_healthz(make_client):
     assert response.status == 200 and (await response.json())["status"] == "ok"
 
 
-async def test_start_web_serves_and_shutdown_waits_for_running_polls(sessionmaker, shops):
+async def test_start_web_serves_and_shutdown_lets_running_polls_finish(sessionmaker, shops):
     jobs = FakeJobs(delay=0.3)
-    app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs, allowed_networks=LOCAL)
+    app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs.bind(sessionmaker), allowed_networks=LOCAL)
     runner = await W.start_web(app, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{W.bound_port(runner)}"
     async with aiohttp.ClientSession() as http:
@@ -511,13 +527,14 @@ async def test_start_web_serves_and_shutdown_waits_for_running_polls(sessionmake
             assert response.status == 200
     await asyncio.wait_for(jobs.started.wait(), 5)
     await runner.cleanup()
+    await jobs.runner.stop()  # the runtime's shutdown order: the web server, then the jobs (within their grace)
     assert jobs.calls == [(shops.yandex, "orders")] and jobs.active == 0
     assert not app[W.TRIGGERS].busy()
 
 
 async def test_serve_web_is_off_with_port_zero(sessionmaker):
     settings = Settings(_env_file=None, WEB_PORT=0)
-    runtime = SimpleNamespace(settings=settings, sessionmaker=sessionmaker, jobs=FakeJobs())
+    runtime = SimpleNamespace(settings=settings, sessionmaker=sessionmaker, jobs=FakeJobs().bind(sessionmaker))
     assert await W.serve_web(runtime) is None
 
 
@@ -528,7 +545,7 @@ async def test_serve_web_listens_as_configured(sessionmaker):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = Settings(_env_file=None, WEB_HOST="127.0.0.1", WEB_PORT=port, WEBHOOK_ALLOWED_NETWORKS="127.0.0.1")
-    runtime = SimpleNamespace(settings=settings, sessionmaker=sessionmaker, jobs=FakeJobs())
+    runtime = SimpleNamespace(settings=settings, sessionmaker=sessionmaker, jobs=FakeJobs().bind(sessionmaker))
     runner = await W.serve_web(runtime)
     try:
         async with aiohttp.ClientSession() as http:

@@ -257,6 +257,7 @@ push-reason-key_expired = the key has expired
 push-reason-unavailable = the marketplace is not answering; it will be retried
 push-reason-rate_limited = the marketplace asked us to slow down; it will be retried
 push-reason-bad_response = the marketplace sent an unexpected answer; it will be retried
+push-reason-internal = something went wrong on our side; it will be retried
 push-reason-not_supported = this marketplace does not support it
 push-reason-no_shops = the account has no shop
 

@@ -257,6 +257,7 @@ push-reason-key_expired = срок действия ключа истёк
 push-reason-unavailable = маркетплейс не отвечает; попробуем ещё раз
 push-reason-rate_limited = маркетплейс просит отправлять запросы реже; попробуем ещё раз
 push-reason-bad_response = маркетплейс прислал неожиданный ответ; попробуем ещё раз
+push-reason-internal = на нашей стороне что-то пошло не так; попробуем ещё раз
 push-reason-not_supported = этот маркетплейс такое не поддерживает
 push-reason-no_shops = в аккаунте нет ни одного магазина
 

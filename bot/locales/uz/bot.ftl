@@ -257,6 +257,7 @@ push-reason-key_expired = kalitning amal qilish muddati tugagan
 push-reason-unavailable = marketpleys javob bermayapti; keyinroq qayta yuboriladi
 push-reason-rate_limited = marketpleys soʻrovlarni kamaytirishni soʻradi; keyinroq qayta yuboriladi
 push-reason-bad_response = marketpleys kutilmagan javob qaytardi; keyinroq qayta yuboriladi
+push-reason-internal = bizda nimadir xato ketdi; keyinroq qayta yuboriladi
 push-reason-not_supported = bu marketpleys buni qoʻllab-quvvatlamaydi
 push-reason-no_shops = akkauntda birorta ham doʻkon yoʻq
 

@@ -1,4 +1,4 @@
-"""Catalog sync (marketplace → platform): stream an integration's listings, upsert them in batches, match each
+"""Catalog sync (marketplace → platform), the catalog job: stream an integration's listings, upsert them in batches, match each
 to a catalog product by seller SKU then barcode, create products for the unmatched, report duplicates, and
 notice drift (someone changed stock or price in the marketplace's cabinet).
 
@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connectors.base import ConnectorError, Listing as MarketListing
 from db.bulk import FILL, UNLESS_NULL, insert_rows, update_rows
 from db.models import Listing, MarketplaceIntegration, Product, StockMovement, new_ids, now
-from services.integrations import IntegrationService, job_failed, job_succeeded, settings_of
-from services.runs import finish_run, start_run
+from services.jobs.types import JobContext, JobResult
 from services.stock import Reason, StockRules, apply_change, channel_quantity
 
 BATCH = 1000
@@ -55,7 +54,6 @@ class CatalogReport:
     price_drift: list[dict] = field(default_factory=list)
     drift_count: int = 0
     error: ConnectorError | None = None
-    finished: bool = False
 
     def counts(self) -> dict:
         return {
@@ -67,181 +65,140 @@ class CatalogReport:
         }
 
 
-class AlreadyRunning(Exception):
-    """A sync of this integration is in progress (started from the chat or by the schedule)."""
+async def sync(ctx: JobContext) -> JobResult:
+    """The catalog job. Pages are read while the previous batch is written: the reader runs ahead by at most
+    READ_AHEAD batches (bounded memory); each batch is stored in its own transaction, so a failure mid-way keeps what
+    was stored. `ctx.options["progress"]` (the chat's progress message) is called after each batch."""
+    progress: Progress | None = ctx.options.get("progress")
+    report = CatalogReport(ctx.integration_id, ctx.run_id)
+    rules = StockRules.from_settings(ctx.settings)
+    policy = ctx.settings.get("drift_policy", DriftPolicy.PUSH_BACK)
+    queue: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
+    reader = asyncio.create_task(_read_batches(ctx.client, queue), name=f"catalog-read-{ctx.integration_id}")
+    try:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, ConnectorError):
+                report.error = item
+                break
+            if isinstance(item, BaseException):
+                raise item
+            await _store(ctx.platform.sessionmaker, item, ctx.integration_id, ctx.partner_id, rules, policy, report)
+            if progress:
+                await progress(report)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
 
-
-class CatalogSync:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], integrations: IntegrationService):
-        self.sessionmaker = sessionmaker
-        self.integrations = integrations
-        self._running: set[str] = set()
-
-    def is_running(self, integration_id: str) -> bool:
-        return integration_id in self._running
-
-    async def run(self, integration_id: str, *, progress: Progress | None = None) -> CatalogReport:
-        if integration_id in self._running:
-            raise AlreadyRunning(integration_id)
-        self._running.add(integration_id)
-        try:
-            return await self._run(integration_id, progress)
-        finally:
-            self._running.discard(integration_id)
-
-    async def _run(self, integration_id: str, progress: Progress | None) -> CatalogReport:
-        async with self.sessionmaker() as session:
-            integration = await session.get(MarketplaceIntegration, integration_id)
-            run = await start_run(session, integration_id, "catalog")
-            client = await self.integrations.client(session, integration)
-            partner_id = integration.partner_id
-            settings = settings_of(integration)
-            await session.commit()
-        report = CatalogReport(integration_id, run.id)
-        started = run.started_at
-        # Pages are read while the previous batch is written: the reader runs ahead by at most
-        # READ_AHEAD batches (bounded memory), the database work waits on SQLite's thread meanwhile.
-        queue: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
-        reader = asyncio.create_task(_read_batches(client, queue), name=f"catalog-read-{integration_id}")
-        try:
-            while (item := await queue.get()) is not _END:
-                if isinstance(item, ConnectorError):
-                    report.error = item
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                await self._store(item, integration_id, partner_id, settings, report)
-                if progress:
-                    await progress(report)
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-            await client.aclose()
-        async with self.sessionmaker() as session:
-            integration = await session.get(MarketplaceIntegration, integration_id)
-            if report.error is None:
-                await self._after_full_pass(session, integration_id, started, report)
-                integration.last_sync_at = now()
-                await job_succeeded(session, integration)
-            else:
-                await job_failed(session, integration, report.error, "catalog")
-            await finish_run(session, run.id, counts=report.counts(), error=report.error)
-            await session.commit()
-        report.finished = True
-        if progress:
-            await progress(report)
-        return report
-
-    async def _store(self, batch: list[MarketListing], integration_id: str, partner_id: str, settings: dict,
-                     report: CatalogReport) -> None:
-        """Upsert one batch of listings, in one transaction: new rows (every row of a first sync) inserted and rows
-        already stored updated, each kind as plain tuples in bulk (db/bulk.py)."""
-        # Two entries with the same id in one page would collide on insert: the later one wins.
-        batch = list({item.external_id: item for item in batch}.values())
-        async with self.sessionmaker() as session:
-            stamp = now()
-            existing = {row.external_id: row for row in await session.execute(
-                _STORED, {"integration_id": integration_id, "ids": [item.external_id for item in batch]})}
-            products = await _products_for(session, partner_id, batch)
-            new_products: list[tuple] = []
-            new_movements: list[tuple] = []
-            new_listings: list[tuple] = []
-            changed: list[tuple] = []
-            rules = StockRules.from_settings(settings)
-            policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
-            fresh = sum(1 for item in batch if item.external_id not in existing)
-            next_id = iter(new_ids(3 * fresh)).__next__  # at most a product, a movement, a listing per new one
-            for item in batch:
-                report.seen += 1
-                product = products.match(item)
-                if product is not None:
-                    if products.by_sku.get(item.seller_sku or "") is product:
-                        report.matched_by_sku += 1
-                    else:
-                        report.matched_by_barcode += 1
-                row = existing.get(item.external_id)
-                if row is not None:
-                    values = _listing_values(item, stamp)
-                    values["product_id"] = product.id if product is not None else None  # kept if it has one
-                    await self._drift(session, row, item, products.by_id.get(row.product_id), rules, policy,
-                                      values, report)
-                    changed.append((row.id, *(values.get(name) for name in _UPDATE_COLUMNS)))
-                    report.updated_listings += 1
-                    continue
-                pushed_stock = pushed_price = stock_dirty_at = None
-                if product is None and item.seller_sku:
-                    product = products.create(item, next_id())
-                    new_products.append((product.id, partner_id, product.sku, product.name, product.barcode,
-                                         product.stock, product.price, stamp, stamp))
-                    if product.stock:
-                        new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
-                                              Reason.SYNC, f"sync:{product.id}", stamp))
-                    report.created_products += 1
-                    # The product was made from this listing: they agree, nothing to push.
-                    pushed_stock, pushed_price = item.stock, item.price
-                elif product is None:
-                    report.unmatched += 1
-                elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
-                    stock_dirty_at = stamp  # an existing product: show the platform's stock
-                new_listings.append((
-                    next_id(), integration_id, product.id if product else None, item.external_id, item.seller_sku,
-                    item.barcodes[0] if item.barcodes else None, _json_strings(item.barcodes), item.name,
-                    item.status, item.currency, _json_strings(item.stock_ids), item.price_id, item.stock,
-                    item.price, stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
-                report.created_listings += 1
-            await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
-            await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
-            await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
-            await update_rows(session, Listing.__table__, "id", _UPDATE_COLUMNS, changed, merge=_UPDATE_MERGE)
-            await session.commit()
-
-    async def _drift(self, session: AsyncSession, row, item: MarketListing, product, rules: StockRules, policy: str,
-                     values: dict, report: CatalogReport) -> None:
-        """The marketplace shows something other than what we last pushed: someone changed it there. `row` is the
-        stored listing (_STORED's columns), `product` its product as _products_for reads it (or None); what to
-        write goes into `values` (see _UPDATE_MERGE)."""
-        if product is None:
-            return
-        if item.stock is not None and row.pushed_stock is not None and item.stock != row.pushed_stock:
-            report.drift_count += 1
-            adopt = policy == DriftPolicy.ADOPT and rules.is_default
-            if len(report.stock_drift) < DRIFT_EXAMPLES:
-                report.stock_drift.append({"sku": product.sku, "pushed": row.pushed_stock, "seen": item.stock,
-                                           "action": "adopted" if adopt else "pushed_back"})
-            if adopt:
-                await apply_change(session, await session.get(Product, product.id), set_to=item.stock,
-                                   reason=Reason.ADOPT, reference=f"adopt:{row.id}:{report.run_id}")
-                values["pushed_stock"] = item.stock
-            else:
-                values["stock_dirty_at"] = now()  # kept if already waiting for a push
-        if item.price is not None and row.pushed_price is not None and Decimal(item.price) != row.pushed_price:
-            report.drift_count += 1
-            adopt = policy == DriftPolicy.ADOPT
-            if len(report.price_drift) < DRIFT_EXAMPLES:
-                report.price_drift.append({"sku": product.sku, "pushed": str(row.pushed_price),
-                                           "seen": str(item.price), "action": "adopted" if adopt else "pushed_back"})
-            if adopt:
-                if row.price_override is not None:
-                    values["price_override"] = item.price
-                else:
-                    (await session.get(Product, product.id)).price = item.price
-                    await _mark_other_prices_dirty(session, product.id, row.id)
-                values["pushed_price"] = item.price
-            else:
-                values["price_dirty_at"] = now()  # kept if already waiting for a push
-
-    async def _after_full_pass(self, session: AsyncSession, integration_id: str, started: int,
-                               report: CatalogReport) -> None:
+    async def after_full_pass(session: AsyncSession, integration: MarketplaceIntegration) -> None:
         """After every page was read: what disappeared, and duplicates."""
         gone = await session.execute(
             update(Listing)
-            .where(Listing.integration_id == integration_id, Listing.seen_at < started,
+            .where(Listing.integration_id == integration.id, Listing.seen_at < ctx.started_at,
                    Listing.status.is_distinct_from("gone"))
-            .values(status="gone")
-        )
+            .values(status="gone"))
         report.gone = gone.rowcount or 0
-        report.duplicate_skus, report.shared_barcodes = await duplicates(session, integration_id)
+        report.duplicate_skus, report.shared_barcodes = await duplicates(session, integration.id)
+        integration.last_sync_at = now()
+
+    return JobResult(report=report, error=report.error, finish=None if report.error else after_full_pass)
+
+
+async def _store(sessionmaker: async_sessionmaker[AsyncSession], batch: list[MarketListing], integration_id: str,
+                 partner_id: str, rules: StockRules, policy: str, report: CatalogReport) -> None:
+    """Upsert one batch of listings, in one transaction: new rows (every row of a first sync) inserted and rows
+    already stored updated, each kind as plain tuples in bulk (db/bulk.py)."""
+    # Two entries with the same id in one page would collide on insert: the later one wins.
+    batch = list({item.external_id: item for item in batch}.values())
+    async with sessionmaker() as session:
+        stamp = now()
+        existing = {row.external_id: row for row in await session.execute(
+            _STORED, {"integration_id": integration_id, "ids": [item.external_id for item in batch]})}
+        products = await _products_for(session, partner_id, batch)
+        new_products: list[tuple] = []
+        new_movements: list[tuple] = []
+        new_listings: list[tuple] = []
+        changed: list[tuple] = []
+        fresh = sum(1 for item in batch if item.external_id not in existing)
+        next_id = iter(new_ids(3 * fresh)).__next__  # at most a product, a movement, a listing per new one
+        for item in batch:
+            report.seen += 1
+            product = products.match(item)
+            if product is not None:
+                if products.by_sku.get(item.seller_sku or "") is product:
+                    report.matched_by_sku += 1
+                else:
+                    report.matched_by_barcode += 1
+            row = existing.get(item.external_id)
+            if row is not None:
+                values = _listing_values(item, stamp)
+                values["product_id"] = product.id if product is not None else None  # kept if it has one
+                await _drift(session, row, item, products.by_id.get(row.product_id), rules, policy, values, report)
+                changed.append((row.id, *(values.get(name) for name in _UPDATE_COLUMNS)))
+                report.updated_listings += 1
+                continue
+            pushed_stock = pushed_price = stock_dirty_at = None
+            if product is None and item.seller_sku:
+                product = products.create(item, next_id())
+                new_products.append((product.id, partner_id, product.sku, product.name, product.barcode,
+                                     product.stock, product.price, stamp, stamp))
+                if product.stock:
+                    new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
+                                          Reason.SYNC, f"sync:{product.id}", stamp))
+                report.created_products += 1
+                # The product was made from this listing: they agree, nothing to push.
+                pushed_stock, pushed_price = item.stock, item.price
+            elif product is None:
+                report.unmatched += 1
+            elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
+                stock_dirty_at = stamp  # an existing product: show the platform's stock
+            new_listings.append((
+                next_id(), integration_id, product.id if product else None, item.external_id, item.seller_sku,
+                item.barcodes[0] if item.barcodes else None, _json_strings(item.barcodes), item.name,
+                item.status, item.currency, _json_strings(item.stock_ids), item.price_id, item.stock,
+                item.price, stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
+            report.created_listings += 1
+        await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
+        await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
+        await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
+        await update_rows(session, Listing.__table__, "id", _UPDATE_COLUMNS, changed, merge=_UPDATE_MERGE)
+        await session.commit()
+
+
+async def _drift(session: AsyncSession, row, item: MarketListing, product, rules: StockRules, policy: str,
+                 values: dict, report: CatalogReport) -> None:
+    """The marketplace shows something other than what we last pushed: someone changed it there. `row` is the
+    stored listing (_STORED's columns), `product` its product as _products_for reads it (or None); what to write goes
+    into `values` (see _UPDATE_MERGE)."""
+    if product is None:
+        return
+    if item.stock is not None and row.pushed_stock is not None and item.stock != row.pushed_stock:
+        report.drift_count += 1
+        adopt = policy == DriftPolicy.ADOPT and rules.is_default
+        if len(report.stock_drift) < DRIFT_EXAMPLES:
+            report.stock_drift.append({"sku": product.sku, "pushed": row.pushed_stock, "seen": item.stock,
+                                       "action": "adopted" if adopt else "pushed_back"})
+        if adopt:
+            await apply_change(session, await session.get(Product, product.id), set_to=item.stock,
+                               reason=Reason.ADOPT, reference=f"adopt:{row.id}:{report.run_id}")
+            values["pushed_stock"] = item.stock
+        else:
+            values["stock_dirty_at"] = now()  # kept if already waiting for a push
+    if item.price is not None and row.pushed_price is not None and Decimal(item.price) != row.pushed_price:
+        report.drift_count += 1
+        adopt = policy == DriftPolicy.ADOPT
+        if len(report.price_drift) < DRIFT_EXAMPLES:
+            report.price_drift.append({"sku": product.sku, "pushed": str(row.pushed_price),
+                                       "seen": str(item.price), "action": "adopted" if adopt else "pushed_back"})
+        if adopt:
+            if row.price_override is not None:
+                values["price_override"] = item.price
+            else:
+                (await session.get(Product, product.id)).price = item.price
+                await _mark_other_prices_dirty(session, product.id, row.id)
+            values["pushed_price"] = item.price
+        else:
+            values["price_dirty_at"] = now()  # kept if already waiting for a push
 
 
 async def duplicates(session: AsyncSession, integration_id: str, limit: int = 50

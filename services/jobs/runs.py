@@ -1,11 +1,14 @@
 """sync_runs: every sync, push and poll is a row, so a job that silently stopped is visible."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import ConnectorError
 from db.models import JsonText, SyncRun, now
+
+# sync_runs.error of a run cut short by a shutdown or a crash (not the marketplace's fault: no failure streak).
+INTERRUPTED = "interrupted"
 
 
 async def start_run(session: AsyncSession, integration_id: str, kind: str) -> SyncRun:
@@ -16,8 +19,10 @@ async def start_run(session: AsyncSession, integration_id: str, kind: str) -> Sy
 
 
 async def finish_run(session: AsyncSession, run_id: str, *, counts: dict, error: ConnectorError | None = None,
-                     partial: bool = False) -> SyncRun:
+                     partial: bool = False) -> SyncRun | None:
     run = await session.get(SyncRun, run_id)
+    if run is None:  # its integration was deleted meanwhile
+        return None
     run.finished_at = now()
     run.counts = JsonText.dump(counts)
     if error is not None:
@@ -27,6 +32,25 @@ async def finish_run(session: AsyncSession, run_id: str, *, counts: dict, error:
     else:
         run.status = "partial" if partial else "ok"
     return run
+
+
+async def interrupted(session: AsyncSession, run_id: str) -> None:
+    await session.execute(update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running")
+                          .values(status="failed", error=INTERRUPTED, finished_at=now()))
+
+
+async def forget(session: AsyncSession, run_id: str) -> None:
+    """A run that found nothing to do leaves no row."""
+    await session.execute(delete(SyncRun).where(SyncRun.id == run_id))
+
+
+async def close_abandoned(session: AsyncSession, older_than: int | None = None) -> int:
+    """Runs left 'running' by a process that died (started before `older_than`, default: now): marked interrupted at
+    start-up."""
+    cutoff = now() + 1 if older_than is None else older_than
+    result = await session.execute(update(SyncRun).where(SyncRun.status == "running", SyncRun.started_at < cutoff)
+                                   .values(status="failed", error=INTERRUPTED, finished_at=now()))
+    return result.rowcount or 0
 
 
 async def last_runs(session: AsyncSession, integration_id: str, kind: str | None = None, limit: int = 5) -> list[SyncRun]:

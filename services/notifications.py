@@ -113,3 +113,11 @@ async def expiring_keys(session: AsyncSession) -> int:
             await key_expiring(session, integration, min(due))
             queued += 1
     return queued
+
+
+async def check_key_expiry(platform) -> int:
+    """The daily job (services.jobs.GlobalJob.KEY_EXPIRY)."""
+    async with platform.sessionmaker() as session:
+        queued = await expiring_keys(session)
+        await session.commit()
+    return queued

@@ -1,0 +1,23 @@
+"""The clock side of the jobs: APScheduler 3 (AsyncIOScheduler, in-memory job store) only says "look now". What is
+due, the cursors and the last runs live in our own tables (schedules, the listings' push queue, outbox), so a restart
+only re-creates these timers."""
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from services.jobs.runner import JobRunner
+from services.jobs.types import GlobalJob
+
+PUSH_EVERY = 5  # seconds between looks at the push queue
+TICK_EVERY = 1  # seconds between looks at the schedules table
+EXPIRY_CHECK_HOUR_UTC = 4  # 09:00 in Tashkent
+
+
+def build_scheduler(runner: JobRunner) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(runner.run_due_pushes, "interval", seconds=PUSH_EVERY, id="push_due", max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(runner.tick, "interval", seconds=TICK_EVERY, id="schedules", max_instances=1, coalesce=True)
+    scheduler.add_job(runner.run_global, "cron", args=[GlobalJob.KEY_EXPIRY], hour=EXPIRY_CHECK_HOUR_UTC,
+                      id="key_expiry", coalesce=True)
+    return scheduler
