@@ -8,8 +8,8 @@ with --time-scale 0.2 a Telegram second lasts 200 ms, so 10,000 messages at 30/s
 about 70 real seconds. A 429's retry_after is in Telegram seconds.
 
 The bot side is the real thing: a temporary SQLite database migrated to head, 1,000 partners, 10,000
-`low_stock` rows written with services.notifications.enqueue (a kind that is not grouped, so 10,000 rows are 10,000
-messages), rendered in English and sent by bot.notifier.Notifier through aiogram, its limits scaled the same
+`low_stock` rows written with services.outbox.store.enqueue (a kind that is not grouped, so 10,000 rows are 10,000
+messages), rendered in English and sent by bot.outbox_sender.OutboxSender through aiogram, its limits scaled the same
 way (global_rate = 30 / scale per real second counted over windows of `scale` seconds, per_chat_interval =
 scale, retry_after_scale = scale).
 
@@ -22,7 +22,7 @@ messages as there are rows).
 Why 0.2 by default: a faster clock asks the bot process for 30 / scale messages per real second, and at
 about 2-4 ms of CPU per message (aiogram's request and response models are most of it) a small machine
 shared with other work cannot keep up at 0.05 (600/s) — the result then measures the machine, not the
-sender. The sender also pays one round trip per window and place (see bot.notifier._Limiter), which a
+sender. The sender also pays one round trip per window and place (see bot.outbox_sender._Limiter), which a
 shorter window makes relatively larger.
 """
 from __future__ import annotations
@@ -108,7 +108,8 @@ class TelegramProcess:
 
 async def _prepare(sessionmaker, alerts: int, chats: int) -> None:
     from db.models import Partner
-    from services.notifications import Kind, enqueue
+    from services.outbox.records import AlertKind as Kind
+    from services.outbox.store import enqueue
 
     async with sessionmaker() as session:
         partners = [Partner(telegram_id=FIRST_CHAT + n, name=f"Seller {n}", language="en") for n in range(chats)]
@@ -130,7 +131,7 @@ async def _run(args: argparse.Namespace) -> dict:
     from sqlalchemy import func, select
 
     from bot.i18n import DEFAULT_LOCALE, LOCALES_DIR
-    from bot.notifier import Notifier
+    from bot.outbox_sender import OutboxSender
     from db.migrate import upgrade
     from db.models import OutboxMessage
     from db.session import create_engine, create_sessionmaker
@@ -148,7 +149,7 @@ async def _run(args: argparse.Namespace) -> dict:
 
     with TelegramProcess(chats=args.chats, time_scale=scale) as telegram:
         bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(telegram.url)))
-        notifier = Notifier(bot, sessionmaker, core, global_rate=GLOBAL_LIMIT / scale, window=scale,
+        notifier = OutboxSender(bot, sessionmaker, core, global_rate=GLOBAL_LIMIT / scale, window=scale,
                             per_chat_interval=scale / PER_CHAT_LIMIT, retry_after_scale=scale,
                             concurrency=args.concurrency)
         load_before = os.getloadavg()[0]

@@ -4,7 +4,7 @@ the sandbox Telegram, found by scheduled polling and by a webhook.
     python -m bench.order_latency [--orders 6] [--interval 5] [--marketplaces yandex,ozon] [--seed 1]
 
 The real bot runs in this process, composed as `python -m bot run` composes it (bot.runtime.prepare with the
-scheduler; its start-up starts the APScheduler jobs, the outbox sender runtime.notifier and the webhook server
+scheduler; its start-up starts the APScheduler jobs, the outbox sender runtime.sender and the webhook server
 bot.web.serve_web; the aiogram polling loop) against the sandbox Telegram (30 msg/s overall and 1 msg/s per
 chat enforced) and the sandbox marketplaces, in real time (no sped-up clocks: the latencies are wall-clock
 seconds). One partner connects Yandex Market and Ozon through the bot's own dialogue, as in tests/e2e; their
@@ -87,7 +87,7 @@ def free_port() -> int:
 
 async def start(marketplace_names: list[str]):
     """The bot as `python -m bot run` composes it: bot.runtime.prepare(with_scheduler=True), whose start-up
-    starts the scheduler, the outbox sender (runtime.notifier) and the webhook server (bot.web.serve_web on
+    starts the scheduler, the outbox sender (runtime.sender) and the webhook server (bot.web.serve_web on
     WEB_HOST:WEB_PORT, allowing 127.0.0.1/32 here)."""
     from cryptography.fernet import Fernet
 

@@ -14,7 +14,7 @@ from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.i18n import load_texts_core
 from bot.log import remember_secret
 from bot.middlewares import CommitBeforeReply
-from bot.notifier import Notifier
+from bot.outbox_sender import OutboxSender
 from bot.web import serve_web
 from connectors.clock import Clock
 from db.migrate import upgrade
@@ -29,7 +29,7 @@ from services.jobs.timers import build_scheduler
 from services.platform import Platform
 
 log = logging.getLogger(__name__)
-NOTIFIER_STOP_GRACE = 10.0  # seconds the outbox sender gets to finish its sends in flight on shutdown
+SENDER_STOP_GRACE = 10.0  # seconds the outbox sender gets to finish its sends in flight on shutdown
 # Telegram's ~30 messages/s per bot counts the bot's replies to partners too: alerts leave 5/s of it to them.
 ALERT_RATE = 25.0
 
@@ -42,7 +42,7 @@ class Runtime:
     jobs: JobRunner
     dispatcher: Dispatcher
     bot: Bot
-    notifier: Notifier
+    sender: OutboxSender
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -83,14 +83,14 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
-    notifier = Notifier(bot, sessionmaker, load_texts_core(), global_rate=ALERT_RATE)
+    sender = OutboxSender(bot, sessionmaker, load_texts_core(), global_rate=ALERT_RATE)
     runner = JobRunner(platform, jobs.registry(), jobs.global_registry(), due_pushes=pushes.integrations_with_due,
-                       after_job=notifier.wake)
+                       after_job=sender.wake)
     dispatcher = build_dispatcher(
         platform=platform, jobs=runner, admin_ids=frozenset(settings.ADMIN_IDS),
         open_registration=settings.REGISTRATION is Registration.OPEN,
     )
-    runtime = Runtime(settings, engine, platform, runner, dispatcher, bot, notifier)
+    runtime = Runtime(settings, engine, platform, runner, dispatcher, bot, sender)
     # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it
     # off and call the jobs directly.
     scheduler = build_scheduler(runner) if with_scheduler else None
@@ -100,24 +100,25 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
         await set_commands(bot, dispatcher["i18n_middleware"].core)
         if scheduler is not None:
             scheduler.start()
-            background["notifier"] = asyncio.create_task(notifier.run(), name="outbox-sender")
+            background["sender"] = asyncio.create_task(sender.run(), name="outbox-sender")
             background["web"] = await serve_web(runtime)
 
     async def _on_shutdown() -> None:
-        # Bounded: jobs first (they hold the database's write lock the sender would wait on), then the sender.
+        # Bounded: no new work (timers, webhooks), then the jobs (they hold the database's write lock the sender
+        # would wait on), then the sender.
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
-        await runner.stop()
         if background.get("web") is not None:
             await background["web"].cleanup()
-        sender = background.get("notifier")
-        if sender is not None:
+        await runner.stop()
+        running = background.get("sender")
+        if running is not None:
             try:
-                await asyncio.wait_for(notifier.stop(), NOTIFIER_STOP_GRACE)
+                await asyncio.wait_for(sender.stop(), SENDER_STOP_GRACE)
             except asyncio.TimeoutError:  # rows it had claimed are sent again after the restart, never lost
-                log.warning("the outbox sender did not stop within %s s; cancelled", NOTIFIER_STOP_GRACE)
-            sender.cancel()
-            await asyncio.gather(sender, return_exceptions=True)
+                log.warning("the outbox sender did not stop within %s s; cancelled", SENDER_STOP_GRACE)
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
 
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 from datetime import datetime, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from aiogram_i18n import I18nContext
 from aiogram_i18n.exceptions import KeyNotFoundError
@@ -13,6 +12,7 @@ from connectors.base import ConnectorError, Marketplace
 from db.models import MarketplaceIntegration, Partner
 from db.vault import masked_from_hint
 from services.integrations import days_left
+from services.outbox.policy import zone
 
 STATUS_ICON = {"active": "🟢", "paused": "⏸", "error": "🔴", "draft": "⚪️"}
 
@@ -21,10 +21,11 @@ def esc(value) -> str:
     return html.escape(str(value), quote=False) if value is not None else ""
 
 
-def local_time(partner: Partner | None, ts: int | None) -> str:
+def local_time(partner, ts: int | None) -> str:
+    """A moment in the partner's time zone (`partner`: anything with a `timezone`, or None for the default)."""
     if not ts:
         return "—"
-    tz = ZoneInfo(partner.timezone if partner else "Asia/Tashkent")
+    tz = zone(partner.timezone if partner else None)
     return datetime.fromtimestamp(ts, timezone.utc).astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 

@@ -57,6 +57,10 @@ def now() -> int:
     return int(time.time())
 
 
+# A partner's time zone until they pick another: most partners sell from Uzbekistan.
+DEFAULT_TIMEZONE = "Asia/Tashkent"
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -86,7 +90,7 @@ class Partner(Base):
     name: Mapped[str | None] = mapped_column(Text)
     username: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), nullable=False, default="uz")
-    timezone: Mapped[str] = mapped_column(Text, nullable=False, default="Asia/Tashkent")
+    timezone: Mapped[str] = mapped_column(Text, nullable=False, default=DEFAULT_TIMEZONE)
     # active | unreachable (blocked the bot) | disabled (by an admin)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     notification_prefs: Mapped[str | None] = mapped_column(Text)  # JSON

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from datetime import datetime, time as dtime, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MarketplaceIntegration, Order, now
+from services.outbox.policy import zone
 
 PAGE_SIZE = 10
 DEFAULT_CURRENCY = {"uzum": "UZS"}  # when an order does not say: Uzum sells in sums, the others in roubles
@@ -73,10 +73,7 @@ def period_start(period: str | None, tz_name: str, at: int | None = None) -> int
     days = PERIODS[period]
     if days is not None:
         return at - days * 86400
-    try:
-        tz = ZoneInfo(tz_name)
-    except Exception:  # an unknown zone name in old data: the bot's default
-        tz = ZoneInfo("Asia/Tashkent")
+    tz = zone(tz_name)
     local = datetime.fromtimestamp(at, timezone.utc).astimezone(tz)
     return int(datetime.combine(local.date(), dtime.min, tz).timestamp())
 

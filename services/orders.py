@@ -18,7 +18,9 @@ from db.models import JsonText, MarketplaceIntegration, Order, Partner, Product
 from services import notifications
 from services.jobs import schedule
 from services.jobs.types import JobContext, JobKind, JobResult
-from services.notifications import Kind
+from services.outbox.policy import prefs_of
+from services.outbox.records import AlertKind
+from services.outbox.store import enqueue
 from services.stock import Reason, apply_change
 
 # Statuses meaning "the buyer / marketplace cancelled it": the stock comes back. (Returns after delivery
@@ -89,7 +91,7 @@ async def _store(session: AsyncSession, integration: MarketplaceIntegration, par
         report.new += 1
         if not cancelled:
             await _deduct(session, integration, partner, row)
-            await notifications.enqueue(session, partner, Kind.NEW_ORDER,
+            await enqueue(session, partner, AlertKind.NEW_ORDER,
                                         f"order:{integration.id}:{order.external_id}", _order_payload(integration, row))
         return
     if row.status == order.status:
@@ -104,7 +106,7 @@ async def _store(session: AsyncSession, integration: MarketplaceIntegration, par
         if row.deducted:
             await _give_back(session, row)
         if not row.baseline:
-            await notifications.enqueue(session, partner, Kind.CANCELLED,
+            await enqueue(session, partner, AlertKind.CANCELLED,
                                         f"cancel:{integration.id}:{order.external_id}", _order_payload(integration, row))
     elif order.status.lower() in DONE:
         row.state = "done"
@@ -114,7 +116,7 @@ async def _store(session: AsyncSession, integration: MarketplaceIntegration, par
 
 async def _deduct(session: AsyncSession, integration: MarketplaceIntegration, partner: Partner, row: Order) -> None:
     """Take the sold units from the one stock, once per order line; the other channels get pushed."""
-    threshold_default = notifications.prefs_of(partner).low_stock
+    threshold_default = prefs_of(partner).low_stock
     for index, item in enumerate(row.item_list):
         product = await _product(session, partner.id, item.get("sku"))
         if product is None or not item.get("quantity"):
@@ -127,7 +129,7 @@ async def _deduct(session: AsyncSession, integration: MarketplaceIntegration, pa
         row.deducted = 1
         threshold = product.low_stock_threshold if product.low_stock_threshold is not None else threshold_default
         if applied.stock_after <= threshold < before:
-            await notifications.enqueue(session, partner, Kind.LOW_STOCK, f"low:{product.id}:{row.id}:{index}",
+            await enqueue(session, partner, AlertKind.LOW_STOCK, f"low:{product.id}:{row.id}:{index}",
                                         {"product_id": product.id, "sku": product.sku, "name": product.name,
                                          "stock": applied.stock_after, "threshold": threshold})
 

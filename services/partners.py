@@ -1,8 +1,8 @@
-"""Partners: registration (open or by invite), language, invites."""
+"""Partners: registration (open or by invite), language, invites, notification settings."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import select, update
@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Invite, Partner, now
 from services import audit
+from services.outbox.policy import Prefs, prefs_of
+from services.outbox.records import AlertKind
 
 LANGUAGES = ("uz", "ru", "en")
 # Telegram clients in Central Asia often report a neighbouring language; these users usually read Russian.
@@ -120,3 +122,31 @@ async def set_language(session: AsyncSession, partner: Partner, language: str) -
     if language not in LANGUAGES:
         raise ValueError(language)
     partner.language = language
+
+
+# ---- notification settings (stored in Partner.notification_prefs, read by services.outbox.policy) ----
+
+def _save_prefs(partner: Partner, prefs: Prefs) -> None:
+    partner.notification_prefs = prefs.to_json()
+
+
+def toggle_alert(session: AsyncSession, partner: Partner, kind: AlertKind) -> bool:
+    """Mute the kind if it was on, else unmute it; returns whether it is muted now."""
+    prefs = prefs_of(partner)
+    muted = kind not in prefs.muted
+    _save_prefs(partner, replace(prefs, muted=prefs.muted | {kind} if muted else prefs.muted - {kind}))
+    audit.record(session, "notifications.muted" if muted else "notifications.unmuted", actor=partner.telegram_id,
+                 partner_id=partner.id, kind=str(kind))
+    return muted
+
+
+def set_quiet_hours(session: AsyncSession, partner: Partner, quiet: tuple[int, int] | None) -> None:
+    _save_prefs(partner, replace(prefs_of(partner), quiet=quiet))
+    audit.record(session, "notifications.quiet_hours", actor=partner.telegram_id, partner_id=partner.id,
+                 quiet=list(quiet) if quiet else None)
+
+
+def set_low_stock_threshold(session: AsyncSession, partner: Partner, value: int) -> None:
+    _save_prefs(partner, replace(prefs_of(partner), low_stock=value))
+    audit.record(session, "notifications.low_stock", actor=partner.telegram_id, partner_id=partner.id,
+                 low_stock=value)

@@ -1,9 +1,7 @@
 """Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered) and
 the low-stock threshold (a product's own threshold, where set, wins). Stored in Partner.notification_prefs
-through services.notifications.Prefs."""
+through services/partners.py (services.outbox.policy reads them)."""
 from __future__ import annotations
-
-from dataclasses import replace
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -18,8 +16,9 @@ from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import SettingsFlow
 from db.models import Partner
-from services import audit
-from services.notifications import Kind, Prefs, prefs_of
+from services import partners
+from services.outbox.policy import prefs_of
+from services.outbox.records import AlertKind
 from services.products import parse_quantity
 
 router = Router(name="settings")
@@ -31,10 +30,9 @@ QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}
 
 
 def kind_name(i18n: I18nContext, kind: str) -> str:
-    names = {Kind.NEW_ORDER: i18n.get("notif-kind-new_order"), Kind.CANCELLED: i18n.get("notif-kind-cancelled"),
-             Kind.SYNC_FAILED: i18n.get("notif-kind-sync_failed"), Kind.RECOVERED: i18n.get("notif-kind-recovered"),
-             Kind.LOW_STOCK: i18n.get("notif-kind-low_stock"), Kind.KEY_EXPIRING: i18n.get("notif-kind-key_expiring")}
-    return names.get(kind, views.esc(kind))
+    if kind in set(AlertKind):
+        return i18n.get(f"notif-kind-{kind}")
+    return views.esc(kind)
 
 
 def quiet_text(i18n: I18nContext, quiet: tuple[int, int] | None) -> str:
@@ -46,7 +44,7 @@ def quiet_text(i18n: I18nContext, quiet: tuple[int, int] | None) -> str:
 def _view(i18n: I18nContext, partner: Partner):
     prefs = prefs_of(partner)
     lines = [i18n.get("notif-title")]
-    for kind in Kind.ALL:
+    for kind in AlertKind:
         value = i18n.get("notif-muted") if kind in prefs.muted else i18n.get("notif-on")
         lines.append("• " + i18n.get("notif-kind-line", kind=kind_name(i18n, kind), value=value))
     lines.append("")
@@ -54,16 +52,12 @@ def _view(i18n: I18nContext, partner: Partner):
                           timezone=views.esc(partner.timezone)))
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
     toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
-                         NotifCb(action="mute", arg=kind)) for kind in Kind.ALL]
+                         NotifCb(action="mute", arg=kind)) for kind in AlertKind]
     markup = kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
                      [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action="quiet")),
                       kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action="low"))],
                      kb.to_menu(i18n))
     return "\n".join(lines), markup
-
-
-def _save(partner: Partner, prefs: Prefs) -> None:
-    partner.notification_prefs = prefs.to_json()
 
 
 @router.callback_query(MenuCb.filter(F.action == "notif"))
@@ -78,15 +72,10 @@ async def notifications(query: CallbackQuery, state: FSMContext, partner: Partne
 async def toggle_kind(query: CallbackQuery, callback_data: NotifCb, session: AsyncSession, partner: Partner,
                       i18n: I18nContext) -> None:
     kind = callback_data.arg
-    if kind not in Kind.ALL:
+    if kind not in set(AlertKind):
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
-    prefs = prefs_of(partner)
-    muted = prefs.muted - {kind} if kind in prefs.muted else prefs.muted | {kind}
-    _save(partner, replace(prefs, muted=frozenset(muted)))
-    audit.record(session, "notifications.muted" if kind in muted else "notifications.unmuted",
-                 actor=partner.telegram_id, partner_id=partner.id, kind=kind)
-    if kind in muted:
+    if partners.toggle_alert(session, partner, AlertKind(kind)):
         await query.answer(i18n.get("notif-muted-done", kind=kind_name(i18n, kind)))
     else:
         await query.answer(i18n.get("notif-unmuted-done", kind=kind_name(i18n, kind)))
@@ -107,10 +96,7 @@ async def quiet_hours(query: CallbackQuery, callback_data: NotifCb, session: Asy
     if callback_data.arg not in QUIET_PRESETS:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
-    quiet = QUIET_PRESETS[callback_data.arg]
-    _save(partner, replace(prefs_of(partner), quiet=quiet))
-    audit.record(session, "notifications.quiet_hours", actor=partner.telegram_id, partner_id=partner.id,
-                 quiet=list(quiet) if quiet else None)
+    partners.set_quiet_hours(session, partner, QUIET_PRESETS[callback_data.arg])
     await query.answer(i18n.get("notif-saved"))
     await show(query, *_view(i18n, partner))
 
@@ -131,9 +117,7 @@ async def low_stock_entered(message: Message, state: FSMContext, session: AsyncS
         await message.answer(i18n.get("notif-low-stock-bad"),
                              reply_markup=kb.rows([kb.button(i18n.get("btn-back"), NotifCb(action="home"))]))
         return
-    _save(partner, replace(prefs_of(partner), low_stock=value))
-    audit.record(session, "notifications.low_stock", actor=partner.telegram_id, partner_id=partner.id,
-                 low_stock=value)
+    partners.set_low_stock_threshold(session, partner, value)
     await state.set_state(None)
     text, markup = _view(i18n, partner)
     await message.answer(i18n.get("notif-low-stock-set", value=value) + "\n\n" + text, reply_markup=markup)

@@ -124,7 +124,10 @@ async def test_at_most_max_concurrent_jobs_run_and_the_rest_stay_due(sessionmake
 
     jobs = runner(sessionmaker, slow, max_concurrent=4)
     assert await jobs.tick() == 4
-    await asyncio.sleep(0.05)
+    for _ in range(500):  # until the four have started (a loaded machine is slow to get there)
+        if len(running) == 4:
+            break
+        await asyncio.sleep(0.01)
     assert await jobs.tick() == 0  # full: the others stay due
     release.set()
     await jobs.wait_idle(5)

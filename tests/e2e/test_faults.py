@@ -51,7 +51,7 @@ async def test_orders_converge_with_20_percent_faults_and_failures_alert_once_pe
     await jobs.run(JobKind.ORDERS, integration_id)
     await jobs.run(JobKind.ORDERS, integration_id)
     assert await count(harness, OutboxMessage, OutboxMessage.kind == "recovered") == 1
-    await harness.runtime.notifier.drain_once()
+    await harness.runtime.sender.drain_once()
     failed = await wait_for_text(user, "stopped working")
     assert "not answering" in failed.text and any("Retry" in b for b in failed.button_texts())
     await wait_for_text(user, "works again")

@@ -58,7 +58,7 @@ async def test_orders_on_all_four_alert_once_and_stock_drops_everywhere(harness)
     assert await count(harness, StockMovement, StockMovement.reason == "order") == 4
     assert await count(harness, OutboxMessage, OutboxMessage.kind == "new_order") == 4
 
-    await harness.runtime.notifier.drain_once()
+    await harness.runtime.sender.drain_once()
     alert = await wait_for_text(user, "new order")
     for marketplace, order in orders.items():
         assert str(order.id) in alert.text or any(str(order.id) in (m.text or "") for m in user.messages())
@@ -82,5 +82,5 @@ async def test_orders_on_all_four_alert_once_and_stock_drops_everywhere(harness)
     await poll_all(harness, ids)
     assert (await product(harness, "SKU-000005")).stock == before - 3
     assert await count(harness, StockMovement, StockMovement.reason == "cancel") == 1
-    await harness.runtime.notifier.drain_once()
+    await harness.runtime.sender.drain_once()
     await wait_for_text(user, "cancelled")

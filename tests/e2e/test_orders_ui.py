@@ -13,7 +13,7 @@ from db.models import MarketplaceIntegration, Order, Partner, now
 from sandbox.marketplaces.catalog import Lifecycle
 from sandbox.marketplaces.orders import create_order
 from services.jobs import schedule
-from services.notifications import prefs_of
+from services.outbox.policy import prefs_of
 from tests.e2e.conftest import connect, press_and_wait, wait_for_text
 
 

@@ -66,7 +66,7 @@ def dynamic_keys() -> set[str]:
     keys |= {f"rules-ask-{r}" for r in ("buffer", "max_quantity", "share_percent", "floor")}
     keys |= {f"rules-drift-{p}" for p in ("push_back", "adopt")}
     keys |= {f"sync-drift-{k}-{a}" for k in ("stock", "price") for a in ("pushed", "adopted")}
-    from bot.alerts import JOBS
+    from bot.alert_texts import JOBS
 
     keys |= {f"alert-job-{job}" for job in JOBS}
     return keys | FIX_HINTS

@@ -1,4 +1,4 @@
-"""The outbox sender against the sandbox Telegram (a real aiogram Bot, real HTTP) and a real database."""
+"""The outbox (store, policy, rendering, and the sender) against the sandbox Telegram (a real aiogram Bot, real HTTP) and a real database."""
 from __future__ import annotations
 
 import asyncio
@@ -15,12 +15,14 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy import select, update
 
-from bot import alerts
+from bot import alert_texts
 from bot.i18n import DEFAULT_LOCALE, LOCALES_DIR, Texts
-from bot.notifier import Notifier, quiet_until
+from bot.outbox_sender import OutboxSender
 from db.models import OutboxMessage, Partner
 from sandbox.telegram import TelegramSandbox, parse_html
-from services.notifications import Kind, Prefs, enqueue
+from services.outbox.policy import Prefs, quiet_until
+from services.outbox.records import Alert, AlertKind as Kind, Recipient
+from services.outbox.store import enqueue
 
 TOKEN = "123456:AAHsandboxTOKENforTESTS_0123456789"
 TASHKENT = ZoneInfo("Asia/Tashkent")
@@ -116,16 +118,14 @@ def low_stock(n: int = 1) -> dict:
 
 # ---------------------------------------------------------------------------------------- rendering
 
-def make_row(kind: str, payload: dict) -> OutboxMessage:
-    from db.models import JsonText
-
-    return OutboxMessage(id="x", partner_id="p", chat_id=1, kind=kind, dedupe_key="k", payload=JsonText.dump(payload),
-                         status="pending", attempts=0, next_attempt_at=0, created_at=0)
+def make_row(kind: str, payload: dict) -> Alert:
+    return Alert(id="x", partner_id="p", chat_id=1, kind=kind, payload=payload, attempts=0, created_at=0,
+                 next_attempt_at=0)
 
 
 async def test_every_kind_renders_escaped_html_under_the_limit(core) -> None:
     texts = Texts(core, "en")
-    partner = Partner(telegram_id=1, language="en", timezone="Asia/Tashkent")
+    partner = Recipient("p", 1, "en", "Asia/Tashkent", None)
     evil = "<script>&amp; \"x\""
     payloads = {
         Kind.NEW_ORDER: order("A-1"),
@@ -140,32 +140,32 @@ async def test_every_kind_renders_escaped_html_under_the_limit(core) -> None:
     }
     for locale in ("uz", "ru", "en"):
         for kind, payload in payloads.items():
-            text, markup = alerts.render([make_row(kind, payload)], Texts(core, locale), partner)
+            text, markup = alert_texts.render([make_row(kind, payload)], Texts(core, locale), partner)
             visible, _ = parse_html(text)  # raises on HTML Telegram would refuse
             assert "<script>" not in text and len(visible) <= 4096, (locale, kind)
-    text, markup = alerts.render([make_row(Kind.SYNC_FAILED, payloads[Kind.SYNC_FAILED])], texts, partner)
+    text, markup = alert_texts.render([make_row(Kind.SYNC_FAILED, payloads[Kind.SYNC_FAILED])], texts, partner)
     assert "getting orders" in text and "The key is wrong" in text
     assert markup.inline_keyboard[0][0].callback_data == "s:run:i1"
-    text, _ = alerts.render([make_row(Kind.LOW_STOCK, payloads[Kind.LOW_STOCK])], texts, partner)
+    text, _ = alert_texts.render([make_row(Kind.LOW_STOCK, payloads[Kind.LOW_STOCK])], texts, partner)
     assert "Out of stock" in text
-    text, markup = alerts.render([make_row(Kind.KEY_EXPIRING, payloads[Kind.KEY_EXPIRING])], texts, partner)
+    text, markup = alert_texts.render([make_row(Kind.KEY_EXPIRING, payloads[Kind.KEY_EXPIRING])], texts, partner)
     assert "in 3 days" in text and markup.inline_keyboard[0][0].callback_data == "i:replace:i1:"
 
     # ten orders of 200 items with very long names still make one message under Telegram's limit
     huge = [make_row(Kind.NEW_ORDER, order(f"B-{n}", items=200, name="Ж" * 300 + "😀")) for n in range(10)]
-    text, markup = alerts.render(huge, texts, partner)
+    text, markup = alert_texts.render(huge, texts, partner)
     visible, _ = parse_html(text)
     assert len(visible.encode("utf-16-le")) // 2 <= 4096 and markup is None
     assert text.startswith("🛒 <b>10 new orders</b>")
     assert all(f"B-{n}" in text for n in range(10)) and "more items" in text
-    with pytest.raises(alerts.RenderError):
-        alerts.render(huge + huge[:1], texts, partner)
-    with pytest.raises(alerts.RenderError):
-        alerts.render([huge[0], make_row(Kind.LOW_STOCK, low_stock())], texts, partner)
+    with pytest.raises(alert_texts.RenderError):
+        alert_texts.render(huge + huge[:1], texts, partner)
+    with pytest.raises(alert_texts.RenderError):
+        alert_texts.render([huge[0], make_row(Kind.LOW_STOCK, low_stock())], texts, partner)
 
 
 def test_quiet_until() -> None:
-    partner = Partner(telegram_id=1, timezone="Asia/Tashkent")
+    partner = "Asia/Tashkent"
     at = lambda *a: datetime(*a, tzinfo=TASHKENT).timestamp()  # noqa: E731
     assert quiet_until(partner, (22, 8), at(2025, 3, 1, 23, 30)) == at(2025, 3, 2, 8)
     assert quiet_until(partner, (22, 8), at(2025, 3, 2, 7, 59)) == at(2025, 3, 2, 8)
@@ -188,7 +188,7 @@ async def test_new_orders_of_one_chat_are_grouped(sessionmaker, core) -> None:
         for n in range(12):  # 10 in the first message, 2 in the next; items galore, names long
             await add_alert(sessionmaker, many, Kind.NEW_ORDER, f"m:{n}", order(f"M-{n}", items=40, name="Ü" * 150))
 
-        notifier = Notifier(bot, sessionmaker, core, per_chat_interval=0.1)
+        notifier = OutboxSender(bot, sessionmaker, core, per_chat_interval=0.1)
         assert await notifier.drain_once() == 4
 
         texts = [m.text for m in tg.messages(101)]
@@ -220,7 +220,7 @@ async def test_one_message_per_chat_per_interval(sessionmaker, core) -> None:
         await add_alert(sessionmaker, other, Kind.RECOVERED, "rec:1",
                         {"integration_id": "i", "marketplace": "ozon", "shop": "S"})
 
-        notifier = Notifier(bot, sessionmaker, core, per_chat_interval=0.3, retry_after_scale=0.3)
+        notifier = OutboxSender(bot, sessionmaker, core, per_chat_interval=0.3, retry_after_scale=0.3)
         assert await notifier.drain_once() == 4
         assert tg.stats["429"] == 0
         starts = [c[1] for c in calls.to(201)]
@@ -236,7 +236,7 @@ async def test_global_rate(sessionmaker, core) -> None:
         for chat in range(300, 390):
             partner = await add_partner(sessionmaker, tg, chat)
             await add_alert(sessionmaker, partner, Kind.LOW_STOCK, f"low:{chat}", low_stock(chat))
-        notifier = Notifier(bot, sessionmaker, core, global_rate=60, window=0.5, per_chat_interval=0.5,
+        notifier = OutboxSender(bot, sessionmaker, core, global_rate=60, window=0.5, per_chat_interval=0.5,
                             retry_after_scale=0.5)
         assert await notifier.drain_once() == 90
         assert tg.stats["429"] == 0
@@ -260,7 +260,7 @@ async def test_quiet_hours_hold_then_deliver(sessionmaker, core) -> None:
         await add_alert(sessionmaker, sleeper, Kind.LOW_STOCK, "low:1", low_stock())
         await add_alert(sessionmaker, awake, Kind.NEW_ORDER, "o:2", order("Q-2"))
 
-        notifier = Notifier(bot, sessionmaker, core, clock=lambda: clock[0], per_chat_interval=0.05)
+        notifier = OutboxSender(bot, sessionmaker, core, clock=lambda: clock[0], per_chat_interval=0.05)
         assert await notifier.drain_once() == 1
         assert tg.messages(401) == [] and len(tg.messages(402)) == 1
         held = await outbox(sessionmaker, partner_id=sleeper.id)
@@ -289,7 +289,7 @@ async def test_muted_rows_are_never_sent(sessionmaker, core) -> None:
         await add_alert(sessionmaker, partner, Kind.RECOVERED, "r:1",
                         {"integration_id": "i", "marketplace": "ozon", "shop": "S"})
 
-        notifier = Notifier(bot, sessionmaker, core)
+        notifier = OutboxSender(bot, sessionmaker, core)
         assert await notifier.drain_once() == 1
         assert [m.text.split(" works")[0] for m in tg.messages(501)] == ["🟢 Ozon · S"]
         assert {r.dedupe_key: r.status for r in await outbox(sessionmaker)} == {
@@ -304,7 +304,7 @@ async def test_429_pauses_everything_and_loses_nothing(sessionmaker, core) -> No
             for n in range(2):
                 await add_alert(sessionmaker, partner, Kind.LOW_STOCK, f"low:{partner.telegram_id}:{n}", low_stock(n))
         tg.inject("sendMessage", 429, retry_after=2)
-        notifier = Notifier(bot, sessionmaker, core, per_chat_interval=0.05, retry_after_scale=0.25)  # 0.5 s
+        notifier = OutboxSender(bot, sessionmaker, core, per_chat_interval=0.05, retry_after_scale=0.25)  # 0.5 s
         assert await notifier.drain_once() == 10
         assert notifier.stats["retry_after"] == 1 and tg.stats["429"] == 1
         for partner in partners:
@@ -324,7 +324,7 @@ async def test_403_marks_the_partner_unreachable_and_stops(sessionmaker, core) -
         await add_alert(sessionmaker, fine, Kind.LOW_STOCK, "low:f", low_stock())
         tg.block(701)
 
-        notifier = Notifier(bot, sessionmaker, core, per_chat_interval=0.05)
+        notifier = OutboxSender(bot, sessionmaker, core, per_chat_interval=0.05)
         assert await notifier.drain_once() == 1
         assert len(calls.to(701)) == 1  # one refusal, then no more tries
         rows = await outbox(sessionmaker, partner_id=blocked.id)
@@ -350,7 +350,7 @@ async def test_bad_request_fails_the_row(sessionmaker, core) -> None:
             await add_alert(sessionmaker, partner, Kind.LOW_STOCK, f"low:{partner.telegram_id}", low_stock())
         tg.inject("sendMessage", 400, chat_id=801, description="Bad Request: something odd")
 
-        notifier = Notifier(bot, sessionmaker, core)
+        notifier = OutboxSender(bot, sessionmaker, core)
         assert await notifier.drain_once() == 1
         status = {r.dedupe_key: (r.status, r.error) for r in await outbox(sessionmaker)}
         assert status["low:801"][0] == "failed" and "something odd" in status["low:801"][1]
@@ -365,7 +365,7 @@ async def test_server_errors_back_off_then_deliver(sessionmaker, core) -> None:
         partner = await add_partner(sessionmaker, tg, 851)
         await add_alert(sessionmaker, partner, Kind.LOW_STOCK, "low:1", low_stock())
         tg.inject("sendMessage", 502)
-        notifier = Notifier(bot, sessionmaker, core, clock=lambda: clock[0])
+        notifier = OutboxSender(bot, sessionmaker, core, clock=lambda: clock[0])
         assert await notifier.drain_once() == 0
         row = (await outbox(sessionmaker))[0]
         assert (row.status, row.attempts) == ("pending", 1) and row.next_attempt_at >= int(clock[0]) + 4
@@ -383,7 +383,7 @@ async def test_a_row_that_cannot_be_rendered_fails_alone(sessionmaker, core) -> 
         await add_alert(sessionmaker, partner, Kind.NEW_ORDER, "o:3", order("R-3"))
         await add_alert(sessionmaker, partner, "no_such_kind", "x:1", {})
 
-        notifier = Notifier(bot, sessionmaker, core)
+        notifier = OutboxSender(bot, sessionmaker, core)
         assert await notifier.drain_once() == 1
         status = {r.dedupe_key: r.status for r in await outbox(sessionmaker)}
         assert status == {"o:1": "sent", "o:2": "failed", "o:3": "sent", "x:1": "failed"}
@@ -401,7 +401,7 @@ async def test_restart_sends_rows_left_sending(sessionmaker, core) -> None:
                                   .values(status="sending"))
             await session.commit()
 
-        notifier = Notifier(bot, sessionmaker, core, per_chat_interval=0.05)
+        notifier = OutboxSender(bot, sessionmaker, core, per_chat_interval=0.05)
         assert await notifier.drain_once() == 3
         assert notifier.recovered_in_flight == 2
         rows = await outbox(sessionmaker)
@@ -409,13 +409,13 @@ async def test_restart_sends_rows_left_sending(sessionmaker, core) -> None:
         # the resent rows stay marked: a duplicate the partner may have seen is explained
         assert [r.error for r in rows] == ["recovered_in_flight", "recovered_in_flight", None]
         assert len(tg.messages(1001)) == 3
-        assert await Notifier(bot, sessionmaker, core).drain_once() == 0  # a second start finds nothing to redo
+        assert await OutboxSender(bot, sessionmaker, core).drain_once() == 0  # a second start finds nothing to redo
 
 
 async def test_run_wake_and_stop(sessionmaker, core) -> None:
     async with telegram() as (tg, bot, calls):
         partner = await add_partner(sessionmaker, tg, 1101)
-        notifier = Notifier(bot, sessionmaker, core, per_chat_interval=0.05, poll_interval=30)
+        notifier = OutboxSender(bot, sessionmaker, core, per_chat_interval=0.05, poll_interval=30)
         task = asyncio.create_task(notifier.run())
         await asyncio.sleep(0.1)
         await add_alert(sessionmaker, partner, Kind.LOW_STOCK, "low:1", low_stock())
@@ -431,15 +431,15 @@ async def test_run_wake_and_stop(sessionmaker, core) -> None:
 
 async def test_order_alerts_have_open_buttons(core) -> None:
     texts = Texts(core, "en")
-    partner = Partner(telegram_id=1, language="en", timezone="Asia/Tashkent")
+    partner = Recipient("p", 1, "en", "Asia/Tashkent", None)
     one = {**order("A-1"), "order_key": "k1"}
-    _, markup = alerts.render([make_row(Kind.NEW_ORDER, one)], texts, partner)
+    _, markup = alert_texts.render([make_row(Kind.NEW_ORDER, one)], texts, partner)
     assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == \
         [[("🧾 Open the order", "od:open:k1:alert")]]
     group = [make_row(Kind.NEW_ORDER, {**order(f"B-{n}"), "order_key": f"k{n}", "placed_at": n}) for n in range(3)]
-    _, markup = alerts.render(group, texts, partner)
+    _, markup = alert_texts.render(group, texts, partner)
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [["🧾 B-0", "🧾 B-1"], ["🧾 B-2"]]
-    _, markup = alerts.render([make_row(Kind.CANCELLED, {**one, "integration_id": "i"})], texts, partner)
+    _, markup = alert_texts.render([make_row(Kind.CANCELLED, {**one, "integration_id": "i"})], texts, partner)
     assert markup.inline_keyboard[0][0].callback_data == "od:open:k1:alert"
-    _, markup = alerts.render([make_row(Kind.NEW_ORDER, order("C-1"))], texts, partner)  # queued by an older version
+    _, markup = alert_texts.render([make_row(Kind.NEW_ORDER, order("C-1"))], texts, partner)  # queued by an older version
     assert markup is None

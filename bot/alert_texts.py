@@ -1,4 +1,4 @@
-"""Outbox rows as Telegram messages, in the partner's language and timezone (bot/notifier.py sends them).
+"""Outbox alerts as Telegram messages, in the partner's language and timezone (bot/outbox_sender.py sends them).
 
 One row is one message; several new-order rows of one chat are ONE message ("🛒 3 new orders", each order
 with its marketplace, shop, items, sum and ship-by date), at most MAX_GROUP rows per message. Every text is
@@ -15,8 +15,7 @@ from aiogram_i18n.exceptions import KeyNotFoundError
 
 from bot.callbacks import IntegrationCb, OrderCb, SyncCb
 from bot.views import esc, local_date, local_time, money
-from db.models import OutboxMessage, Partner
-from services.notifications import Kind
+from services.outbox.records import Alert, AlertKind, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ class RenderError(ValueError):
     """The rows can't be one message (mixed kinds, too many)."""
 
 
-def render(rows: list[OutboxMessage], texts, partner: Partner) -> tuple[str, InlineKeyboardMarkup | None]:
+def render(rows: list[Alert], texts, partner: Recipient) -> tuple[str, InlineKeyboardMarkup | None]:
     """The message for one row, or for 2..MAX_GROUP new-order rows of one chat; (HTML text, keyboard)."""
     if not rows:
         raise RenderError("nothing to render")
@@ -46,12 +45,12 @@ def render(rows: list[OutboxMessage], texts, partner: Partner) -> tuple[str, Inl
         raise RenderError(f"{len(rows)} rows: at most {MAX_GROUP} in one message")
     texts = _Fallback(texts)
     if len(rows) > 1:
-        if any(r.kind != Kind.NEW_ORDER for r in rows):
+        if any(r.kind != AlertKind.NEW_ORDER for r in rows):
             raise RenderError("only new-order rows are grouped")
-        payloads = _by_time([r.payload_data for r in rows])
+        payloads = _by_time([r.payload for r in rows])
         return _new_orders(texts, partner, payloads), _open_buttons(texts, payloads)
     row = rows[0]
-    payload = row.payload_data
+    payload = row.payload
     renderer = RENDERERS.get(row.kind)
     if renderer is None:
         raise RenderError(f"unknown alert kind {row.kind!r}")
@@ -84,7 +83,7 @@ def _open_buttons(texts, payloads: list[dict]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
-def _new_orders(texts, partner: Partner, payloads: list[dict]) -> str:
+def _new_orders(texts, partner: Recipient, payloads: list[dict]) -> str:
     payloads = _by_time(payloads)
     if len(payloads) == 1:
         title = texts.get("alert-new-order")
@@ -99,7 +98,7 @@ def _new_orders(texts, partner: Partner, payloads: list[dict]) -> str:
     return "\n\n".join([title, *blocks] + ([together] if together else []))
 
 
-def _order_block(texts, partner: Partner, p: dict, budget: int) -> str:
+def _order_block(texts, partner: Recipient, p: dict, budget: int) -> str:
     """One order: where (marketplace · shop · scheme), its number, the items that fit in `budget`, sum, ship-by."""
     head = texts.get("alert-order-head", marketplace=_marketplace(texts, p), shop=_shop(p),
                      order=esc(_clip(p.get("order_id"), ORDER_ID_MAX)))
@@ -144,7 +143,7 @@ def _together(texts, payloads: list[dict]) -> str:
     return texts.get("alert-orders-together", total=_amount(sum(totals), currencies.pop()))
 
 
-def _cancelled(texts, partner: Partner, p: dict):
+def _cancelled(texts, partner: Recipient, p: dict):
     lines = [texts.get("alert-cancelled"),
              texts.get("alert-order-head", marketplace=_marketplace(texts, p), shop=_shop(p),
                        order=esc(_clip(p.get("order_id"), ORDER_ID_MAX)))]
@@ -155,7 +154,7 @@ def _cancelled(texts, partner: Partner, p: dict):
 
 # -------------------------------------------------------------------------------- integrations, stock
 
-def _sync_failed(texts, partner: Partner, p: dict):
+def _sync_failed(texts, partner: Recipient, p: dict):
     job = p.get("job")
     job_text = texts.get("alert-job-" + job) if job in JOBS else texts.get("alert-job-other")
     lines = [texts.get("alert-sync-failed", title=_title(texts, p), job=job_text)]
@@ -171,11 +170,11 @@ def _sync_failed(texts, partner: Partner, p: dict):
     return "\n".join(lines), markup
 
 
-def _recovered(texts, partner: Partner, p: dict):
+def _recovered(texts, partner: Recipient, p: dict):
     return texts.get("alert-recovered", title=_title(texts, p)), None
 
 
-def _low_stock(texts, partner: Partner, p: dict):
+def _low_stock(texts, partner: Recipient, p: dict):
     name = esc(_clip(p.get("name") or p.get("sku") or "—", NAME_MAX))
     sku = esc(_clip(p.get("sku") or "—", 40))
     stock = _int(p.get("stock"))
@@ -184,7 +183,7 @@ def _low_stock(texts, partner: Partner, p: dict):
     return texts.get("alert-low-stock", name=name, sku=sku, stock=stock, threshold=_int(p.get("threshold"))), None
 
 
-def _key_expiring(texts, partner: Partner, p: dict):
+def _key_expiring(texts, partner: Recipient, p: dict):
     text = texts.get("alert-key-expiring", title=_title(texts, p), days=_int(p.get("days")),
                      date=local_date(partner, p.get("expires_at")))
     markup = None
@@ -194,12 +193,12 @@ def _key_expiring(texts, partner: Partner, p: dict):
 
 
 RENDERERS = {
-    Kind.NEW_ORDER: lambda texts, partner, p: (_new_orders(texts, partner, [p]), _open_buttons(texts, [p])),
-    Kind.CANCELLED: _cancelled,
-    Kind.SYNC_FAILED: _sync_failed,
-    Kind.RECOVERED: _recovered,
-    Kind.LOW_STOCK: _low_stock,
-    Kind.KEY_EXPIRING: _key_expiring,
+    AlertKind.NEW_ORDER: lambda texts, partner, p: (_new_orders(texts, partner, [p]), _open_buttons(texts, [p])),
+    AlertKind.CANCELLED: _cancelled,
+    AlertKind.SYNC_FAILED: _sync_failed,
+    AlertKind.RECOVERED: _recovered,
+    AlertKind.LOW_STOCK: _low_stock,
+    AlertKind.KEY_EXPIRING: _key_expiring,
 }
 
 

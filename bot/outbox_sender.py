@@ -24,7 +24,10 @@ Errors: 429 pauses ALL sending for retry_after and returns the rows to `pending`
 the bot) marks the partner `unreachable` and their pending rows `failed` (a /start makes them active again,
 services/partners.py); another 4xx marks the rows `failed` with Telegram's text; network and server errors
 return the rows to `pending` with a backoff (attempts + 1). A row that can't be rendered is `failed` and
-logged. One sender per database: the claim is an UPDATE ... RETURNING, no SKIP LOCKED needed.
+logged.
+
+What is not Telegram lives elsewhere: the table (claims, outcomes) in services/outbox/store.py, the partner's mute and
+quiet hours in services/outbox/policy.py, the texts in bot/alert_texts.py.
 """
 from __future__ import annotations
 
@@ -35,8 +38,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -48,37 +49,43 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
-from sqlalchemy import bindparam, case, func, select, update
 
-from bot import alerts
+from bot import alert_texts
 from bot.i18n import DEFAULT_LOCALE, Texts
-from db.models import OutboxMessage, Partner
-from services.notifications import Kind, Prefs, prefs_of
+from services.outbox import store
+from services.outbox.policy import Prefs, prefs_of, quiet_until
+from services.outbox.records import (
+    Alert,
+    AlertKind,
+    Blocked,
+    Failed,
+    Outcome,
+    Recipient,
+    Released,
+    Retry,
+    Round,
+    Sent,
+)
 
 log = logging.getLogger(__name__)
 
-OUTBOX = OutboxMessage.__table__
 BACKOFF_FIRST = 5  # seconds before the first retry after a network/server error; doubles per attempt
 BACKOFF_MAX = 3600
 ROUND_SECONDS = 0.25  # one claim round covers about this much sending
 CATCH_UP = 2  # tokens a late send may make up for (the send log still caps every window)
-DEFAULT_TIMEZONE = "Asia/Tashkent"
-# outbox.error of a row found `sending` at start-up and sent again; kept once it is sent (and through later
-# retries), so a duplicate a partner might see can be traced to a crash mid-send
-RECOVERED = "recovered_in_flight"
 
 
 @dataclass
 class _Message:
     chat_id: int
     partner_id: str
-    rows: list[tuple[str, int]]  # (outbox id, attempts)
+    alerts: list[Alert]
     text: str
     markup: InlineKeyboardMarkup | None
 
     @property
-    def ids(self) -> list[str]:
-        return [row_id for row_id, _ in self.rows]
+    def ids(self) -> tuple[str, ...]:
+        return tuple(alert.id for alert in self.alerts)
 
 
 class _Limiter:
@@ -128,32 +135,11 @@ class _Limiter:
         self.tat = max(self.tat, until)
 
 
-def quiet_until(partner: Partner, quiet: tuple[int, int] | None, now: float) -> int | None:
-    """If `now` is in the partner's quiet hours (from_hour..to_hour, their timezone, may span midnight): the
-    unix time they end; else None. Equal hours mean no quiet hours."""
-    if not quiet or quiet[0] == quiet[1]:
-        return None
-    start, end = quiet
-    try:
-        tz = ZoneInfo(partner.timezone or DEFAULT_TIMEZONE)
-    except (ValueError, KeyError):
-        tz = ZoneInfo(DEFAULT_TIMEZONE)
-    local = datetime.fromtimestamp(now, timezone.utc).astimezone(tz)
-    hour = local.hour
-    inside = start <= hour < end if start < end else (hour >= start or hour < end)
-    if not inside:
-        return None
-    naive = local.replace(tzinfo=None, hour=end, minute=0, second=0, microsecond=0)
-    if naive <= local.replace(tzinfo=None):
-        naive += timedelta(days=1)
-    return int(naive.replace(tzinfo=tz).timestamp())
-
-
 def backoff(attempts: int) -> int:
     return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
 
 
-class Notifier:
+class OutboxSender:
     """`run()` until `stop()`; `wake()` after writing rows; `drain_once()` sends what is due now (tests)."""
 
     def __init__(self, bot: Bot, sessionmaker, core, *, global_rate: float = 30.0, per_chat_interval: float = 1.0,
@@ -183,7 +169,7 @@ class Notifier:
         self._chat_gap = per_chat_interval * (1.0 + safety)
         self._round = max(4, math.ceil(global_rate * ROUND_SECONDS))  # messages claimed per round
         self._low_water = self._round // 2
-        self._fetch_rows = self._round * 2 + alerts.MAX_GROUP
+        self._fetch_rows = self._round * 2 + alert_texts.MAX_GROUP
         self._queue: collections.deque[_Message] = collections.deque()  # claimed, waiting for their turn
         self._busy: set[int] = set()  # chats with a message queued or in flight
         self._ready_at: dict[int, float] = {}  # chat -> monotonic time its next message may go
@@ -230,7 +216,7 @@ class Notifier:
 
     async def _serve(self, *, until_idle: bool) -> None:
         if self._serving:
-            raise RuntimeError("the notifier is already running")
+            raise RuntimeError("the outbox sender is already running")
         self._serving = True
         self._done.clear()
         self._writes = asyncio.Queue()
@@ -247,7 +233,7 @@ class Notifier:
             if self._queue:  # claimed, never handed to Telegram
                 for message in self._queue:
                     self._busy.discard(message.chat_id)
-                    self._writes.put_nowait(("release", message.ids, None))
+                    self._writes.put_nowait(Released(message.ids))
                 self._queue.clear()
             await self._writes.join()
             writer.cancel()
@@ -260,15 +246,12 @@ class Notifier:
         if self._recovered:
             return
         async with self.sessionmaker() as session:
-            # Marked, so a duplicate a partner might see can be traced to a crash mid-send.
-            result = await session.execute(update(OUTBOX).where(OUTBOX.c.status == "sending")
-                                           .values(status="pending", error=RECOVERED))
+            count = await store.recover_in_flight(session)
             await session.commit()
         self._recovered = True
-        if result.rowcount:
-            self.recovered_in_flight += result.rowcount
-            log.warning("outbox: %d rows were being sent when the last run stopped; sending them again",
-                        result.rowcount)
+        if count:
+            self.recovered_in_flight += count
+            log.warning("outbox: %d rows were being sent when the last run stopped; sending them again", count)
 
     async def _feed(self, until_idle: bool) -> None:
         while not self._stopping:
@@ -305,8 +288,7 @@ class Notifier:
             return False
         await self._writes.join()
         async with self.sessionmaker() as session:
-            due = await session.scalar(self._due_filter(select(func.count()).select_from(OUTBOX), self.clock()))
-        return not due
+            return not await store.due_count(session, self.clock())
 
     async def _sleep_time(self) -> float:
         now = time.monotonic()
@@ -318,21 +300,13 @@ class Notifier:
             waits.append(min(cooling) - now)
         try:
             async with self.sessionmaker() as session:
-                stmt = select(func.min(OUTBOX.c.next_attempt_at)).select_from(
-                    OUTBOX.join(Partner.__table__, Partner.__table__.c.id == OUTBOX.c.partner_id)).where(
-                    OUTBOX.c.status == "pending", Partner.__table__.c.status == "active")
-                next_due = await session.scalar(stmt)
+                next_due = await store.next_due_at(session)
         except Exception:
             log.exception("outbox: reading the next due time failed")
             next_due = None
         if next_due is not None and next_due > self.clock():
             waits.append(next_due - self.clock())
         return max(0.001, min(waits))
-
-    def _due_filter(self, stmt, now: float):
-        partners = Partner.__table__
-        return stmt.join(partners, partners.c.id == OUTBOX.c.partner_id).where(
-            OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now, partners.c.status == "active")
 
     # ----------------------------------------------------------------------------------- claiming
 
@@ -343,95 +317,66 @@ class Notifier:
         self._ready_at = {chat: t for chat, t in self._ready_at.items() if t > mono}
         excluded = self._busy | set(self._ready_at)
 
-        # Due order, straight off the (status, next_attempt_at) index: no sort of the whole backlog. Chats with a
-        # message queued or in flight, or within their per-chat interval, are left for a later round.
-        query = (select(OutboxMessage, Partner)
-                 .join(Partner, Partner.id == OutboxMessage.partner_id)
-                 .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                        Partner.status == "active")
-                 .order_by(OutboxMessage.next_attempt_at)
-                 .limit(self._fetch_rows))
-        if excluded:
-            query = query.where(OutboxMessage.chat_id.not_in(excluded))
-
         async with self.sessionmaker() as session:
-            found = (await session.execute(query)).all()
+            found = await store.fetch_due(session, now, self._fetch_rows, excluded)
             if not found:
                 return 0
-            by_chat: dict[int, list[OutboxMessage]] = {}
-            partners: dict[int, Partner] = {}
-            for row, partner in found:
-                by_chat.setdefault(row.chat_id, []).append(row)
-                partners[row.chat_id] = partner
+            by_chat: dict[int, list[Alert]] = {}
+            recipients: dict[int, Recipient] = {}
+            for alert, recipient in found:
+                by_chat.setdefault(alert.chat_id, []).append(alert)
+                recipients[alert.chat_id] = recipient
 
+            decided = Round()
             messages: list[_Message] = []
-            muted: list[str] = []
-            held: dict[str, int] = {}
-            failed: list[tuple[str, str]] = []
-            for chat_id, rows in by_chat.items():
+            for chat_id, chat_alerts in by_chat.items():
                 if len(messages) >= want:
                     break
-                rows.sort(key=lambda r: (r.created_at, r.next_attempt_at))  # oldest first within the chat
-                partner = partners[chat_id]
-                prefs = _prefs(partner)
-                muted += [r.id for r in rows if r.kind in prefs.muted]  # muted since they were queued
-                live = [r for r in rows if r.kind not in prefs.muted]
+                chat_alerts.sort(key=lambda a: (a.created_at, a.next_attempt_at))  # oldest first within the chat
+                recipient = recipients[chat_id]
+                prefs = _prefs(recipient)
+                decided.muted += [a.id for a in chat_alerts if a.kind in prefs.muted]  # muted since they were queued
+                live = [a for a in chat_alerts if a.kind not in prefs.muted]
                 if not live:
                     continue
-                until = quiet_until(partner, prefs.quiet, now)
+                until = quiet_until(recipient.timezone, prefs.quiet, now)
                 if until is not None:
-                    held[partner.id] = until
+                    decided.held[recipient.partner_id] = until
                     continue
                 head = live[0]
-                group = [r for r in live if r.kind == Kind.NEW_ORDER][:alerts.MAX_GROUP] \
-                    if head.kind == Kind.NEW_ORDER else [head]
-                rendered, bad = self._render(group, partner)
-                failed += bad
+                group = [a for a in live if a.kind == AlertKind.NEW_ORDER][:alert_texts.MAX_GROUP] \
+                    if head.kind == AlertKind.NEW_ORDER else [head]
+                rendered, bad = self._render(group, recipient)
+                decided.failed += bad
                 if rendered is not None:
                     group, text, markup = rendered
-                    messages.append(_Message(chat_id, partner.id, [(r.id, r.attempts) for r in group], text, markup))
-
-            if muted:
-                await session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(muted), OUTBOX.c.status == "pending")
-                                      .values(status="muted"))
-            for partner_id, until in held.items():
-                await session.execute(update(OUTBOX).where(
-                    OUTBOX.c.partner_id == partner_id, OUTBOX.c.status == "pending",
-                    OUTBOX.c.next_attempt_at <= now).values(next_attempt_at=until))
-            if failed:
-                await session.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
-                                      .values(status="failed", error=bindparam("b_error")),
-                                      [{"b_id": i, "b_error": e} for i, e in failed])
-            claimed: set[str] = set()
-            ids = [i for m in messages for i in m.ids]
-            if ids:
-                result = await session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "pending")
-                                               .values(status="sending").returning(OUTBOX.c.id))
-                claimed = set(result.scalars())
+                    messages.append(_Message(chat_id, recipient.partner_id, group, text, markup))
+            decided.claim = [i for m in messages for i in m.ids]
+            claimed = await store.settle(session, decided, now)
             await session.commit()
 
-        self.stats["muted"] += len(muted)
-        self.stats["held"] += len(held)
-        self.stats["render_failed"] += len(failed)
+        self.stats["muted"] += len(decided.muted)
+        self.stats["held"] += len(decided.held)
+        self.stats["render_failed"] += len(decided.failed)
         for message in messages:
             if not set(message.ids) <= claimed:  # another sender took some of them: not ours to send
                 log.warning("outbox: rows of chat %s were claimed elsewhere", message.chat_id)
-                mine = [i for i in message.ids if i in claimed]
+                mine = tuple(i for i in message.ids if i in claimed)
                 if mine:
-                    self._writes.put_nowait(("release", mine, None))
+                    self._writes.put_nowait(Released(mine))
                 continue
             self._busy.add(message.chat_id)
             self._queue.append(message)
         if self._queue:
             self._queued.set()
-        return len(messages) + len(muted) + len(held) + len(failed)
+        return len(messages) + len(decided.muted) + len(decided.held) + len(decided.failed)
 
-    def _render(self, group: list[OutboxMessage], partner: Partner):
-        """((rows, text, markup) | None, [(row id, error)]): a group with a row that can't be rendered is sent
-        without it; that row is failed."""
-        texts = Texts(self.core, partner.language or DEFAULT_LOCALE)
+    def _render(self, group: list[Alert], recipient: Recipient):
+        """((alerts, text, markup) | None, [(alert id, error)]): a group with an alert that can't be rendered is sent
+        without it; that alert is failed."""
+        texts = Texts(self.core, recipient.language or DEFAULT_LOCALE)
         try:
-            text, markup = alerts.render(group, texts, partner)
+            text, markup = alert_texts.render(group, texts, recipient)
             return (group, text, markup), []
         except Exception as exc:
             if len(group) == 1:
@@ -439,17 +384,17 @@ class Notifier:
                 return None, [(group[0].id, f"render: {type(exc).__name__}: {exc}"[:500])]
         good, bad = [], []
         for row in group:
-            rendered, errors = self._render([row], partner)
+            rendered, errors = self._render([row], recipient)
             if rendered is not None:
                 good.append(row)
             bad += errors
         if not good:
             return None, bad
         try:
-            text, markup = alerts.render(good, texts, partner)
+            text, markup = alert_texts.render(good, texts, recipient)
             return (good, text, markup), bad
         except Exception:
-            rendered, _ = self._render(good[:1], partner)
+            rendered, _ = self._render(good[:1], recipient)
             return rendered, bad
 
     # ------------------------------------------------------------------------------------ sending
@@ -477,7 +422,7 @@ class Notifier:
                 if acquired:
                     self._slots.release()
                 self._busy.discard(message.chat_id)
-                self._write(("release", message.ids, None))
+                self._write(Released(message.ids))
                 await asyncio.sleep(0.1)
                 continue
             task = asyncio.create_task(self._send(message))
@@ -509,26 +454,26 @@ class Notifier:
             self._limiter.hold(until)
             self.stats["retry_after"] += 1
             log.warning("telegram: 429, all sending paused for %s s", exc.retry_after)
-            self._write(("release", message.ids, f"429: retry after {exc.retry_after}"))
+            self._write(Released(message.ids, f"429: retry after {exc.retry_after}"))
         except TelegramForbiddenError as exc:
             self.stats["forbidden"] += 1
             log.info("telegram: partner %s blocked the bot (%s); marked unreachable", message.partner_id, exc.message)
-            self._write(("forbidden", message.partner_id, message.ids, f"403: {exc.message}"[:500]))
+            self._write(Blocked(message.partner_id, message.ids, f"403: {exc.message}"[:500]))
         except (TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge, TelegramMigrateToChat) as exc:
             self.stats["bad_request"] += 1
             log.error("telegram refused outbox rows %s: %s", message.ids, exc.message)
-            self._write(("failed", message.ids, f"{type(exc).__name__}: {exc.message}"[:500]))
+            self._write(Failed(message.ids, f"{type(exc).__name__}: {exc.message}"[:500]))
         except Exception as exc:  # network, 5xx, anything unexpected: try again later
             self.stats["errors"] += 1
             log.warning("telegram: sending to chat %s failed (%s: %s); retrying later",
                         message.chat_id, type(exc).__name__, exc)
             now = int(self.clock())
-            self._write(("retry", [(row_id, attempts + 1, now + backoff(attempts + 1))
-                                   for row_id, attempts in message.rows], f"{type(exc).__name__}: {exc}"[:500]))
+            attempts = max(a.attempts for a in message.alerts) + 1
+            self._write(Retry(message.ids, attempts, now + backoff(attempts), f"{type(exc).__name__}: {exc}"[:500]))
         else:
             self.stats["messages"] += 1
-            self.stats["rows"] += len(message.rows)
-            self._write(("sent", message.ids, sent.message_id, int(self.clock())))
+            self.stats["rows"] += len(message.alerts)
+            self._write(Sent(message.ids, sent.message_id, int(self.clock())))
         finally:
             self._limiter.answered_now()
             # the chat's next message: per_chat_interval after Telegram answered this one
@@ -538,8 +483,8 @@ class Notifier:
             if not self._queue:
                 self._wake.set()  # the feeder may be waiting for this chat
 
-    def _write(self, op: tuple) -> None:
-        self._writes.put_nowait(op)
+    def _write(self, outcome: Outcome) -> None:
+        self._writes.put_nowait(outcome)
 
     # ------------------------------------------------------------------------------------ recording
 
@@ -559,70 +504,33 @@ class Notifier:
             if conn is not None:
                 await asyncio.shield(conn.close())
 
-    async def _commit(self, conn, batch: list[tuple]):
+    async def _commit(self, conn, batch: list[Outcome]):
         engine = self.sessionmaker.kw["bind"]
         for attempt in range(3):
             try:
                 if conn is None:
                     conn = await engine.connect()
-                await self._apply(conn, batch)
+                await store.record(conn, batch)
                 await conn.commit()
                 return conn
             except Exception:
                 log.exception("outbox: recording %d outcomes failed (attempt %d)", len(batch), attempt + 1)
                 conn = await _discard(conn)
                 await asyncio.sleep(0.1 * 2 ** attempt)
-        for op in batch:  # one by one, so one bad outcome does not lose the others
+        for outcome in batch:  # one by one, so one bad outcome does not lose the others
             try:
                 async with engine.begin() as single:
-                    await self._apply(single, [op])
+                    await store.record(single, [outcome])
             except Exception:
-                log.exception("outbox: could not record %s for rows %s; they stay 'sending' until the next start",
-                              op[0], op[1] if op[0] != "forbidden" else op[2])
+                log.exception("outbox: could not record %s; its rows stay 'sending' until the next start", outcome)
         return conn
 
-    @staticmethod
-    async def _apply(conn, batch: list[tuple]) -> None:
-        sent = [{"b_id": i, "b_mid": op[2], "b_at": op[3]} for op in batch if op[0] == "sent" for i in op[1]]
-        if sent:
-            await conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
-                status="sent", message_id=bindparam("b_mid"), sent_at=bindparam("b_at")), sent)
-        failed = [{"b_id": i, "b_error": op[2]} for op in batch if op[0] == "failed" for i in op[1]]
-        if failed:
-            await conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
-                status="failed", error=bindparam("b_error")), failed)
-        retry = [{"b_id": i, "b_attempts": a, "b_next": n, "b_error": op[2]}
-                 for op in batch if op[0] == "retry" for i, a, n in op[1]]
-        if retry:
-            await conn.execute(update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
-                status="pending", attempts=bindparam("b_attempts"), next_attempt_at=bindparam("b_next"),
-                error=_keep_recovered(bindparam("b_error"))), retry)
-        for op in batch:
-            if op[0] == "release":
-                _, ids, error = op
-                values = {"status": "pending"} if error is None else {"status": "pending",
-                                                                      "error": _keep_recovered(error)}
-                await conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "sending")
-                                   .values(**values))
-            elif op[0] == "forbidden":
-                _, partner_id, ids, error = op
-                await conn.execute(update(Partner.__table__).where(Partner.__table__.c.id == partner_id)
-                                      .values(status="unreachable"))
-                await conn.execute(update(OUTBOX).where(
-                    OUTBOX.c.partner_id == partner_id,
-                    (OUTBOX.c.id.in_(ids)) | (OUTBOX.c.status == "pending")).values(status="failed", error=error))
 
-
-def _keep_recovered(error):
-    """The new error text, unless the row carries the crash marker (which stays)."""
-    return case((OUTBOX.c.error == RECOVERED, OUTBOX.c.error), else_=error)
-
-
-def _prefs(partner: Partner) -> Prefs:
+def _prefs(recipient: Recipient) -> Prefs:
     try:
-        return prefs_of(partner)
+        return prefs_of(recipient)
     except Exception:
-        log.exception("partner %s: unreadable notification settings; defaults used", partner.id)
+        log.exception("partner %s: unreadable notification settings; defaults used", recipient.partner_id)
         return Prefs()
 
 
