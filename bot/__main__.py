@@ -7,7 +7,6 @@ import logging
 import sys
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from bot.config import Settings
 from bot.log import setup_logging
@@ -52,19 +51,12 @@ async def migrate(settings: Settings) -> None:
 async def rotate_keys(settings: Settings) -> None:
     """Re-encrypt every stored credential with the first key of ENCRYPTION_KEYS."""
     from bot.runtime import build_vault, open_database
-    from db.models import MarketplaceIntegration
+    from services import integrations
 
     vault = build_vault(settings)
     engine, sessionmaker = await open_database(settings)
-    count = 0
     async with sessionmaker() as session:
-        for integration in await session.scalars(select(MarketplaceIntegration)):
-            if integration.api_key:
-                integration.api_key = vault.rotate(integration.api_key)
-                count += 1
-            if integration.api_secret:
-                integration.api_secret = vault.rotate(integration.api_secret)
-                count += 1
+        count = await integrations.rotate_keys(session, vault)
         await session.commit()
     await engine.dispose()
     print(f"Re-encrypted {count} stored credentials with the first key. "

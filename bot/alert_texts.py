@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n.exceptions import KeyNotFoundError
 
-from bot.callbacks import IntegrationCb, OrderCb, SyncCb
+from bot.callbacks import IntegrationAction, IntegrationCb, OrderCardAction, OrderCb, SyncAction, SyncCb
 from bot.views import esc, local_date, local_time, money
 from services.outbox.records import Alert, AlertKind, Recipient
 
@@ -77,7 +77,7 @@ def _open_buttons(texts, payloads: list[dict]) -> InlineKeyboardMarkup | None:
         labels = [texts.get("btn-order-open")]
     else:
         labels = [texts.get("btn-order-open-number", order=_clip(p.get("order_id"), 24)) for p in keyed]
-    buttons = [InlineKeyboardButton(text=label, callback_data=OrderCb(action="open", id=str(p["order_key"]),
+    buttons = [InlineKeyboardButton(text=label, callback_data=OrderCb(action=OrderCardAction.OPEN, id=str(p["order_key"]),
                                                                       arg="alert").pack())
                for label, p in zip(labels, keyed)]
     return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + 2] for i in range(0, len(buttons), 2)])
@@ -166,7 +166,7 @@ def _sync_failed(texts, partner: Recipient, p: dict):
     lines.append(texts.get("alert-sync-failed-next"))
     markup = None
     if p.get("integration_id"):
-        markup = _keyboard(texts.get("btn-retry-now"), SyncCb(action="run", id=str(p["integration_id"])))
+        markup = _keyboard(texts.get("btn-retry-now"), SyncCb(action=SyncAction.RUN, id=str(p["integration_id"])))
     return "\n".join(lines), markup
 
 
@@ -188,7 +188,7 @@ def _key_expiring(texts, partner: Recipient, p: dict):
                      date=local_date(partner, p.get("expires_at")))
     markup = None
     if p.get("integration_id"):
-        markup = _keyboard(texts.get("btn-replace-keys"), IntegrationCb(action="replace", id=str(p["integration_id"])))
+        markup = _keyboard(texts.get("btn-replace-keys"), IntegrationCb(action=IntegrationAction.REPLACE_KEYS, id=str(p["integration_id"])))
     return text, markup
 
 

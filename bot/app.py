@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -42,20 +42,10 @@ def build_dispatcher(
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
     # router answers everything they leave.
-    routers = (start.router, admin.router, connect.router, marketplaces.router, products.router, sync.router,
-               orders.router, settings.router, dashboard.router, fallback.router)
-    dp.include_routers(*(_detached(r) for r in routers))
+    features = (start, admin, connect, marketplaces, products, sync, orders, settings, dashboard, fallback)
+    dp.include_routers(*(feature.router() for feature in features))
     dp.errors.register(_on_error)
     return dp
-
-
-def _detached(router: Router) -> Router:
-    """Routers are module-level singletons and aiogram lets a router have one parent; a process that builds
-    several Dispatchers (the test suite does, one per test) detaches them from the previous one first."""
-    if router.parent_router is not None:
-        router.parent_router.sub_routers.remove(router)
-        router._parent_router = None
-    return router
 
 
 async def _on_error(event: ErrorEvent, i18n=None) -> bool:

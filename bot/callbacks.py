@@ -1,73 +1,176 @@
-"""Callback data: short prefixes and opaque ids only (Telegram allows 64 bytes). Every handler reloads the
-object by id AND the pressing partner, because callback data is client input."""
+"""Callback data, one class per screen: a short prefix, an action from the screen's own enum, opaque ids only
+(Telegram allows 64 bytes). Every handler reloads the object by id AND the pressing partner, because callback data is
+client input; a value outside the enum (a forged or outdated button) matches no handler and gets the fallback's
+"outdated button" answer."""
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
+class MenuAction(StrEnum):
+    MAIN = "main"
+    MARKETPLACES = "mps"
+    CONNECT = "connect"
+    LANGUAGE = "lang"
+    HELP = "help"
+    ADMIN = "admin"
+    PRODUCTS = "products"
+    ORDERS = "orders"
+    NOTIFICATIONS = "notif"
+
+
 class MenuCb(CallbackData, prefix="m"):
-    action: str  # main | mps | connect | lang | help | admin
+    action: MenuAction
 
 
 class LangCb(CallbackData, prefix="l"):
-    code: str
+    code: str  # services.partners.LANGUAGES (checked by the handler)
+
+
+class ConnectAction(StrEnum):
+    MARKETPLACE = "mp"  # value: the marketplace
+    BACK = "back"
+    CANCEL = "cancel"
+    RETRY = "retry"
+    PICK = "pick"  # value: the shop / warehouse offered
 
 
 class ConnectCb(CallbackData, prefix="c"):
-    action: str  # mp | back | cancel | retry | pick
+    action: ConnectAction
     value: str = ""
 
 
+class IntegrationAction(StrEnum):
+    OPEN = "open"
+    TEST = "test"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REPLACE_KEYS = "replace"
+    DELETE = "delete"
+    DELETE_CONFIRMED = "delete_yes"
+    SYNC = "sync"
+    RULES = "rules"
+    SET_RULE = "rset"  # arg: which rule (b buffer, m max, s share, f floor)
+    DRIFT = "drift"
+
+
 class IntegrationCb(CallbackData, prefix="i"):
-    action: str  # open | test | pause | resume | replace | delete | delete_yes | sync | rules | rset | drift
+    action: IntegrationAction
     id: str
-    arg: str = ""  # rset: which rule (b buffer, m max, s share, f floor)
-
-
-class AdminCb(CallbackData, prefix="a"):
-    action: str  # home | partners | failing | invite | configs | cfg | cfg_url | cfg_rate | cfg_reset
     arg: str = ""
 
 
+class AdminAction(StrEnum):
+    HOME = "home"
+    PARTNERS = "partners"  # arg: page
+    FAILING = "failing"
+    INVITE = "invite"
+    CONFIGS = "configs"
+    CONFIG = "cfg"  # arg: the marketplace
+    CONFIG_URL = "cfg_url"
+    CONFIG_RATE = "cfg_rate"
+    CONFIG_RESET = "cfg_reset"
+
+
+class AdminCb(CallbackData, prefix="a"):
+    action: AdminAction
+    arg: str = ""
+
+
+class ProductsAction(StrEnum):
+    LIST = "list"  # arg: page
+    SEARCH = "search"
+    CLEAR = "clear"
+    EXPORT = "export"  # arg: format
+    IMPORT = "import"
+    SYNC = "sync"
+
+
 class ProductsCb(CallbackData, prefix="p"):
-    action: str  # list | search | clear | export | import | sync | pick_sync
-    arg: str = ""  # page number, format, integration id
+    action: ProductsAction
+    arg: str = ""
+
+
+class ProductAction(StrEnum):
+    OPEN = "open"
+    STOCK = "stock"
+    PRICE = "price"
+    MARKETPLACE_PRICE = "mp_price"
+    MARKETPLACE_PICK = "mp_pick"  # arg: the integration
+    MARKETPLACE_RESET = "mp_reset"  # arg: the integration
 
 
 class ProductCb(CallbackData, prefix="pc"):
-    action: str  # open | stock | price | mp_price | mp_pick | mp_reset
+    action: ProductAction
     id: str  # product id
-    arg: str = ""  # integration id for per-marketplace prices
+    arg: str = ""
+
+
+class SyncAction(StrEnum):
+    RUN = "run"
+    DUPLICATES = "dups"
+    UNMATCHED = "unmatched"
 
 
 class SyncCb(CallbackData, prefix="s"):
-    action: str  # run | dups | unmatched
+    action: SyncAction
     id: str  # integration id
 
 
+class ImportAction(StrEnum):
+    APPLY = "apply"
+    CANCEL = "cancel"
+
+
 class ImportCb(CallbackData, prefix="im"):
-    action: str  # apply | cancel
+    action: ImportAction
     id: str  # pending import id
 
 
-# ---- orders, notification settings, sync dashboard (issue 5) ----
+class OrdersAction(StrEnum):
+    LIST = "list"  # value: page, or "back" (the page a card was opened from)
+    PICK = "pick"  # key: which filter's choices
+    SET = "set"  # key + value: a filter's value
+
 
 class OrdersCb(CallbackData, prefix="ol"):
-    action: str  # list (value: page) | pick (key: which filter's choices) | set (key + value: a filter's value)
-    key: str = ""  # mp | st | pe
+    action: OrdersAction
+    key: str = ""  # mp | st | pe | all (bot.handlers.orders FILTER_KEYS)
     value: str = ""  # page number, marketplace, state, period ("" = all)
 
 
+class OrderCardAction(StrEnum):
+    OPEN = "open"  # arg "alert": from an alert, the card comes as a new message
+    ASK = "ask"  # arg: confirm | ship | cancel_<reason>
+    REASONS = "reasons"
+    DO = "do"  # arg as in ask
+
+
 class OrderCb(CallbackData, prefix="od"):
-    action: str  # open | ask (arg: confirm | ship | cancel_<reason>) | reasons | do (arg as in ask)
+    action: OrderCardAction
     id: str  # order id
     arg: str = ""
 
 
+class NotifAction(StrEnum):
+    HOME = "home"
+    MUTE = "mute"  # arg: alert kind
+    QUIET = "quiet"  # arg: preset, "" = show the presets
+    LOW_STOCK = "low"
+
+
 class NotifCb(CallbackData, prefix="ns"):
-    action: str  # home | mute (arg: alert kind) | quiet (arg: preset, "" = show presets) | low
+    action: NotifAction
     arg: str = ""
 
 
+class DashAction(StrEnum):
+    OPEN = "open"
+    EVERY = "every"  # arg: seconds
+    RUN = "run"  # arg: orders | catalog
+
+
 class DashCb(CallbackData, prefix="sd"):
-    action: str  # open | every (arg: seconds) | run (arg: orders | catalog)
+    action: DashAction
     id: str  # integration id
     arg: str = ""

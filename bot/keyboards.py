@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ConnectCb, DashCb, IntegrationCb, LangCb, MenuCb
+from bot.callbacks import ConnectAction, ConnectCb, DashAction, DashCb, IntegrationAction, IntegrationCb, LangCb, MenuAction, MenuCb
 from connectors.base import Marketplace
 
 MARKETPLACE_ORDER = (Marketplace.UZUM, Marketplace.YANDEX, Marketplace.WILDBERRIES, Marketplace.OZON)
@@ -20,20 +20,20 @@ def rows(*rows_: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 def main_menu(i18n: I18nContext, *, is_admin: bool) -> InlineKeyboardMarkup:
     kb = [
-        [button(i18n.get("btn-products"), MenuCb(action="products")),
-         button(i18n.get("btn-orders"), MenuCb(action="orders"))],
-        [button(i18n.get("btn-marketplaces"), MenuCb(action="mps")),
-         button(i18n.get("btn-connect"), MenuCb(action="connect"))],
-        [button(i18n.get("btn-notifications"), MenuCb(action="notif"))],
-        [button(i18n.get("btn-language"), MenuCb(action="lang")), button(i18n.get("btn-help"), MenuCb(action="help"))],
+        [button(i18n.get("btn-products"), MenuCb(action=MenuAction.PRODUCTS)),
+         button(i18n.get("btn-orders"), MenuCb(action=MenuAction.ORDERS))],
+        [button(i18n.get("btn-marketplaces"), MenuCb(action=MenuAction.MARKETPLACES)),
+         button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))],
+        [button(i18n.get("btn-notifications"), MenuCb(action=MenuAction.NOTIFICATIONS))],
+        [button(i18n.get("btn-language"), MenuCb(action=MenuAction.LANGUAGE)), button(i18n.get("btn-help"), MenuCb(action=MenuAction.HELP))],
     ]
     if is_admin:
-        kb.append([button(i18n.get("btn-admin"), MenuCb(action="admin"))])
+        kb.append([button(i18n.get("btn-admin"), MenuCb(action=MenuAction.ADMIN))])
     return InlineKeyboardMarkup(inline_keyboard=kb)
 
 
 def to_menu(i18n: I18nContext) -> list[InlineKeyboardButton]:
-    return [button(i18n.get("btn-main-menu"), MenuCb(action="main"))]
+    return [button(i18n.get("btn-main-menu"), MenuCb(action=MenuAction.MAIN))]
 
 
 def languages(i18n: I18nContext) -> InlineKeyboardMarkup:
@@ -45,36 +45,36 @@ def languages(i18n: I18nContext) -> InlineKeyboardMarkup:
 
 
 def marketplaces_choice(i18n: I18nContext) -> InlineKeyboardMarkup:
-    mps = [button(i18n.get(f"mp-{m.value}"), ConnectCb(action="mp", value=m.value)) for m in MARKETPLACE_ORDER]
-    return rows(mps[:2], mps[2:], [button(i18n.get("btn-cancel"), ConnectCb(action="cancel"))])
+    mps = [button(i18n.get(f"mp-{m.value}"), ConnectCb(action=ConnectAction.MARKETPLACE, value=m.value)) for m in MARKETPLACE_ORDER]
+    return rows(mps[:2], mps[2:], [button(i18n.get("btn-cancel"), ConnectCb(action=ConnectAction.CANCEL))])
 
 
 def back_cancel(i18n: I18nContext) -> InlineKeyboardMarkup:
-    return rows([button(i18n.get("btn-back"), ConnectCb(action="back")),
-                 button(i18n.get("btn-cancel"), ConnectCb(action="cancel"))])
+    return rows([button(i18n.get("btn-back"), ConnectCb(action=ConnectAction.BACK)),
+                 button(i18n.get("btn-cancel"), ConnectCb(action=ConnectAction.CANCEL))])
 
 
 def after_failure(i18n: I18nContext) -> InlineKeyboardMarkup:
     return rows(
-        [button(i18n.get("btn-try-again"), ConnectCb(action="retry"))],
-        [button(i18n.get("btn-back"), ConnectCb(action="back")), button(i18n.get("btn-cancel"), ConnectCb(action="cancel"))],
+        [button(i18n.get("btn-try-again"), ConnectCb(action=ConnectAction.RETRY))],
+        [button(i18n.get("btn-back"), ConnectCb(action=ConnectAction.BACK)), button(i18n.get("btn-cancel"), ConnectCb(action=ConnectAction.CANCEL))],
     )
 
 
 def integration_card(i18n: I18nContext, integration_id: str, *, paused: bool) -> InlineKeyboardMarkup:
     cb = lambda action: IntegrationCb(action=action, id=integration_id)  # noqa: E731
     return rows(
-        [button(i18n.get("btn-test"), cb("test")), button(i18n.get("btn-sync-products"), cb("sync"))],
-        [button(i18n.get("btn-resume") if paused else i18n.get("btn-pause"), cb("resume" if paused else "pause")),
-         button(i18n.get("btn-replace-keys"), cb("replace"))],
-        [button(i18n.get("btn-stock-rules"), cb("rules")), button(i18n.get("btn-delete"), cb("delete"))],
-        [button(i18n.get("btn-sync-status"), DashCb(action="open", id=integration_id))],
-        [button(i18n.get("btn-back-to-list"), MenuCb(action="mps"))],
+        [button(i18n.get("btn-test"), cb(IntegrationAction.TEST)), button(i18n.get("btn-sync-products"), cb(IntegrationAction.SYNC))],
+        [button(i18n.get("btn-resume") if paused else i18n.get("btn-pause"), cb(IntegrationAction.RESUME if paused else IntegrationAction.PAUSE)),
+         button(i18n.get("btn-replace-keys"), cb(IntegrationAction.REPLACE_KEYS))],
+        [button(i18n.get("btn-stock-rules"), cb(IntegrationAction.RULES)), button(i18n.get("btn-delete"), cb(IntegrationAction.DELETE))],
+        [button(i18n.get("btn-sync-status"), DashCb(action=DashAction.OPEN, id=integration_id))],
+        [button(i18n.get("btn-back-to-list"), MenuCb(action=MenuAction.MARKETPLACES))],
     )
 
 
 def confirm_delete(i18n: I18nContext, integration_id: str) -> InlineKeyboardMarkup:
     return rows([
-        button(i18n.get("btn-delete-yes"), IntegrationCb(action="delete_yes", id=integration_id)),
-        button(i18n.get("btn-delete-no"), IntegrationCb(action="open", id=integration_id)),
+        button(i18n.get("btn-delete-yes"), IntegrationCb(action=IntegrationAction.DELETE_CONFIRMED, id=integration_id)),
+        button(i18n.get("btn-delete-no"), IntegrationCb(action=IntegrationAction.OPEN, id=integration_id)),
     ])

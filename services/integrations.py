@@ -24,9 +24,11 @@ from connectors.base import (
     MarketplaceClient,
 )
 from db.models import RUNNABLE, IntegrationStatus, JsonText, MarketplaceIntegration, Partner, now
-from db.vault import key_hint
+from db.vault import Vault, key_hint
 from services import audit, notifications
-from services.jobs import schedule
+from services.catalog_sync import DriftPolicy
+from services.jobs import JobKind, schedule
+from services.stock import RULE_LIMITS, mark_integration_stock_dirty
 from services.platform import Platform
 
 # Drafts older than this are abandoned connect flows; their encrypted keys are removed.
@@ -335,3 +337,61 @@ def days_left(expires_at: int | None) -> int | None:
     if expires_at is None:
         return None
     return max(0, int((expires_at - time.time()) // 86400))
+
+
+async def rotate_keys(session: AsyncSession, vault: Vault) -> int:
+    """Re-encrypt every stored credential with the vault's first key (`python -m bot rotate-keys`); how many."""
+    count = 0
+    for integration in await session.scalars(select(MarketplaceIntegration)):
+        if integration.api_key:
+            integration.api_key = vault.rotate(integration.api_key)
+            count += 1
+        if integration.api_secret:
+            integration.api_secret = vault.rotate(integration.api_secret)
+            count += 1
+    return count
+
+
+# ---- an integration's settings (each change is audited) ----
+
+def toggle_drift_policy(session: AsyncSession, integration: MarketplaceIntegration, *, actor: int) -> str:
+    """Push the platform's value back (default) or adopt the marketplace's: the other one; returns it."""
+    settings = settings_of(integration)
+    current = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
+    settings["drift_policy"] = DriftPolicy.ADOPT if current == DriftPolicy.PUSH_BACK else DriftPolicy.PUSH_BACK
+    integration.settings = JsonText.dump(settings)
+    audit.record(session, "integration.drift_policy", actor=actor, partner_id=integration.partner_id,
+                 object_type="integration", object_id=integration.id, policy=settings["drift_policy"])
+    return settings["drift_policy"]
+
+
+async def set_stock_rule(session: AsyncSession, integration: MarketplaceIntegration, rule: str, value: int | None,
+                         *, actor: int) -> None:
+    """One stock rule (services.stock.RULE_LIMITS; None clears the maximum); every listing is pushed again under it.
+    ValueError for an unknown rule or a value out of its range."""
+    if rule not in RULE_LIMITS or (value is None and rule != "max_quantity"):
+        raise ValueError(rule)
+    low, high = RULE_LIMITS[rule]
+    if value is not None and not low <= value <= high:
+        raise ValueError(value)
+    settings = settings_of(integration)
+    settings[rule] = value
+    integration.settings = JsonText.dump(settings)
+    await mark_integration_stock_dirty(session, integration.id)
+    audit.record(session, "integration.stock_rule", actor=actor, partner_id=integration.partner_id,
+                 object_type="integration", object_id=integration.id, rule=rule, value=value)
+
+
+async def set_order_poll_interval(session: AsyncSession, integration: MarketplaceIntegration, seconds: int, *,
+                                  actor: int) -> None:
+    """How often its orders are polled (one of schedule.ORDER_INTERVALS; ValueError otherwise)."""
+    if seconds not in schedule.ORDER_INTERVALS:
+        raise ValueError(seconds)
+    await schedule.set_interval(session, integration.id, JobKind.ORDERS, seconds)
+    audit.record(session, "integration.order_poll_interval", actor=actor, partner_id=integration.partner_id,
+                 object_type="integration", object_id=integration.id, seconds=seconds)
+
+
+async def run_soon(session: AsyncSession, integration: MarketplaceIntegration, kind: JobKind) -> None:
+    """"Retry now": the job is due at once (the runner's next tick starts it)."""
+    await schedule.run_now(session, integration.id, kind)

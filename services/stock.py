@@ -24,6 +24,11 @@ class Reason:
     SYNC = "sync"  # the first catalog sync brought the product in
 
 
+# The rules a partner may set per integration, and the values each accepts.
+RULE_LIMITS = {"buffer": (0, MAX_STOCK), "max_quantity": (0, MAX_STOCK), "share_percent": (0, 100),
+               "floor": (0, MAX_STOCK)}
+
+
 @dataclass(frozen=True)
 class StockRules:
     """Per-integration rules for what a marketplace is shown (all optional)."""

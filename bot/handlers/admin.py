@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import AdminCb, MenuCb
+from bot.callbacks import AdminAction, AdminCb, MenuAction, MenuCb
 from bot.filters import IsAdmin, IsRegistered
 from bot.flow import show
 from bot.states import AdminFlow
@@ -21,25 +21,22 @@ from services.platform import Platform
 from services import admin as admin_service
 from services import partners as partner_service
 
-router = Router(name="admin")
-router.message.filter(IsAdmin(), IsRegistered())
-router.callback_query.filter(IsAdmin(), IsRegistered())
 
 MAX_RATE_LIMIT = 10_000
 
 
 def _home_keyboard(i18n: I18nContext):
     return kb.rows(
-        [kb.button(i18n.get("btn-admin-partners"), AdminCb(action="partners", arg="0")),
-         kb.button(i18n.get("btn-admin-failing"), AdminCb(action="failing"))],
-        [kb.button(i18n.get("btn-admin-invite"), AdminCb(action="invite")),
-         kb.button(i18n.get("btn-admin-configs"), AdminCb(action="configs"))],
+        [kb.button(i18n.get("btn-admin-partners"), AdminCb(action=AdminAction.PARTNERS, arg="0")),
+         kb.button(i18n.get("btn-admin-failing"), AdminCb(action=AdminAction.FAILING))],
+        [kb.button(i18n.get("btn-admin-invite"), AdminCb(action=AdminAction.INVITE)),
+         kb.button(i18n.get("btn-admin-configs"), AdminCb(action=AdminAction.CONFIGS))],
         kb.to_menu(i18n),
     )
 
 
 def _back_home(i18n: I18nContext):
-    return [kb.button(i18n.get("btn-back"), AdminCb(action="home"))]
+    return [kb.button(i18n.get("btn-back"), AdminCb(action=AdminAction.HOME))]
 
 
 async def _home_text(session: AsyncSession, i18n: I18nContext) -> str:
@@ -55,21 +52,17 @@ async def _home_text(session: AsyncSession, i18n: I18nContext) -> str:
     return "\n".join(lines)
 
 
-@router.message(Command("admin"))
 async def admin_command(message: Message, state: FSMContext, session: AsyncSession, i18n: I18nContext) -> None:
     await state.clear()
     await message.answer(await _home_text(session, i18n), reply_markup=_home_keyboard(i18n))
 
 
-@router.callback_query(MenuCb.filter(F.action == "admin"))
-@router.callback_query(AdminCb.filter(F.action == "home"))
 async def admin_home(query: CallbackQuery, state: FSMContext, session: AsyncSession, i18n: I18nContext) -> None:
     await state.clear()
     await query.answer()
     await show(query, await _home_text(session, i18n), _home_keyboard(i18n))
 
 
-@router.callback_query(AdminCb.filter(F.action == "partners"))
 async def partners_list(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession, partner: Partner | None,
                         i18n: I18nContext) -> None:
     page = int(callback_data.arg) if callback_data.arg.isdigit() else 0
@@ -86,13 +79,12 @@ async def partners_list(query: CallbackQuery, callback_data: AdminCb, session: A
                               joined=views.local_date(partner, p.created_at)))
     nav = []
     if page > 0:
-        nav.append(kb.button("◀️", AdminCb(action="partners", arg=str(page - 1))))
+        nav.append(kb.button("◀️", AdminCb(action=AdminAction.PARTNERS, arg=str(page - 1))))
     if page < pages - 1:
-        nav.append(kb.button("▶️", AdminCb(action="partners", arg=str(page + 1))))
+        nav.append(kb.button("▶️", AdminCb(action=AdminAction.PARTNERS, arg=str(page + 1))))
     await show(query, "\n".join(lines), kb.rows(nav, _back_home(i18n)))
 
 
-@router.callback_query(AdminCb.filter(F.action == "failing"))
 async def failing(query: CallbackQuery, session: AsyncSession, partner: Partner | None, i18n: I18nContext) -> None:
     await query.answer()
     items = await admin_service.failing_integrations(session)
@@ -109,7 +101,6 @@ async def failing(query: CallbackQuery, session: AsyncSession, partner: Partner 
     await show(query, "\n\n".join(lines)[:4000], kb.rows(_back_home(i18n)))
 
 
-@router.callback_query(AdminCb.filter(F.action == "invite"))
 async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, partner: Partner | None,
                         i18n: I18nContext) -> None:
     invite = await partner_service.create_invite(session, admin_telegram_id=query.from_user.id)
@@ -118,7 +109,7 @@ async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, p
     await query.answer()
     await show(query, i18n.get("admin-invite-created", link=link, code=invite.code,
                                expires=views.local_date(partner, invite.expires_at)),
-               kb.rows([kb.button(i18n.get("btn-admin-invite-another"), AdminCb(action="invite"))], _back_home(i18n)))
+               kb.rows([kb.button(i18n.get("btn-admin-invite-another"), AdminCb(action=AdminAction.INVITE))], _back_home(i18n)))
 
 
 # ---- marketplace API configs ----
@@ -134,21 +125,20 @@ async def _configs_view(session: AsyncSession, platform: Platform, i18n: I18nCon
         rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
         lines.append(i18n.get("admin-config-line", marketplace=i18n.get("mp-" + config.marketplace),
                               url=views.esc(effective), source=source, rate=rate, auth=config.auth_type))
-        buttons.append([kb.button(i18n.get("mp-" + config.marketplace), AdminCb(action="cfg", arg=config.marketplace))])
+        buttons.append([kb.button(i18n.get("mp-" + config.marketplace), AdminCb(action=AdminAction.CONFIG, arg=config.marketplace))])
     buttons.append(_back_home(i18n))
     return "\n\n".join(lines), kb.rows(*buttons)
 
 
 def _config_keyboard(i18n: I18nContext, marketplace: str):
     return kb.rows(
-        [kb.button(i18n.get("btn-admin-cfg-url"), AdminCb(action="cfg_url", arg=marketplace)),
-         kb.button(i18n.get("btn-admin-cfg-rate"), AdminCb(action="cfg_rate", arg=marketplace))],
-        [kb.button(i18n.get("btn-admin-cfg-reset"), AdminCb(action="cfg_reset", arg=marketplace))],
-        [kb.button(i18n.get("btn-back"), AdminCb(action="configs"))],
+        [kb.button(i18n.get("btn-admin-cfg-url"), AdminCb(action=AdminAction.CONFIG_URL, arg=marketplace)),
+         kb.button(i18n.get("btn-admin-cfg-rate"), AdminCb(action=AdminAction.CONFIG_RATE, arg=marketplace))],
+        [kb.button(i18n.get("btn-admin-cfg-reset"), AdminCb(action=AdminAction.CONFIG_RESET, arg=marketplace))],
+        [kb.button(i18n.get("btn-back"), AdminCb(action=AdminAction.CONFIGS))],
     )
 
 
-@router.callback_query(AdminCb.filter(F.action == "configs"))
 async def configs(query: CallbackQuery, state: FSMContext, session: AsyncSession, platform: Platform,
                   i18n: I18nContext) -> None:
     await state.clear()
@@ -175,7 +165,6 @@ async def _config_text(session: AsyncSession, platform: Platform, i18n: I18nCont
         "admin-config-docs", docs=views.esc(config.documentation or "—"))
 
 
-@router.callback_query(AdminCb.filter(F.action == "cfg"))
 async def config_card(query: CallbackQuery, callback_data: AdminCb, state: FSMContext, session: AsyncSession,
                       platform: Platform, i18n: I18nContext) -> None:
     marketplace = _marketplace_arg(callback_data.arg)
@@ -187,7 +176,6 @@ async def config_card(query: CallbackQuery, callback_data: AdminCb, state: FSMCo
     await show(query, await _config_text(session, platform, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
 
 
-@router.callback_query(AdminCb.filter(F.action.in_({"cfg_url", "cfg_rate"})))
 async def config_ask(query: CallbackQuery, callback_data: AdminCb, state: FSMContext, i18n: I18nContext) -> None:
     marketplace = _marketplace_arg(callback_data.arg)
     if marketplace is None:
@@ -195,16 +183,15 @@ async def config_ask(query: CallbackQuery, callback_data: AdminCb, state: FSMCon
         return
     await query.answer()
     await state.set_data({"marketplace": marketplace.value})
-    if callback_data.action == "cfg_url":
+    if callback_data.action == AdminAction.CONFIG_URL:
         await state.set_state(AdminFlow.base_url)
         prompt = i18n.get("admin-ask-url-wildberries" if marketplace is Marketplace.WILDBERRIES else "admin-ask-url")
     else:
         await state.set_state(AdminFlow.rate_limit)
         prompt = i18n.get("admin-ask-rate")
-    await show(query, prompt, kb.rows([kb.button(i18n.get("btn-cancel"), AdminCb(action="cfg", arg=marketplace.value))]))
+    await show(query, prompt, kb.rows([kb.button(i18n.get("btn-cancel"), AdminCb(action=AdminAction.CONFIG, arg=marketplace.value))]))
 
 
-@router.callback_query(AdminCb.filter(F.action == "cfg_reset"))
 async def config_reset(query: CallbackQuery, callback_data: AdminCb, session: AsyncSession,
                        platform: Platform, i18n: I18nContext) -> None:
     marketplace = _marketplace_arg(callback_data.arg)
@@ -217,7 +204,6 @@ async def config_reset(query: CallbackQuery, callback_data: AdminCb, session: As
     await show(query, await _config_text(session, platform, i18n, marketplace), _config_keyboard(i18n, marketplace.value))
 
 
-@router.message(AdminFlow.base_url, F.text)
 async def base_url_entered(message: Message, state: FSMContext, session: AsyncSession, platform: Platform,
                            i18n: I18nContext) -> None:
     marketplace = Marketplace((await state.get_data())["marketplace"])
@@ -232,7 +218,6 @@ async def base_url_entered(message: Message, state: FSMContext, session: AsyncSe
                          reply_markup=_config_keyboard(i18n, marketplace.value))
 
 
-@router.message(AdminFlow.rate_limit, F.text)
 async def rate_entered(message: Message, state: FSMContext, session: AsyncSession, platform: Platform,
                        i18n: I18nContext) -> None:
     marketplace = Marketplace((await state.get_data())["marketplace"])
@@ -245,3 +230,23 @@ async def rate_entered(message: Message, state: FSMContext, session: AsyncSessio
     await state.clear()
     await message.answer(i18n.get("admin-config-saved") + "\n\n" + await _config_text(session, platform, i18n, marketplace),
                          reply_markup=_config_keyboard(i18n, marketplace.value))
+
+
+def router() -> Router:
+    r = Router(name="admin")
+    r.message.filter(IsAdmin(), IsRegistered())
+    r.callback_query.filter(IsAdmin(), IsRegistered())
+    r.message.register(admin_command, Command("admin"))
+    r.callback_query.register(admin_home, MenuCb.filter(F.action == MenuAction.ADMIN))
+    r.callback_query.register(admin_home, AdminCb.filter(F.action == AdminAction.HOME))
+    r.callback_query.register(partners_list, AdminCb.filter(F.action == AdminAction.PARTNERS))
+    r.callback_query.register(failing, AdminCb.filter(F.action == AdminAction.FAILING))
+    r.callback_query.register(create_invite, AdminCb.filter(F.action == AdminAction.INVITE))
+    r.callback_query.register(configs, AdminCb.filter(F.action == AdminAction.CONFIGS))
+    r.callback_query.register(config_card, AdminCb.filter(F.action == AdminAction.CONFIG))
+    r.callback_query.register(
+        config_ask, AdminCb.filter(F.action.in_({AdminAction.CONFIG_URL, AdminAction.CONFIG_RATE})))
+    r.callback_query.register(config_reset, AdminCb.filter(F.action == AdminAction.CONFIG_RESET))
+    r.message.register(base_url_entered, AdminFlow.base_url, F.text)
+    r.message.register(rate_entered, AdminFlow.rate_limit, F.text)
+    return r

@@ -17,22 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import ConnectCb, IntegrationCb, MenuCb
+from bot.callbacks import ConnectAction, ConnectCb, IntegrationAction, IntegrationCb, MenuAction, MenuCb
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from bot.log import remember_secret
 from bot.states import ConnectFlow
 from connectors.base import ConnectorError, Credentials, Marketplace
-from db.models import MarketplaceIntegration, Partner
+from db.models import IntegrationStatus, MarketplaceIntegration, Partner
 from services.platform import Platform
 from services import integrations
 from services.integrations import AlreadyConnected, OtherAccount, discard_draft
 from services.key_formats import check_api_key, check_client_id, normalize
 
 log = logging.getLogger(__name__)
-router = Router(name="connect")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
 
 
 def _marketplace(data: dict) -> Marketplace:
@@ -41,7 +38,6 @@ def _marketplace(data: dict) -> Marketplace:
 
 # ---- entering the flow ----
 
-@router.callback_query(MenuCb.filter(F.action == "connect"))
 async def choose_marketplace(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
                              i18n: I18nContext) -> None:
     await abandon_flow(state, session, partner)
@@ -49,7 +45,6 @@ async def choose_marketplace(query: CallbackQuery, state: FSMContext, session: A
     await show(query, i18n.get("connect-choose"), kb.marketplaces_choice(i18n))
 
 
-@router.callback_query(ConnectCb.filter(F.action == "mp"))
 async def marketplace_chosen(query: CallbackQuery, callback_data: ConnectCb, state: FSMContext,
                              i18n: I18nContext) -> None:
     if callback_data.value not in {m.value for m in Marketplace}:
@@ -75,7 +70,6 @@ async def _ask_key(target, state: FSMContext, i18n: I18nContext, marketplace: Ma
     await show(target, i18n.get(f"connect-ask-key-{marketplace.value}"), kb.back_cancel(i18n))
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "replace"))
 async def replace_keys_start(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext,
                              session: AsyncSession, partner: Partner, platform: Platform,
                              i18n: I18nContext) -> None:
@@ -97,7 +91,6 @@ async def replace_keys_start(query: CallbackQuery, callback_data: IntegrationCb,
 
 # ---- typed credentials ----
 
-@router.message(ConnectFlow.client_id, F.text)
 async def client_id_entered(message: Message, state: FSMContext, i18n: I18nContext) -> None:
     problem = check_client_id(message.text)
     if problem:
@@ -108,7 +101,6 @@ async def client_id_entered(message: Message, state: FSMContext, i18n: I18nConte
     await state.set_state(ConnectFlow.api_key)
 
 
-@router.message(ConnectFlow.api_key)
 async def key_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                       platform: Platform, i18n: I18nContext) -> None:
     # Delete first: whatever happens next, the secret must not stay in the chat.
@@ -160,7 +152,7 @@ async def _finish_replace(status: Message, state: FSMContext, session: AsyncSess
         return
     await state.clear()
     await _edit(status, i18n.get("replace-done") + "\n\n" + views.integration_card(i18n, partner, integration),
-                kb.integration_card(i18n, integration.id, paused=integration.status == "paused"))
+                kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
 
 
 async def _next_step(target, state: FSMContext, session: AsyncSession, partner: Partner,
@@ -169,9 +161,9 @@ async def _next_step(target, state: FSMContext, session: AsyncSession, partner: 
     pending = integrations.pending_choice(draft)
     if pending is not None:
         await state.set_state(ConnectFlow.choosing)
-        buttons = [[kb.button(views.esc(o.name)[:60], ConnectCb(action="pick", value=o.id))] for o in pending.options[:40]]
-        buttons.append([kb.button(i18n.get("btn-back"), ConnectCb(action="back")),
-                        kb.button(i18n.get("btn-cancel"), ConnectCb(action="cancel"))])
+        buttons = [[kb.button(views.esc(o.name)[:60], ConnectCb(action=ConnectAction.PICK, value=o.id))] for o in pending.options[:40]]
+        buttons.append([kb.button(i18n.get("btn-back"), ConnectCb(action=ConnectAction.BACK)),
+                        kb.button(i18n.get("btn-cancel"), ConnectCb(action=ConnectAction.CANCEL))])
         text = i18n.get("connect-ok-account", name=views.esc(draft.account_name or "")) + "\n\n"
         text += i18n.get(f"connect-choose-{pending.kind.value}-{draft.marketplace}")
         await _show(target, text, kb.rows(*buttons))
@@ -182,17 +174,16 @@ async def _next_step(target, state: FSMContext, session: AsyncSession, partner: 
         await discard_draft(session, partner.id, draft.id)
         await state.clear()
         await _show(target, i18n.get("connect-already", title=views.esc(views.integration_title(i18n, duplicate.existing))),
-                    kb.rows([kb.button(i18n.get("btn-open-card"), IntegrationCb(action="open", id=duplicate.existing.id))],
+                    kb.rows([kb.button(i18n.get("btn-open-card"), IntegrationCb(action=IntegrationAction.OPEN, id=duplicate.existing.id))],
                             kb.to_menu(i18n)))
         return
     await state.clear()
     await _show(target, views.connected(i18n, partner, draft),
-                kb.rows([kb.button(i18n.get("btn-open-card"), IntegrationCb(action="open", id=draft.id))],
-                        [kb.button(i18n.get("btn-connect-another"), MenuCb(action="connect"))],
+                kb.rows([kb.button(i18n.get("btn-open-card"), IntegrationCb(action=IntegrationAction.OPEN, id=draft.id))],
+                        [kb.button(i18n.get("btn-connect-another"), MenuCb(action=MenuAction.CONNECT))],
                         kb.to_menu(i18n)))
 
 
-@router.callback_query(ConnectFlow.choosing, ConnectCb.filter(F.action == "pick"))
 async def option_picked(query: CallbackQuery, callback_data: ConnectCb, state: FSMContext, session: AsyncSession,
                         partner: Partner, platform: Platform, i18n: I18nContext) -> None:
     data = await state.get_data()
@@ -205,19 +196,16 @@ async def option_picked(query: CallbackQuery, callback_data: ConnectCb, state: F
     await _next_step(query, state, session, partner, platform, i18n, draft)
 
 
-@router.message(ConnectFlow.choosing)
 async def text_while_choosing(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("connect-use-buttons"))
 
 
-@router.message(ConnectFlow.client_id)
 async def non_text_client_id(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("connect-send-text"), reply_markup=kb.back_cancel(i18n))
 
 
 # ---- back / retry / cancel ----
 
-@router.callback_query(ConnectCb.filter(F.action == "back"))
 async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
                platform: Platform, i18n: I18nContext) -> None:
     await query.answer()
@@ -245,7 +233,7 @@ async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, p
             await show(query, i18n.get("menu-title"), kb.rows(kb.to_menu(i18n)))
             return
         await show(query, views.integration_card(i18n, partner, integration),
-                   kb.integration_card(i18n, integration.id, paused=integration.status == "paused"))
+                   kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
         return
     if current == ConnectFlow.api_key.state and marketplace is Marketplace.OZON:
         await state.set_state(ConnectFlow.client_id)
@@ -255,7 +243,6 @@ async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, p
     await show(query, i18n.get("connect-choose"), kb.marketplaces_choice(i18n))
 
 
-@router.callback_query(ConnectCb.filter(F.action == "retry"))
 async def retry(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     data = await state.get_data()
     if "marketplace" not in data:
@@ -265,7 +252,6 @@ async def retry(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> N
     await _ask_key(query, state, i18n, _marketplace(data))
 
 
-@router.callback_query(ConnectCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
                  i18n: I18nContext, admin_ids: frozenset[int]) -> None:
     await abandon_flow(state, session, partner)
@@ -295,3 +281,21 @@ async def _show(target, text: str, markup) -> None:
         await _edit(target, text, markup)
     else:
         await show(target, text, markup)
+
+
+def router() -> Router:
+    r = Router(name="connect")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(choose_marketplace, MenuCb.filter(F.action == MenuAction.CONNECT))
+    r.callback_query.register(marketplace_chosen, ConnectCb.filter(F.action == ConnectAction.MARKETPLACE))
+    r.callback_query.register(replace_keys_start, IntegrationCb.filter(F.action == IntegrationAction.REPLACE_KEYS))
+    r.message.register(client_id_entered, ConnectFlow.client_id, F.text)
+    r.message.register(key_entered, ConnectFlow.api_key)
+    r.callback_query.register(option_picked, ConnectFlow.choosing, ConnectCb.filter(F.action == ConnectAction.PICK))
+    r.message.register(text_while_choosing, ConnectFlow.choosing)
+    r.message.register(non_text_client_id, ConnectFlow.client_id)
+    r.callback_query.register(back, ConnectCb.filter(F.action == ConnectAction.BACK))
+    r.callback_query.register(retry, ConnectCb.filter(F.action == ConnectAction.RETRY))
+    r.callback_query.register(cancel, ConnectCb.filter(F.action == ConnectAction.CANCEL))
+    return r

@@ -10,32 +10,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import DashCb, IntegrationCb
+from bot.callbacks import DashAction, DashCb, IntegrationAction, IntegrationCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from connectors.base import ErrorCause
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner, Schedule, SyncRun
 from services.platform import Platform
-from services import audit, integrations
-from services.jobs import schedule
+from services import integrations
+from services.jobs import JobKind, schedule
 from services.jobs.runs import last_runs
 
-router = Router(name="dashboard")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
 
-KINDS = ("orders", "catalog", "stock_push", "price_push", "reconcile")
+KINDS = (JobKind.ORDERS, JobKind.CATALOG, JobKind.STOCK_PUSH, JobKind.PRICE_PUSH, JobKind.RECONCILE)
 RUNS_SHOWN = 3
-RETRYABLE = ("orders", "catalog")
+RETRYABLE = (JobKind.ORDERS, JobKind.CATALOG)
 STATUS_ICON = {"ok": "✅", "partial": "⚠️", "failed": "❌", "running": "⏳"}
 CAUSES = {c.value for c in ErrorCause}
 
 
 def kind_title(i18n: I18nContext, kind: str) -> str:
-    names = {"orders": i18n.get("dash-kind-orders"), "catalog": i18n.get("dash-kind-catalog"),
-             "stock_push": i18n.get("dash-kind-stock_push"), "price_push": i18n.get("dash-kind-price_push"),
-             "reconcile": i18n.get("dash-kind-reconcile")}
-    return names.get(kind, views.esc(kind))
+    return i18n.get(f"dash-kind-{kind}") if kind in set(JobKind) else views.esc(kind)
 
 
 def every(i18n: I18nContext, seconds: int) -> str:
@@ -49,15 +43,15 @@ def every(i18n: I18nContext, seconds: int) -> str:
 def _counts(i18n: I18nContext, run: SyncRun) -> str:
     c = run.counts_data
     n = lambda key: c.get(key, 0) if isinstance(c.get(key, 0), int) else 0  # noqa: E731
-    if run.kind == "orders":
+    if run.kind == JobKind.ORDERS:
         return i18n.get("dash-counts-orders", new=n("new"), changed=n("changed"), cancelled=n("cancelled"),
                         baseline=n("baseline"))
-    if run.kind == "catalog":
+    if run.kind == JobKind.CATALOG:
         return i18n.get("dash-counts-catalog", seen=n("seen"), created=n("created_products"),
                         unmatched=n("unmatched"))
-    if run.kind in ("stock_push", "price_push"):
+    if run.kind in (JobKind.STOCK_PUSH, JobKind.PRICE_PUSH):
         return i18n.get("dash-counts-push", sent=n("sent"), accepted=n("accepted"), rejected=n("rejected"))
-    if run.kind == "reconcile":
+    if run.kind == JobKind.RECONCILE:
         return i18n.get("dash-counts-reconcile", checked=n("checked"), differing=n("differing"))
     return ""
 
@@ -113,14 +107,14 @@ async def _view(session: AsyncSession, partner: Partner, i18n: I18nContext, inte
     current = plan["orders"].interval_seconds if "orders" in plan else schedule.DEFAULT_INTERVALS["orders"]
     cb = lambda action, arg="": DashCb(action=action, id=integration.id, arg=arg)  # noqa: E731
     intervals = [kb.button(("✅ " if s == current else "") + i18n.get("btn-dash-minutes", minutes=s // 60),
-                           cb("every", str(s)))
+                           cb(DashAction.EVERY, str(s)))
                  for s in schedule.ORDER_INTERVALS]
     markup = kb.rows(
         intervals,
-        [kb.button(i18n.get("btn-dash-run-orders"), cb("run", "orders")),
-         kb.button(i18n.get("btn-dash-run-catalog"), cb("run", "catalog"))],
-        [kb.button(i18n.get("btn-dash-refresh"), cb("open"))],
-        [kb.button(i18n.get("btn-back"), IntegrationCb(action="open", id=integration.id))],
+        [kb.button(i18n.get("btn-dash-run-orders"), cb(DashAction.RUN, "orders")),
+         kb.button(i18n.get("btn-dash-run-catalog"), cb(DashAction.RUN, "catalog"))],
+        [kb.button(i18n.get("btn-dash-refresh"), cb(DashAction.OPEN))],
+        [kb.button(i18n.get("btn-back"), IntegrationCb(action=IntegrationAction.OPEN, id=integration.id))],
     )
     return text, markup
 
@@ -135,7 +129,6 @@ async def _load(query: CallbackQuery, callback_data: DashCb, session: AsyncSessi
     return integration
 
 
-@router.callback_query(DashCb.filter(F.action == "open"))
 async def open_dashboard(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
                          platform: Platform, i18n: I18nContext) -> None:
     if integration := await _load(query, callback_data, session, partner, platform, i18n):
@@ -143,24 +136,21 @@ async def open_dashboard(query: CallbackQuery, callback_data: DashCb, session: A
         await show(query, *await _view(session, partner, i18n, integration))
 
 
-@router.callback_query(DashCb.filter(F.action == "every"))
 async def set_poll_interval(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
                             platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
     seconds = int(callback_data.arg) if callback_data.arg.isdigit() else 0
-    if seconds not in schedule.ORDER_INTERVALS:
+    try:
+        await integrations.set_order_poll_interval(session, integration, seconds, actor=partner.telegram_id)
+    except ValueError:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
-    await schedule.set_interval(session, integration.id, "orders", seconds)
-    audit.record(session, "integration.order_poll_interval", actor=partner.telegram_id, partner_id=partner.id,
-                 object_type="integration", object_id=integration.id, seconds=seconds)
     await query.answer(i18n.get("dash-interval-set", every=every(i18n, seconds)))
     await show(query, *await _view(session, partner, i18n, integration))
 
 
-@router.callback_query(DashCb.filter(F.action == "run"))
 async def retry_now(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
                     platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
@@ -172,6 +162,16 @@ async def retry_now(query: CallbackQuery, callback_data: DashCb, session: AsyncS
     if integration.status == IntegrationStatus.PAUSED:
         await query.answer(i18n.get("sync-paused"), show_alert=True)
         return
-    await schedule.run_now(session, integration.id, callback_data.arg)
+    await integrations.run_soon(session, integration, JobKind(callback_data.arg))
     await query.answer(i18n.get("dash-run-queued", kind=kind_title(i18n, callback_data.arg)))
     await show(query, *await _view(session, partner, i18n, integration))
+
+
+def router() -> Router:
+    r = Router(name="dashboard")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(open_dashboard, DashCb.filter(F.action == DashAction.OPEN))
+    r.callback_query.register(set_poll_interval, DashCb.filter(F.action == DashAction.EVERY))
+    r.callback_query.register(retry_now, DashCb.filter(F.action == DashAction.RUN))
+    return r

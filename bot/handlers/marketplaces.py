@@ -9,24 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import IntegrationCb, MenuCb
+from bot.callbacks import IntegrationAction, IntegrationCb, MenuAction, MenuCb
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from connectors.base import Marketplace
 from bot.states import RulesFlow
-from db.models import IntegrationStatus, JsonText, MarketplaceIntegration, Partner
+from db.models import IntegrationStatus, MarketplaceIntegration, Partner
 from services.platform import Platform
 from services import integrations
 from services.catalog_sync import DriftPolicy
 from services.integrations import settings_of
-from services.stock import StockRules, channel_quantity, mark_integration_stock_dirty
-
-router = Router(name="marketplaces")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
+from services.stock import RULE_LIMITS, StockRules, channel_quantity
 
 
-@router.callback_query(MenuCb.filter(F.action == "mps"))
+
 async def list_integrations(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
                             platform: Platform, i18n: I18nContext) -> None:
     await abandon_flow(state, session, partner)
@@ -34,12 +30,12 @@ async def list_integrations(query: CallbackQuery, state: FSMContext, session: As
     items = await integrations.list_for_partner(session, partner.id)
     if not items:
         await show(query, i18n.get("mps-empty"),
-                   kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action="connect"))], kb.to_menu(i18n)))
+                   kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))], kb.to_menu(i18n)))
         return
     cards = "\n\n".join(views.integration_card(i18n, partner, item) for item in items)
     buttons = [[kb.button(f"{views.STATUS_ICON.get(item.status, '')} {views.integration_title(i18n, item)}"[:60],
-                          IntegrationCb(action="open", id=item.id))] for item in items]
-    buttons.append([kb.button(i18n.get("btn-connect"), MenuCb(action="connect"))])
+                          IntegrationCb(action=IntegrationAction.OPEN, id=item.id))] for item in items]
+    buttons.append([kb.button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))])
     buttons.append(kb.to_menu(i18n))
     text = i18n.get("mps-title", count=len(items)) + "\n\n" + cards
     if len(text) > 3900:  # many shops: keep the list within Telegram's 4096 characters, cards open by button
@@ -63,7 +59,6 @@ async def _show_card(query: CallbackQuery, partner: Partner, integration: Market
                kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "open"))
 async def open_card(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                     platform: Platform, i18n: I18nContext) -> None:
     if integration := await _load(query, callback_data, session, partner, platform, i18n):
@@ -71,7 +66,6 @@ async def open_card(query: CallbackQuery, callback_data: IntegrationCb, session:
         await _show_card(query, partner, integration, i18n)
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "test"))
 async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession,
                           partner: Partner, platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
@@ -86,19 +80,17 @@ async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, se
     await _show_card(query, partner, integration, i18n, prefix)
 
 
-@router.callback_query(IntegrationCb.filter(F.action.in_({"pause", "resume"})))
 async def pause_resume(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                        platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
-    paused = callback_data.action == "pause"
+    paused = callback_data.action == IntegrationAction.PAUSE
     await integrations.set_paused(session, integration, paused, actor=partner.telegram_id)
     await query.answer(i18n.get("paused" if paused else "resumed"))
     await _show_card(query, partner, integration, i18n)
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "delete"))
 async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                      platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
@@ -109,7 +101,6 @@ async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session
                kb.confirm_delete(i18n, integration.id))
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "delete_yes"))
 async def delete_confirmed(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession,
                            partner: Partner, platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
@@ -119,14 +110,12 @@ async def delete_confirmed(query: CallbackQuery, callback_data: IntegrationCb, s
     await integrations.remove(session, integration, actor=partner.telegram_id)
     await query.answer(i18n.get("deleted"))
     await show(query, i18n.get("delete-done", title=views.esc(title)),
-               kb.rows([kb.button(i18n.get("btn-marketplaces"), MenuCb(action="mps"))], kb.to_menu(i18n)))
+               kb.rows([kb.button(i18n.get("btn-marketplaces"), MenuCb(action=MenuAction.MARKETPLACES))], kb.to_menu(i18n)))
 
 
 # ---- per-integration stock rules and the drift policy ----
 
 RULE_KEYS = {"b": "buffer", "m": "max_quantity", "s": "share_percent", "f": "floor"}
-RULE_LIMITS = {"buffer": (0, 1_000_000), "max_quantity": (0, 1_000_000), "share_percent": (0, 100),
-               "floor": (0, 1_000_000)}
 
 
 def _rules_view(i18n: I18nContext, integration: MarketplaceIntegration):
@@ -144,15 +133,14 @@ def _rules_view(i18n: I18nContext, integration: MarketplaceIntegration):
     ])
     cb = lambda action, arg="": IntegrationCb(action=action, id=integration.id, arg=arg)  # noqa: E731
     markup = kb.rows(
-        [kb.button(i18n.get("btn-rule-buffer"), cb("rset", "b")), kb.button(i18n.get("btn-rule-max"), cb("rset", "m"))],
-        [kb.button(i18n.get("btn-rule-share"), cb("rset", "s")), kb.button(i18n.get("btn-rule-floor"), cb("rset", "f"))],
-        [kb.button(i18n.get("btn-drift-toggle"), cb("drift"))],
-        [kb.button(i18n.get("btn-back"), cb("open"))],
+        [kb.button(i18n.get("btn-rule-buffer"), cb(IntegrationAction.SET_RULE, "b")), kb.button(i18n.get("btn-rule-max"), cb(IntegrationAction.SET_RULE, "m"))],
+        [kb.button(i18n.get("btn-rule-share"), cb(IntegrationAction.SET_RULE, "s")), kb.button(i18n.get("btn-rule-floor"), cb(IntegrationAction.SET_RULE, "f"))],
+        [kb.button(i18n.get("btn-drift-toggle"), cb(IntegrationAction.DRIFT))],
+        [kb.button(i18n.get("btn-back"), cb(IntegrationAction.OPEN))],
     )
     return text, markup
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "rules"))
 async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
                 partner: Partner, platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
@@ -163,21 +151,16 @@ async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMCo
     await show(query, *_rules_view(i18n, integration))
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "drift"))
 async def toggle_drift(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                        platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
-    settings = settings_of(integration)
-    current = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
-    settings["drift_policy"] = DriftPolicy.ADOPT if current == DriftPolicy.PUSH_BACK else DriftPolicy.PUSH_BACK
-    integration.settings = JsonText.dump(settings)
+    integrations.toggle_drift_policy(session, integration, actor=partner.telegram_id)
     await query.answer()
     await show(query, *_rules_view(i18n, integration))
 
 
-@router.callback_query(IntegrationCb.filter(F.action == "rset"))
 async def rule_ask(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
                    partner: Partner, platform: Platform, i18n: I18nContext) -> None:
     integration = await _load(query, callback_data, session, partner, platform, i18n)
@@ -189,10 +172,9 @@ async def rule_ask(query: CallbackQuery, callback_data: IntegrationCb, state: FS
     await state.set_state(RulesFlow.value)
     await state.update_data(integration_id=integration.id, rule=RULE_KEYS[callback_data.arg])
     await show(query, i18n.get("rules-ask-" + RULE_KEYS[callback_data.arg]),
-               kb.rows([kb.button(i18n.get("btn-back"), IntegrationCb(action="rules", id=integration.id))]))
+               kb.rows([kb.button(i18n.get("btn-back"), IntegrationCb(action=IntegrationAction.RULES, id=integration.id))]))
 
 
-@router.message(RulesFlow.value, F.text)
 async def rule_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                        platform: Platform, i18n: I18nContext) -> None:
     data = await state.get_data()
@@ -203,15 +185,34 @@ async def rule_entered(message: Message, state: FSMContext, session: AsyncSessio
         await message.answer(i18n.get("not-found"))
         return
     text = message.text.strip()
-    low, high = RULE_LIMITS[rule]
     clearing = rule == "max_quantity" and text in ("-", "0", "—")
-    if not clearing and not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+    try:
+        if not clearing and not (text.isascii() and text.isdigit()):
+            raise ValueError(text)
+        await integrations.set_stock_rule(session, integration, rule, None if clearing else int(text),
+                                          actor=partner.telegram_id)
+    except ValueError:
+        low, high = RULE_LIMITS[rule]
         await message.answer(i18n.get("rules-bad-value", low=low, high=high))
         return
-    settings = settings_of(integration)
-    settings[rule] = None if clearing else int(text)
-    integration.settings = JsonText.dump(settings)
-    await mark_integration_stock_dirty(session, integration.id)
     await state.set_state(None)
     text, markup = _rules_view(i18n, integration)
     await message.answer(i18n.get("rules-saved") + "\n\n" + text, reply_markup=markup)
+
+
+def router() -> Router:
+    r = Router(name="marketplaces")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(list_integrations, MenuCb.filter(F.action == MenuAction.MARKETPLACES))
+    r.callback_query.register(open_card, IntegrationCb.filter(F.action == IntegrationAction.OPEN))
+    r.callback_query.register(test_connection, IntegrationCb.filter(F.action == IntegrationAction.TEST))
+    r.callback_query.register(
+        pause_resume, IntegrationCb.filter(F.action.in_({IntegrationAction.PAUSE, IntegrationAction.RESUME})))
+    r.callback_query.register(delete_ask, IntegrationCb.filter(F.action == IntegrationAction.DELETE))
+    r.callback_query.register(delete_confirmed, IntegrationCb.filter(F.action == IntegrationAction.DELETE_CONFIRMED))
+    r.callback_query.register(rules, IntegrationCb.filter(F.action == IntegrationAction.RULES))
+    r.callback_query.register(toggle_drift, IntegrationCb.filter(F.action == IntegrationAction.DRIFT))
+    r.callback_query.register(rule_ask, IntegrationCb.filter(F.action == IntegrationAction.SET_RULE))
+    r.message.register(rule_entered, RulesFlow.value, F.text)
+    return r

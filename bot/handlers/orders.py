@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import MenuCb, OrderCb, OrdersCb
+from bot.callbacks import MenuAction, MenuCb, OrderCardAction, OrderCb, OrdersAction, OrdersCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from connectors.base import ConnectorError, NotSupported
@@ -25,9 +25,6 @@ from services.jobs import schedule
 from services.order_queries import CANCEL_REASONS, PERIODS, STATES, Filters, OrderView
 
 log = logging.getLogger(__name__)
-router = Router(name="orders")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
 
 FILTERS_KEY = "orders_filters"  # FSM data: the list's filters (not secret)
 PAGE_KEY = "orders_page"
@@ -96,27 +93,26 @@ async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext,
     for view in items:
         label = " · ".join((_mp_name(i18n, view.integration.marketplace), f"#{view.order.external_id}",
                             _sum(view, view.order.total), state_name(i18n, view.order.state)))
-        rows.append([kb.button(label[:64], OrderCb(action="open", id=view.order.id))])
+        rows.append([kb.button(label[:64], OrderCb(action=OrderCardAction.OPEN, id=view.order.id))])
     nav = []
     if page_no > 0:
-        nav.append(kb.button("◀️", OrdersCb(action="list", value=str(page_no - 1))))
+        nav.append(kb.button("◀️", OrdersCb(action=OrdersAction.LIST, value=str(page_no - 1))))
     if page_no < pages - 1:
-        nav.append(kb.button("▶️", OrdersCb(action="list", value=str(page_no + 1))))
+        nav.append(kb.button("▶️", OrdersCb(action=OrdersAction.LIST, value=str(page_no + 1))))
     filter_row = [
         kb.button(i18n.get("btn-orders-filter-mp", value=_mp_name(i18n, filters.marketplace)),
-                  OrdersCb(action="pick", key="mp")),
+                  OrdersCb(action=OrdersAction.PICK, key="mp")),
         kb.button(i18n.get("btn-orders-filter-state",
                            value=state_name(i18n, filters.state) if filters.state else i18n.get("orders-state-all")),
-                  OrdersCb(action="pick", key="st")),
+                  OrdersCb(action=OrdersAction.PICK, key="st")),
     ]
     period_row = [kb.button(i18n.get("btn-orders-filter-period", value=period_name(i18n, filters.period)),
-                            OrdersCb(action="pick", key="pe"))]
+                            OrdersCb(action=OrdersAction.PICK, key="pe"))]
     if filtered:
-        period_row.append(kb.button(i18n.get("btn-orders-filter-reset"), OrdersCb(action="set", key="all")))
+        period_row.append(kb.button(i18n.get("btn-orders-filter-reset"), OrdersCb(action=OrdersAction.SET, key="all")))
     return text, kb.rows(*rows, nav, filter_row, period_row, kb.to_menu(i18n))
 
 
-@router.callback_query(MenuCb.filter(F.action == "orders"))
 async def orders_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
                       i18n: I18nContext) -> None:
     await state.set_state(None)
@@ -124,7 +120,6 @@ async def orders_menu(query: CallbackQuery, state: FSMContext, session: AsyncSes
     await show(query, *await _list_view(session, partner, i18n, state, 0))
 
 
-@router.callback_query(OrdersCb.filter(F.action == "list"))
 async def orders_page(query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, session: AsyncSession,
                       partner: Partner, i18n: I18nContext) -> None:
     if callback_data.value.isdigit():
@@ -137,7 +132,6 @@ async def orders_page(query: CallbackQuery, callback_data: OrdersCb, state: FSMC
     await show(query, *await _list_view(session, partner, i18n, state, page_no))
 
 
-@router.callback_query(OrdersCb.filter(F.action == "pick"))
 async def pick_filter(query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, session: AsyncSession,
                       partner: Partner, i18n: I18nContext) -> None:
     filters = await _filters(state)
@@ -156,13 +150,12 @@ async def pick_filter(query: CallbackQuery, callback_data: OrdersCb, state: FSMC
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
     await query.answer()
-    buttons = [[kb.button(mark(value == current, text), OrdersCb(action="set", key=callback_data.key, value=value))]
+    buttons = [[kb.button(mark(value == current, text), OrdersCb(action=OrdersAction.SET, key=callback_data.key, value=value))]
                for value, text in choices]
-    buttons.append([kb.button(i18n.get("btn-back"), OrdersCb(action="list", value="back"))])
+    buttons.append([kb.button(i18n.get("btn-back"), OrdersCb(action=OrdersAction.LIST, value="back"))])
     await show(query, prompt, kb.rows(*buttons))
 
 
-@router.callback_query(OrdersCb.filter(F.action == "set"))
 async def set_filter(query: CallbackQuery, callback_data: OrdersCb, state: FSMContext, session: AsyncSession,
                      partner: Partner, i18n: I18nContext) -> None:
     filters, key, value = await _filters(state), callback_data.key, callback_data.value
@@ -216,7 +209,7 @@ def card_text(i18n: I18nContext, partner: Partner, view: OrderView) -> str:
 
 
 def _back_to_list(i18n: I18nContext) -> list:
-    return [kb.button(i18n.get("btn-back-to-orders"), OrdersCb(action="list", value="back"))]
+    return [kb.button(i18n.get("btn-back-to-orders"), OrdersCb(action=OrdersAction.LIST, value="back"))]
 
 
 def _card(i18n: I18nContext, partner: Partner, view: OrderView):
@@ -224,10 +217,10 @@ def _card(i18n: I18nContext, partner: Partner, view: OrderView):
     actions = order_queries.actions_for(view)
     first = []
     if "confirm" in actions:
-        first.append(kb.button(i18n.get("btn-order-confirm"), cb("ask", "confirm")))
+        first.append(kb.button(i18n.get("btn-order-confirm"), cb(OrderCardAction.ASK, "confirm")))
     if "ship" in actions:
-        first.append(kb.button(i18n.get("btn-order-ship"), cb("ask", "ship")))
-    second = [kb.button(i18n.get("btn-order-cancel"), cb("reasons"))] if "cancel" in actions else []
+        first.append(kb.button(i18n.get("btn-order-ship"), cb(OrderCardAction.ASK, "ship")))
+    second = [kb.button(i18n.get("btn-order-cancel"), cb(OrderCardAction.REASONS))] if "cancel" in actions else []
     return card_text(i18n, partner, view), kb.rows(first, second, _back_to_list(i18n))
 
 
@@ -240,7 +233,6 @@ async def _order(query: CallbackQuery, callback_data: OrderCb, session: AsyncSes
     return view
 
 
-@router.callback_query(OrderCb.filter(F.action == "open"))
 async def open_order(query: CallbackQuery, callback_data: OrderCb, state: FSMContext, session: AsyncSession,
                      partner: Partner, i18n: I18nContext) -> None:
     if view := await _order(query, callback_data, session, partner, i18n):
@@ -263,7 +255,6 @@ def _parse(arg: str) -> tuple[str, str | None] | None:
     return None
 
 
-@router.callback_query(OrderCb.filter(F.action == "reasons"))
 async def cancel_reasons(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
                          i18n: I18nContext) -> None:
     view = await _order(query, callback_data, session, partner, i18n)
@@ -274,9 +265,9 @@ async def cancel_reasons(query: CallbackQuery, callback_data: OrderCb, session: 
         await show(query, *_card(i18n, partner, view))
         return
     await query.answer()
-    buttons = [[kb.button(reason_name(i18n, r), OrderCb(action="ask", id=view.order.id, arg=f"cancel_{r}"))]
+    buttons = [[kb.button(reason_name(i18n, r), OrderCb(action=OrderCardAction.ASK, id=view.order.id, arg=f"cancel_{r}"))]
                for r in CANCEL_REASONS]
-    buttons.append([kb.button(i18n.get("btn-back"), OrderCb(action="open", id=view.order.id))])
+    buttons.append([kb.button(i18n.get("btn-back"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))])
     await show(query, i18n.get("order-cancel-why", id=views.esc(view.order.external_id),
                                title=views.esc(views.integration_title(i18n, view.integration))), kb.rows(*buttons))
 
@@ -300,7 +291,6 @@ async def _requested(query: CallbackQuery, callback_data: OrderCb, session: Asyn
     return view, action, reason
 
 
-@router.callback_query(OrderCb.filter(F.action == "ask"))
 async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
                      i18n: I18nContext) -> None:
     requested = await _requested(query, callback_data, session, partner, i18n)
@@ -317,11 +307,10 @@ async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: Asyn
     else:
         text = i18n.get("order-ask-cancel", id=order_id, title=title, reason=reason_name(i18n, reason))
         yes = i18n.get("btn-order-cancel-yes")
-    await show(query, text, kb.rows([kb.button(yes, OrderCb(action="do", id=view.order.id, arg=callback_data.arg)),
-                                     kb.button(i18n.get("btn-order-no"), OrderCb(action="open", id=view.order.id))]))
+    await show(query, text, kb.rows([kb.button(yes, OrderCb(action=OrderCardAction.DO, id=view.order.id, arg=callback_data.arg)),
+                                     kb.button(i18n.get("btn-order-no"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))]))
 
 
-@router.callback_query(OrderCb.filter(F.action == "do"))
 async def do_action(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
                     platform: Platform, i18n: I18nContext) -> None:
     requested = await _requested(query, callback_data, session, partner, i18n)
@@ -338,7 +327,7 @@ async def do_action(query: CallbackQuery, callback_data: OrderCb, session: Async
     finally:
         _in_flight.discard(view.order.id)
     await show(query, text, kb.rows(
-        [kb.button(i18n.get("btn-order-open"), OrderCb(action="open", id=view.order.id))], _back_to_list(i18n)))
+        [kb.button(i18n.get("btn-order-open"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))], _back_to_list(i18n)))
 
 
 async def _send_action(session: AsyncSession, partner: Partner, platform: Platform,
@@ -383,3 +372,17 @@ async def _send_action(session: AsyncSession, partner: Partner, platform: Platfo
         return i18n.get("order-shipped", id=order_id, title=title, status=status)
     return i18n.get("order-cancel-done", id=order_id, title=title, status=status)
 
+
+def router() -> Router:
+    r = Router(name="orders")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(orders_menu, MenuCb.filter(F.action == MenuAction.ORDERS))
+    r.callback_query.register(orders_page, OrdersCb.filter(F.action == OrdersAction.LIST))
+    r.callback_query.register(pick_filter, OrdersCb.filter(F.action == OrdersAction.PICK))
+    r.callback_query.register(set_filter, OrdersCb.filter(F.action == OrdersAction.SET))
+    r.callback_query.register(open_order, OrderCb.filter(F.action == OrderCardAction.OPEN))
+    r.callback_query.register(cancel_reasons, OrderCb.filter(F.action == OrderCardAction.REASONS))
+    r.callback_query.register(ask_action, OrderCb.filter(F.action == OrderCardAction.ASK))
+    r.callback_query.register(do_action, OrderCb.filter(F.action == OrderCardAction.DO))
+    return r

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import ImportCb, MenuCb, ProductCb, ProductsCb
+from bot.callbacks import ImportAction, ImportCb, MenuAction, MenuCb, ProductAction, ProductCb, ProductsAction, ProductsCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import ProductsFlow
@@ -23,9 +23,6 @@ from services import products as catalog
 from services import spreadsheets
 
 log = logging.getLogger(__name__)
-router = Router(name="products")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
 
 MAX_IMPORT_BYTES = spreadsheets.MAX_BYTES
 REJECTED_SHOWN = 15
@@ -44,24 +41,23 @@ async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext,
         text = i18n.get("products-title", total=total, page=page_no + 1, pages=pages)
         if query:
             text += "\n" + i18n.get("products-search-active", query=views.esc(query))
-    rows = [[kb.button(f"{p.sku} · {p.name}"[:48] + f" · {p.stock}", ProductCb(action="open", id=p.id))]
+    rows = [[kb.button(f"{p.sku} · {p.name}"[:48] + f" · {p.stock}", ProductCb(action=ProductAction.OPEN, id=p.id))]
             for p in items]
     nav = []
     if page_no > 0:
-        nav.append(kb.button("◀️", ProductsCb(action="list", arg=str(page_no - 1))))
+        nav.append(kb.button("◀️", ProductsCb(action=ProductsAction.LIST, arg=str(page_no - 1))))
     if page_no < pages - 1:
-        nav.append(kb.button("▶️", ProductsCb(action="list", arg=str(page_no + 1))))
-    search = [kb.button(i18n.get("btn-search"), ProductsCb(action="search"))]
+        nav.append(kb.button("▶️", ProductsCb(action=ProductsAction.LIST, arg=str(page_no + 1))))
+    search = [kb.button(i18n.get("btn-search"), ProductsCb(action=ProductsAction.SEARCH))]
     if query:
-        search.append(kb.button(i18n.get("btn-search-clear"), ProductsCb(action="clear")))
+        search.append(kb.button(i18n.get("btn-search-clear"), ProductsCb(action=ProductsAction.CLEAR)))
     return text, kb.rows(*rows, nav, search,
-                         [kb.button(i18n.get("btn-sync-products"), ProductsCb(action="sync"))],
-                         [kb.button(i18n.get("btn-export"), ProductsCb(action="export")),
-                          kb.button(i18n.get("btn-import"), ProductsCb(action="import"))],
+                         [kb.button(i18n.get("btn-sync-products"), ProductsCb(action=ProductsAction.SYNC))],
+                         [kb.button(i18n.get("btn-export"), ProductsCb(action=ProductsAction.EXPORT)),
+                          kb.button(i18n.get("btn-import"), ProductsCb(action=ProductsAction.IMPORT))],
                          kb.to_menu(i18n))
 
 
-@router.callback_query(MenuCb.filter(F.action == "products"))
 async def products_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
     await state.clear()
@@ -69,10 +65,9 @@ async def products_menu(query: CallbackQuery, state: FSMContext, session: AsyncS
     await show(query, *await _list_view(session, partner, i18n, 0, None))
 
 
-@router.callback_query(ProductsCb.filter(F.action.in_({"list", "clear"})))
 async def products_page(query: CallbackQuery, callback_data: ProductsCb, state: FSMContext, session: AsyncSession,
                         partner: Partner, i18n: I18nContext) -> None:
-    if callback_data.action == "clear":
+    if callback_data.action == ProductsAction.CLEAR:
         await state.update_data(search=None)
     data = await state.get_data()
     page_no = int(callback_data.arg) if callback_data.arg.isdigit() else 0
@@ -81,14 +76,12 @@ async def products_page(query: CallbackQuery, callback_data: ProductsCb, state: 
     await show(query, *await _list_view(session, partner, i18n, page_no, data.get("search")))
 
 
-@router.callback_query(ProductsCb.filter(F.action == "search"))
 async def search_ask(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await query.answer()
     await state.set_state(ProductsFlow.search)
     await show(query, i18n.get("products-search-ask"), kb.rows(_back_to_list(i18n)))
 
 
-@router.message(ProductsFlow.search, F.text)
 async def search_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                          i18n: I18nContext) -> None:
     text = message.text.strip()[:100]
@@ -98,7 +91,7 @@ async def search_entered(message: Message, state: FSMContext, session: AsyncSess
 
 
 def _back_to_list(i18n: I18nContext):
-    return [kb.button(i18n.get("btn-back-to-products"), ProductsCb(action="list", arg="0"))]
+    return [kb.button(i18n.get("btn-back-to-products"), ProductsCb(action=ProductsAction.LIST, arg="0"))]
 
 
 # ---- the product card ----
@@ -106,10 +99,10 @@ def _back_to_list(i18n: I18nContext):
 async def _card(session: AsyncSession, partner: Partner, i18n: I18nContext, product: Product):
     views_ = await catalog.listings_of(session, product)
     text = views.product_card(i18n, partner, product, views_)
-    buttons = [[kb.button(i18n.get("btn-set-stock"), ProductCb(action="stock", id=product.id)),
-                kb.button(i18n.get("btn-set-price"), ProductCb(action="price", id=product.id))]]
+    buttons = [[kb.button(i18n.get("btn-set-stock"), ProductCb(action=ProductAction.STOCK, id=product.id)),
+                kb.button(i18n.get("btn-set-price"), ProductCb(action=ProductAction.PRICE, id=product.id))]]
     if views_:
-        buttons.append([kb.button(i18n.get("btn-mp-price"), ProductCb(action="mp_price", id=product.id))])
+        buttons.append([kb.button(i18n.get("btn-mp-price"), ProductCb(action=ProductAction.MARKETPLACE_PRICE, id=product.id))])
     buttons.append(_back_to_list(i18n))
     return text, kb.rows(*buttons)
 
@@ -122,7 +115,6 @@ async def _product(query: CallbackQuery, callback_data: ProductCb, session: Asyn
     return product
 
 
-@router.callback_query(ProductCb.filter(F.action == "open"))
 async def open_product(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
                        partner: Partner, i18n: I18nContext) -> None:
     if product := await _product(query, callback_data, session, partner, i18n):
@@ -131,7 +123,6 @@ async def open_product(query: CallbackQuery, callback_data: ProductCb, state: FS
         await show(query, *await _card(session, partner, i18n, product))
 
 
-@router.callback_query(ProductCb.filter(F.action.in_({"stock", "price"})))
 async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
                     partner: Partner, i18n: I18nContext) -> None:
     product = await _product(query, callback_data, session, partner, i18n)
@@ -139,8 +130,8 @@ async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMCo
         return
     await query.answer()
     await state.update_data(product_id=product.id)
-    back = kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))])
-    if callback_data.action == "stock":
+    back = kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
+    if callback_data.action == ProductAction.STOCK:
         await state.set_state(ProductsFlow.stock)
         await show(query, i18n.get("product-ask-stock", sku=views.esc(product.sku), stock=product.stock), back)
     else:
@@ -161,12 +152,11 @@ async def _typed_value(message: Message, state: FSMContext, session: AsyncSessio
     value = parse(message.text)
     if value is None:
         await message.answer(i18n.get(bad_text),
-                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
+                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))]))
         return None
     return product, value
 
 
-@router.message(ProductsFlow.stock, F.text)
 async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
     typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_quantity, "product-bad-stock")
@@ -179,7 +169,6 @@ async def stock_entered(message: Message, state: FSMContext, session: AsyncSessi
     await message.answer(i18n.get("product-stock-set", stock=quantity) + "\n\n" + text, reply_markup=markup)
 
 
-@router.message(ProductsFlow.price, F.text)
 async def price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
     typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_price, "product-bad-price")
@@ -196,7 +185,6 @@ async def price_entered(message: Message, state: FSMContext, session: AsyncSessi
                          reply_markup=markup)
 
 
-@router.callback_query(ProductCb.filter(F.action == "mp_price"))
 async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
     product = await _product(query, callback_data, session, partner, i18n)
@@ -208,12 +196,11 @@ async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session:
         if view.integration.id not in seen:
             seen.add(view.integration.id)
             buttons.append([kb.button(views.integration_title(i18n, view.integration)[:60],
-                                      ProductCb(action="mp_pick", id=product.id, arg=view.integration.id))])
-    buttons.append([kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))])
+                                      ProductCb(action=ProductAction.MARKETPLACE_PICK, id=product.id, arg=view.integration.id))])
+    buttons.append([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
     await show(query, i18n.get("product-mp-price-choose"), kb.rows(*buttons))
 
 
-@router.callback_query(ProductCb.filter(F.action.in_({"mp_pick", "mp_reset"})))
 async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
                        partner: Partner, i18n: I18nContext) -> None:
     product = await _product(query, callback_data, session, partner, i18n)
@@ -224,7 +211,7 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
         await query.answer(i18n.get("not-found"), show_alert=True)
         return
     await query.answer()
-    if callback_data.action == "mp_reset":
+    if callback_data.action == ProductAction.MARKETPLACE_RESET:
         await catalog.set_marketplace_price(session, product, view.integration.id, None)
         await show(query, *await _card(session, partner, i18n, product))
         return
@@ -233,12 +220,11 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
     marketplace = view.integration.marketplace
     await show(query, i18n.get("product-ask-mp-price", title=views.esc(views.integration_title(i18n, view.integration)),
                                price=views.money(product.price)) + views.price_rules(i18n, {marketplace}),
-               kb.rows([kb.button(i18n.get("btn-mp-price-reset"), ProductCb(action="mp_reset", id=product.id,
+               kb.rows([kb.button(i18n.get("btn-mp-price-reset"), ProductCb(action=ProductAction.MARKETPLACE_RESET, id=product.id,
                                                                            arg=view.integration.id))],
-                       [kb.button(i18n.get("btn-back"), ProductCb(action="open", id=product.id))]))
+                       [kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))]))
 
 
-@router.message(ProductsFlow.mp_price, F.text)
 async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                            i18n: I18nContext) -> None:
     typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_price, "product-bad-price")
@@ -259,14 +245,13 @@ async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSe
 
 # ---- spreadsheets ----
 
-@router.callback_query(ProductsCb.filter(F.action == "export"))
 async def export_ask(query: CallbackQuery, callback_data: ProductsCb, session: AsyncSession, partner: Partner,
                      i18n: I18nContext, bot: Bot) -> None:
     if callback_data.arg not in ("xlsx", "csv"):
         await query.answer()
         await show(query, i18n.get("export-choose"),
-                   kb.rows([kb.button("Excel (.xlsx)", ProductsCb(action="export", arg="xlsx")),
-                            kb.button("CSV (.csv)", ProductsCb(action="export", arg="csv"))], _back_to_list(i18n)))
+                   kb.rows([kb.button("Excel (.xlsx)", ProductsCb(action=ProductsAction.EXPORT, arg="xlsx")),
+                            kb.button("CSV (.csv)", ProductsCb(action=ProductsAction.EXPORT, arg="csv"))], _back_to_list(i18n)))
         return
     await query.answer(i18n.get("export-preparing"))
     rows = [row async for row in catalog.export_rows(session, partner.id)]
@@ -279,14 +264,12 @@ async def export_ask(query: CallbackQuery, callback_data: ProductsCb, session: A
                             caption=i18n.get("export-done", count=len(rows)))
 
 
-@router.callback_query(ProductsCb.filter(F.action == "import"))
 async def import_ask(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await query.answer()
     await state.set_state(ProductsFlow.import_file)
     await show(query, i18n.get("import-ask"), kb.rows(_back_to_list(i18n)))
 
 
-@router.message(ProductsFlow.import_file, F.document)
 async def import_file(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                       i18n: I18nContext, bot: Bot) -> None:
     document = message.document
@@ -310,23 +293,21 @@ async def import_file(message: Message, state: FSMContext, session: AsyncSession
                                 reason=i18n.get(f"import-reason-{reason}"))
     if len(report["rejected"]) > REJECTED_SHOWN:
         text += "\n" + i18n.get("import-rejected-more", count=len(report["rejected"]) - REJECTED_SHOWN)
-    buttons = [[kb.button(i18n.get("btn-import-cancel"), ImportCb(action="cancel", id=pending.id))]]
+    buttons = [[kb.button(i18n.get("btn-import-cancel"), ImportCb(action=ImportAction.CANCEL, id=pending.id))]]
     if report["valid"]:
         buttons.insert(0, [kb.button(i18n.get("btn-import-apply", count=report["valid"]),
-                                     ImportCb(action="apply", id=pending.id))])
+                                     ImportCb(action=ImportAction.APPLY, id=pending.id))])
         text += "\n\n" + i18n.get("import-confirm")
     await message.answer(text, reply_markup=kb.rows(*buttons))
 
 
-@router.message(ProductsFlow.import_file)
 async def import_not_a_file(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("import-send-file"), reply_markup=kb.rows(_back_to_list(i18n)))
 
 
-@router.callback_query(ImportCb.filter())
 async def import_decision(query: CallbackQuery, callback_data: ImportCb, session: AsyncSession, partner: Partner,
                           i18n: I18nContext) -> None:
-    if callback_data.action == "apply":
+    if callback_data.action == ImportAction.APPLY:
         result = await catalog.apply_import(session, partner.id, callback_data.id, actor=partner.telegram_id)
         if result is None:
             await query.answer(i18n.get("button-outdated"), show_alert=True)
@@ -339,3 +320,28 @@ async def import_decision(query: CallbackQuery, callback_data: ImportCb, session
     await query.answer()
     await show(query, i18n.get("import-cancelled") if cancelled else i18n.get("button-outdated"),
                kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))
+
+
+def router() -> Router:
+    r = Router(name="products")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(products_menu, MenuCb.filter(F.action == MenuAction.PRODUCTS))
+    r.callback_query.register(
+        products_page, ProductsCb.filter(F.action.in_({ProductsAction.LIST, ProductsAction.CLEAR})))
+    r.callback_query.register(search_ask, ProductsCb.filter(F.action == ProductsAction.SEARCH))
+    r.message.register(search_entered, ProductsFlow.search, F.text)
+    r.callback_query.register(open_product, ProductCb.filter(F.action == ProductAction.OPEN))
+    r.callback_query.register(ask_value, ProductCb.filter(F.action.in_({ProductAction.STOCK, ProductAction.PRICE})))
+    r.message.register(stock_entered, ProductsFlow.stock, F.text)
+    r.message.register(price_entered, ProductsFlow.price, F.text)
+    r.callback_query.register(mp_price_pick, ProductCb.filter(F.action == ProductAction.MARKETPLACE_PRICE))
+    r.callback_query.register(
+        mp_price_ask, ProductCb.filter(F.action.in_({ProductAction.MARKETPLACE_PICK, ProductAction.MARKETPLACE_RESET})))
+    r.message.register(mp_price_entered, ProductsFlow.mp_price, F.text)
+    r.callback_query.register(export_ask, ProductsCb.filter(F.action == ProductsAction.EXPORT))
+    r.callback_query.register(import_ask, ProductsCb.filter(F.action == ProductsAction.IMPORT))
+    r.message.register(import_file, ProductsFlow.import_file, F.document)
+    r.message.register(import_not_a_file, ProductsFlow.import_file)
+    r.callback_query.register(import_decision, ImportCb.filter())
+    return r

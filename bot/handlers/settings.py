@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import MenuCb, NotifCb
+from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import SettingsFlow
@@ -21,9 +21,6 @@ from services.outbox.policy import prefs_of
 from services.outbox.records import AlertKind
 from services.products import parse_quantity
 
-router = Router(name="settings")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
 
 # Quiet-hour presets: callback argument -> (from hour, to hour) in the partner's timezone; "off" -> none.
 QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}
@@ -52,23 +49,20 @@ def _view(i18n: I18nContext, partner: Partner):
                           timezone=views.esc(partner.timezone)))
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
     toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
-                         NotifCb(action="mute", arg=kind)) for kind in AlertKind]
+                         NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in AlertKind]
     markup = kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
-                     [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action="quiet")),
-                      kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action="low"))],
+                     [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action=NotifAction.QUIET)),
+                      kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action=NotifAction.LOW_STOCK))],
                      kb.to_menu(i18n))
     return "\n".join(lines), markup
 
 
-@router.callback_query(MenuCb.filter(F.action == "notif"))
-@router.callback_query(NotifCb.filter(F.action == "home"))
 async def notifications(query: CallbackQuery, state: FSMContext, partner: Partner, i18n: I18nContext) -> None:
     await state.set_state(None)
     await query.answer()
     await show(query, *_view(i18n, partner))
 
 
-@router.callback_query(NotifCb.filter(F.action == "mute"))
 async def toggle_kind(query: CallbackQuery, callback_data: NotifCb, session: AsyncSession, partner: Partner,
                       i18n: I18nContext) -> None:
     kind = callback_data.arg
@@ -82,15 +76,14 @@ async def toggle_kind(query: CallbackQuery, callback_data: NotifCb, session: Asy
     await show(query, *_view(i18n, partner))
 
 
-@router.callback_query(NotifCb.filter(F.action == "quiet"))
 async def quiet_hours(query: CallbackQuery, callback_data: NotifCb, session: AsyncSession, partner: Partner,
                       i18n: I18nContext) -> None:
     if callback_data.arg == "":
         await query.answer()
         current = prefs_of(partner).quiet
         buttons = [[kb.button(("✅ " if value == current else "") + quiet_text(i18n, value),
-                              NotifCb(action="quiet", arg=key))] for key, value in QUIET_PRESETS.items()]
-        buttons.append([kb.button(i18n.get("btn-back"), NotifCb(action="home"))])
+                              NotifCb(action=NotifAction.QUIET, arg=key))] for key, value in QUIET_PRESETS.items()]
+        buttons.append([kb.button(i18n.get("btn-back"), NotifCb(action=NotifAction.HOME))])
         await show(query, i18n.get("notif-quiet-ask", timezone=views.esc(partner.timezone)), kb.rows(*buttons))
         return
     if callback_data.arg not in QUIET_PRESETS:
@@ -101,23 +94,34 @@ async def quiet_hours(query: CallbackQuery, callback_data: NotifCb, session: Asy
     await show(query, *_view(i18n, partner))
 
 
-@router.callback_query(NotifCb.filter(F.action == "low"))
 async def low_stock_ask(query: CallbackQuery, state: FSMContext, partner: Partner, i18n: I18nContext) -> None:
     await query.answer()
     await state.set_state(SettingsFlow.low_stock)
     await show(query, i18n.get("notif-low-stock-ask", value=prefs_of(partner).low_stock),
-               kb.rows([kb.button(i18n.get("btn-back"), NotifCb(action="home"))]))
+               kb.rows([kb.button(i18n.get("btn-back"), NotifCb(action=NotifAction.HOME))]))
 
 
-@router.message(SettingsFlow.low_stock, F.text)
 async def low_stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                             i18n: I18nContext) -> None:
     value = parse_quantity(message.text)
     if value is None:
         await message.answer(i18n.get("notif-low-stock-bad"),
-                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), NotifCb(action="home"))]))
+                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), NotifCb(action=NotifAction.HOME))]))
         return
     partners.set_low_stock_threshold(session, partner, value)
     await state.set_state(None)
     text, markup = _view(i18n, partner)
     await message.answer(i18n.get("notif-low-stock-set", value=value) + "\n\n" + text, reply_markup=markup)
+
+
+def router() -> Router:
+    r = Router(name="settings")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(notifications, MenuCb.filter(F.action == MenuAction.NOTIFICATIONS))
+    r.callback_query.register(notifications, NotifCb.filter(F.action == NotifAction.HOME))
+    r.callback_query.register(toggle_kind, NotifCb.filter(F.action == NotifAction.MUTE))
+    r.callback_query.register(quiet_hours, NotifCb.filter(F.action == NotifAction.QUIET))
+    r.callback_query.register(low_stock_ask, NotifCb.filter(F.action == NotifAction.LOW_STOCK))
+    r.message.register(low_stock_entered, SettingsFlow.low_stock, F.text)
+    return r

@@ -9,17 +9,15 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot.callbacks import LangCb, MenuCb
+from bot.callbacks import LangCb, MenuAction, MenuCb
 from bot.flow import abandon_flow
 from bot.views import esc
 from db.models import Partner
 from services import partners as partner_service
 from services.partners import RegistrationOutcome
 
-router = Router(name="start")
 
 
-@router.message(CommandStart())
 async def start(message: Message, command: CommandObject, session: AsyncSession, partner: Partner | None,
                 i18n: I18nContext, state: FSMContext, admin_ids: frozenset[int], open_registration: bool) -> None:
     user = message.from_user
@@ -42,12 +40,10 @@ async def start(message: Message, command: CommandObject, session: AsyncSession,
                          reply_markup=kb.main_menu(i18n, is_admin=user.id in admin_ids))
 
 
-@router.message(Command("help"))
 async def help_command(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("help"), reply_markup=kb.rows(kb.to_menu(i18n)))
 
 
-@router.message(Command("menu"))
 async def menu_command(message: Message, partner: Partner | None, i18n: I18nContext, admin_ids: frozenset[int]) -> None:
     if partner is None:
         await message.answer(i18n.get("start-invite-required"))
@@ -55,7 +51,6 @@ async def menu_command(message: Message, partner: Partner | None, i18n: I18nCont
     await message.answer(i18n.get("menu-title"), reply_markup=kb.main_menu(i18n, is_admin=partner.telegram_id in admin_ids))
 
 
-@router.message(Command("cancel"))
 async def cancel_command(message: Message, state: FSMContext, session: AsyncSession, partner: Partner | None,
                          i18n: I18nContext, admin_ids: frozenset[int]) -> None:
     had_flow = await abandon_flow(state, session, partner)
@@ -63,7 +58,6 @@ async def cancel_command(message: Message, state: FSMContext, session: AsyncSess
     await message.answer(text, reply_markup=kb.main_menu(i18n, is_admin=message.from_user.id in admin_ids))
 
 
-@router.callback_query(MenuCb.filter(F.action == "main"))
 async def menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner | None,
                i18n: I18nContext, admin_ids: frozenset[int]) -> None:
     await abandon_flow(state, session, partner)
@@ -72,19 +66,16 @@ async def menu(query: CallbackQuery, state: FSMContext, session: AsyncSession, p
                                   reply_markup=kb.main_menu(i18n, is_admin=query.from_user.id in admin_ids))
 
 
-@router.callback_query(MenuCb.filter(F.action == "help"))
 async def help_button(query: CallbackQuery, i18n: I18nContext) -> None:
     await query.answer()
     await query.message.edit_text(i18n.get("help"), reply_markup=kb.rows(kb.to_menu(i18n)))
 
 
-@router.callback_query(MenuCb.filter(F.action == "lang"))
 async def language_menu(query: CallbackQuery, i18n: I18nContext) -> None:
     await query.answer()
     await query.message.edit_text(i18n.get("language-choose"), reply_markup=kb.languages(i18n))
 
 
-@router.callback_query(LangCb.filter())
 async def set_language(query: CallbackQuery, callback_data: LangCb, partner: Partner, session: AsyncSession,
                        i18n: I18nContext, admin_ids: frozenset[int]) -> None:
     if callback_data.code not in partner_service.LANGUAGES:
@@ -95,3 +86,16 @@ async def set_language(query: CallbackQuery, callback_data: LangCb, partner: Par
     await query.answer(i18n.get("language-set"))
     await query.message.edit_text(i18n.get("language-set") + "\n\n" + i18n.get("menu-title"),
                                   reply_markup=kb.main_menu(i18n, is_admin=query.from_user.id in admin_ids))
+
+
+def router() -> Router:
+    r = Router(name="start")
+    r.message.register(start, CommandStart())
+    r.message.register(help_command, Command("help"))
+    r.message.register(menu_command, Command("menu"))
+    r.message.register(cancel_command, Command("cancel"))
+    r.callback_query.register(menu, MenuCb.filter(F.action == MenuAction.MAIN))
+    r.callback_query.register(help_button, MenuCb.filter(F.action == MenuAction.HELP))
+    r.callback_query.register(language_menu, MenuCb.filter(F.action == MenuAction.LANGUAGE))
+    r.callback_query.register(set_language, LangCb.filter())
+    return r

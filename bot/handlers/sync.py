@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot import views
-from bot.callbacks import IntegrationCb, MenuCb, ProductsCb, SyncCb
+from bot.callbacks import IntegrationAction, IntegrationCb, MenuAction, MenuCb, ProductsAction, ProductsCb, SyncAction, SyncCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.i18n import Texts, texts_for
@@ -24,16 +24,12 @@ from services.jobs import AlreadyRunning, JobKind
 from services.jobs.runner import JobRunner
 from services.jobs.types import Outcome
 
-router = Router(name="sync")
-router.message.filter(IsRegistered())
-router.callback_query.filter(IsRegistered())
 
 # Telegram allows about one edit per second per chat; a progress line every few seconds is plenty.
 PROGRESS_EVERY = 3.0
 SHOWN = 20
 
 
-@router.callback_query(ProductsCb.filter(F.action == "sync"))
 async def choose_integration(query: CallbackQuery, session: AsyncSession, partner: Partner,
                              platform: Platform, jobs: JobRunner, bot: Bot,
                              i18n: I18nContext) -> None:
@@ -42,19 +38,17 @@ async def choose_integration(query: CallbackQuery, session: AsyncSession, partne
     if not items:
         await query.answer()
         await show(query, i18n.get("sync-no-integrations"),
-                   kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action="connect"))], kb.to_menu(i18n)))
+                   kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))], kb.to_menu(i18n)))
         return
     if len(items) == 1:
         await _start(query, items[0], partner, jobs, bot, i18n)
         return
     await query.answer()
-    buttons = [[kb.button(views.integration_title(i18n, i)[:60], SyncCb(action="run", id=i.id))] for i in items]
-    buttons.append([kb.button(i18n.get("btn-back-to-products"), ProductsCb(action="list", arg="0"))])
+    buttons = [[kb.button(views.integration_title(i18n, i)[:60], SyncCb(action=SyncAction.RUN, id=i.id))] for i in items]
+    buttons.append([kb.button(i18n.get("btn-back-to-products"), ProductsCb(action=ProductsAction.LIST, arg="0"))])
     await show(query, i18n.get("sync-choose"), kb.rows(*buttons))
 
 
-@router.callback_query(SyncCb.filter(F.action == "run"))
-@router.callback_query(IntegrationCb.filter(F.action == "sync"))
 async def run_sync(query: CallbackQuery, callback_data, session: AsyncSession, partner: Partner,
                    platform: Platform, jobs: JobRunner, bot: Bot, i18n: I18nContext) -> None:
     integration = await integrations.get(session, partner.id, callback_data.id)
@@ -139,16 +133,15 @@ def summary(texts: Texts, title: str, report: CatalogReport) -> str:
 def _summary_keyboard(texts: Texts, report: CatalogReport):
     buttons = []
     if report.error is not None:
-        buttons.append([kb.button(texts.get("btn-retry-now"), SyncCb(action="run", id=report.integration_id))])
+        buttons.append([kb.button(texts.get("btn-retry-now"), SyncCb(action=SyncAction.RUN, id=report.integration_id))])
     if report.duplicate_skus or report.shared_barcodes:
-        buttons.append([kb.button(texts.get("btn-show-duplicates"), SyncCb(action="dups", id=report.integration_id))])
+        buttons.append([kb.button(texts.get("btn-show-duplicates"), SyncCb(action=SyncAction.DUPLICATES, id=report.integration_id))])
     if report.unmatched:
-        buttons.append([kb.button(texts.get("btn-show-unmatched"), SyncCb(action="unmatched", id=report.integration_id))])
-    buttons.append([kb.button(texts.get("btn-products"), MenuCb(action="products"))])
+        buttons.append([kb.button(texts.get("btn-show-unmatched"), SyncCb(action=SyncAction.UNMATCHED, id=report.integration_id))])
+    buttons.append([kb.button(texts.get("btn-products"), MenuCb(action=MenuAction.PRODUCTS))])
     return kb.rows(*buttons)
 
 
-@router.callback_query(SyncCb.filter(F.action.in_({"dups", "unmatched"})))
 async def show_details(query: CallbackQuery, callback_data: SyncCb, session: AsyncSession, partner: Partner,
                        platform: Platform, i18n: I18nContext) -> None:
     integration = await integrations.get(session, partner.id, callback_data.id)
@@ -157,7 +150,7 @@ async def show_details(query: CallbackQuery, callback_data: SyncCb, session: Asy
         return
     await query.answer()
     title = views.esc(views.integration_title(i18n, integration))
-    if callback_data.action == "dups":
+    if callback_data.action == SyncAction.DUPLICATES:
         skus, barcodes = await catalog_sync.duplicates(session, integration.id)
         lines = [i18n.get("sync-duplicates-title", title=title)]
         lines += [i18n.get("sync-duplicate-sku-line", sku=views.esc(sku), count=n) for sku, n in skus[:SHOWN]]
@@ -172,4 +165,15 @@ async def show_details(query: CallbackQuery, callback_data: SyncCb, session: Asy
         if total > len(rows):
             lines.append(i18n.get("sync-drift-more", count=total - len(rows)))
     await show(query, "\n".join(lines)[:4000],
-               kb.rows([kb.button(i18n.get("btn-products"), MenuCb(action="products"))], kb.to_menu(i18n)))
+               kb.rows([kb.button(i18n.get("btn-products"), MenuCb(action=MenuAction.PRODUCTS))], kb.to_menu(i18n)))
+
+
+def router() -> Router:
+    r = Router(name="sync")
+    r.message.filter(IsRegistered())
+    r.callback_query.filter(IsRegistered())
+    r.callback_query.register(choose_integration, ProductsCb.filter(F.action == ProductsAction.SYNC))
+    r.callback_query.register(run_sync, SyncCb.filter(F.action == SyncAction.RUN))
+    r.callback_query.register(run_sync, IntegrationCb.filter(F.action == IntegrationAction.SYNC))
+    r.callback_query.register(show_details, SyncCb.filter(F.action.in_({SyncAction.DUPLICATES, SyncAction.UNMATCHED})))
+    return r
