@@ -47,7 +47,8 @@ YANDEX_CAMPAIGN_IDS = (21000001, 21000002)
 WB_SELLER_ID = "5a4db0c5-7e57-4000-8000-000000000001"  # the JWT's `sid`
 
 # Category by bit position, exactly as the "About the token" table lists them
-# (specs/wildberries/en-json-2026-08-19/api-information.json, tag "authorization", "`s` field").
+# (wildberries/en-json-2026-08-19/api-information.json of the full spec copies, tag "authorization", "`s` field";
+# the trimmed specs/ does not carry that file, see specs/SOURCES.md).
 # Same names and shape as connectors.wildberries.WB_CATEGORY_BITS (a test keeps them equal).
 WB_CATEGORY_BITS: dict[int, str] = {
     1: "content",

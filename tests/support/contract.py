@@ -45,7 +45,9 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from connectors import DEFAULT_BASE_URLS
 from connectors.base import Marketplace
 
-SPECS_DIR = Path(os.environ.get("SCX_SPECS_DIR", Path(__file__).resolve().parents[3] / "shared" / "specs"))
+# The repository's trimmed copies (tools/trim_specs.py, specs/SOURCES.md); SCX_SPECS_DIR may point at the full
+# copies instead (same layout).
+SPECS_DIR = Path(os.environ.get("SCX_SPECS_DIR") or Path(__file__).resolve().parents[2] / "specs")
 YANDEX_SPEC = SPECS_DIR / "yandex" / "partner-api" / "openapi" / "openapi.yaml"
 OZON_SPEC = SPECS_DIR / "ozon" / "ozon-seller-api-swagger-en.json"
 WB_SPEC_DIR = SPECS_DIR / "wildberries" / "ru-yaml-2026-03-11"  # full schemas (the en-json cuts them)
