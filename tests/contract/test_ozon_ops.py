@@ -29,6 +29,8 @@ from connectors.base import (
     ItemOutcome,
     Marketplace,
     MarketplaceUnavailable,
+    OrderAction,
+    OrderState,
     PriceUpdate,
     Scheme,
     StockUpdate,
@@ -216,6 +218,7 @@ def test_a_real_posting_converts_to_an_order():
     assert order.items[0].sku == "SK-58 (raspberry)" and order.items[0].external_id == "827098843"
     assert order.total == Decimal("1530") and order.currency == "RUB" and order.shop_id == "1020005003107121"
     assert order.extra["order_number"] == "0132112277-0101" and order.extra["substatus"] == "posting_created"
+    assert order.state is OrderState.NEW and order.actions == {OrderAction.CONFIRM, OrderAction.CANCEL}
 
 
 # ============================================================================================ catalog
