@@ -1,6 +1,6 @@
 """Ozon's published limits in one place (MARKETPLACES.md §4.2-4.3): the rate limits per Client-Id and the Pace
 each request takes, every batch and page size, the longest period a list method takes, and the waits, retry
-counts and loop guards the client uses. Bucket vs window: UNCONFIRMED (see connectors.pacing.GUARD_UNDOCUMENTED_WINDOWS).
+counts and loop guards the client uses. Bucket vs window: UNCONFIRMED (connectors.pacing.GUARD_UNDOCUMENTED_WINDOWS).
 
 Feature modules read these as `limits.NAME` (module attributes), so a test may patch one in one place."""
 from __future__ import annotations

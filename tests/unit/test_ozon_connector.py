@@ -244,7 +244,8 @@ def cancel_api() -> FakeApi:
 
 @pytest.mark.parametrize("reason, body", [
     (CancelReason.OUT_OF_STOCK, {"cancel_reason_id": 352}),
-    (CancelReason.BUYER_ASKED, {"cancel_reason_id": 402, "cancel_reason_message": "The buyer asked to cancel the order"}),
+    (CancelReason.BUYER_ASKED,
+     {"cancel_reason_id": 402, "cancel_reason_message": "The buyer asked to cancel the order"}),
     (CancelReason.OTHER, {"cancel_reason_id": 402, "cancel_reason_message": "Cancelled by the seller"}),
     (None, {"cancel_reason_id": 352}),
 ])

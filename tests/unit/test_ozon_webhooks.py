@@ -105,7 +105,8 @@ def test_a_body_we_cannot_use_is_a_400_in_the_documented_error_shape(raw, code, 
 
 def test_other_types_need_no_seller_and_are_acknowledged():
     assert W.classify({"message_type": "TYPE_CHAT_CLOSED"}) == W.Ignore("TYPE_CHAT_CLOSED")
-    assert W.classify({"message_type": "TYPE_SOMETHING_NEW", "seller_id": 1}) == W.Ignore("TYPE_SOMETHING_NEW", known=False)
+    assert W.classify({"message_type": "TYPE_SOMETHING_NEW", "seller_id": 1}) == \
+        W.Ignore("TYPE_SOMETHING_NEW", known=False)
 
 
 # ============================================================================================== replies
