@@ -75,7 +75,7 @@ def build_cases(n: int) -> dict[str, Case]:
     from sandbox.marketplaces import uzum as SU
     from sandbox.marketplaces import wildberries as SW
     from sandbox.marketplaces import yandex as SY
-    from connectors.ozon import client as CO
+    from connectors.ozon import limits as CO
     from connectors.uzum import client as CU
     from connectors.wildberries import client as CW
     from connectors.yandex import client as CY

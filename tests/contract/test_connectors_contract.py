@@ -28,7 +28,7 @@ from connectors.base import (
     Warning,
 )
 from connectors.clock import FakeClock
-from connectors.ozon.client import OzonRoles, OzonSellerInfo, OzonWarehousePage
+from connectors.ozon.models import OzonRoles, OzonSellerInfo, OzonWarehousePage
 from connectors.uzum.client import parse_uzum_shops
 from connectors.wildberries.client import WB_CATEGORY_HOSTS, WbPing, WbWarehouse
 from connectors.yandex.client import YandexCampaignsPage

@@ -20,7 +20,8 @@ import pytest
 
 import tests.support.contract as contract
 from connectors import DEFAULT_BASE_URLS, build_client
-from connectors.ozon import client as oz
+from connectors.ozon import errors as oz_errors, limits as oz_limits, models as oz_models, orders as oz_orders, \
+    stock as oz_stock
 from connectors.base import (
     AccountContext,
     BadResponse,
@@ -28,6 +29,8 @@ from connectors.base import (
     ItemOutcome,
     Marketplace,
     MarketplaceUnavailable,
+    OrderAction,
+    OrderState,
     PriceUpdate,
     Scheme,
     StockUpdate,
@@ -78,7 +81,7 @@ def test_format_hint_patterns_are_the_only_schema_change():
     assert " YYYY-MM-DDThh:mm:ss.mcsZ" in hints and " YYYY-MM-DDThh:mm:ssZ" in hints
     assert _without_format_hints(_without_format_hints(raw)) == _without_format_hints(raw)
 
-    body = {"filter": {"since": oz.ozon_time(NOW - 86400), "to": oz.ozon_time(NOW)}, "limit": 100}
+    body = {"filter": {"since": oz_orders.ozon_time(NOW - 86400), "to": oz_orders.ozon_time(NOW)}, "limit": 100}
     found = contract.find_operation(M.OZON, "POST", "/v4/posting/fbs/list")
     headers = [("Content-Type", "application/json"), ("Client-Id", CLIENT_ID), ("Api-Key", KEY)]
     request = contract._Request("POST", found, headers=headers,
@@ -166,28 +169,28 @@ def rpc(status: int, message: str, code: int = 3) -> httpx.Response:
 # ========================================================================= official example shapes
 def test_official_examples_parse_with_our_models_even_where_they_break_their_schema():
     """Real payload shapes: nulls for objects and dates, prices as numbers, strings or objects."""
-    page = parse_model(oz._RefPage, spec_example(M.OZON, "POST", "/v3/product/list", fixed=False), "list")
+    page = parse_model(oz_models.ProductRefPage, spec_example(M.OZON, "POST", "/v3/product/list", fixed=False), "list")
     assert page["result"]["items"][0]["product_id"] == 3397917680 and page["result"]["last_id"]
 
-    infos = parse_model(oz._InfoPage, spec_example(M.OZON, "POST", "/v3/product/info/list", fixed=False), "info")
+    infos = parse_model(oz_models.ProductInfoPage, spec_example(M.OZON, "POST", "/v3/product/info/list", fixed=False), "info")
     assert infos["items"][0]["offer_id"] == "OFFER_123456789" and infos["items"][0]["sku"] == 123456789
 
-    stocks = oz.OzonStockPage.model_validate(spec_example(M.OZON, "POST", "/v4/product/info/stocks", fixed=False))
+    stocks = oz_models.OzonStockPage.model_validate(spec_example(M.OZON, "POST", "/v4/product/info/stocks", fixed=False))
     assert [(s.type, s.present, s.reserved) for s in stocks.items[0].stocks] == [("fbs", 150, 25), ("fbo", 75, 10)]
 
     for path in ("/v2/products/stocks", "/v1/product/import/prices"):
-        result = oz.OzonUpdateReply.model_validate(spec_example(M.OZON, "POST", path, fixed=False)).result[0]
+        result = oz_models.OzonUpdateReply.model_validate(spec_example(M.OZON, "POST", path, fixed=False)).result[0]
         assert result.updated and result.errors == []
 
     for path in ("/v4/posting/fbs/unfulfilled/list", "/v4/posting/fbs/list", "/v3/posting/fbo/list"):
-        page = oz.OzonPostingPage.model_validate(spec_example(M.OZON, "POST", path, fixed=False))
+        page = oz_models.OzonPostingPage.model_validate(spec_example(M.OZON, "POST", path, fixed=False))
         first = page.postings[0]
         assert first.posting_number and first.products
         price, _ = first.products[0].unit_price()
         assert price is not None and price > 0  # {"amount": 1200}, {"amount": "…"} or "29990.00"
 
     # The /v4/posting/fbs/list example wraps the page in `result` and renames fields (connectors.ozon notes it).
-    odd = oz.OzonPostingPage.model_validate(spec_example(M.OZON, "POST", "/v4/posting/fbs/list", fixed=False))
+    odd = oz_models.OzonPostingPage.model_validate(spec_example(M.OZON, "POST", "/v4/posting/fbs/list", fixed=False))
     odd_posting = odd.postings[0]
     assert (odd_posting.status, odd_posting.substatus) == ("awaiting_packaging", "posting_created")
     assert odd_posting.shipment_date is not None and odd_posting.warehouse_id == 20605650762000
@@ -196,31 +199,31 @@ def test_official_examples_parse_with_our_models_even_where_they_break_their_sch
     assert product.unit_price() == (Decimal("1200.0000"), "RUB")
 
     for path in ("/v3/posting/fbs/get", "/v2/posting/fbo/get"):
-        detail = oz.OzonPostingReply.model_validate(spec_example(M.OZON, "POST", path, fixed=False)).result
+        detail = oz_models.OzonPostingReply.model_validate(spec_example(M.OZON, "POST", path, fixed=False)).result
         assert detail.posting_number and detail.status
-    fbs = oz.OzonPostingReply.model_validate(spec_example(M.OZON, "POST", "/v3/posting/fbs/get", fixed=False)).result
+    fbs = oz_models.OzonPostingReply.model_validate(spec_example(M.OZON, "POST", "/v3/posting/fbs/get", fixed=False)).result
     assert fbs.products[0].unit_price() == (Decimal("1530.0000"), "RUB") and fbs.warehouse_id == 1020005003107121
 
-    assert oz.OzonCancelReply.model_validate(spec_example(M.OZON, "POST", "/v2/posting/fbs/cancel", fixed=False)).result
-    analytics = oz.OzonAnalyticsReply.model_validate(spec_example(M.OZON, "POST", "/v1/analytics/data", fixed=False))
+    assert oz_models.OzonCancelReply.model_validate(spec_example(M.OZON, "POST", "/v2/posting/fbs/cancel", fixed=False)).result
+    analytics = oz_models.OzonAnalyticsReply.model_validate(spec_example(M.OZON, "POST", "/v1/analytics/data", fixed=False))
     assert analytics.result.data == []
 
 
 def test_a_real_posting_converts_to_an_order():
-    c, _, _ = client(FakeApi())
     example = spec_example(M.OZON, "POST", "/v3/posting/fbs/get", fixed=False)["result"]
-    order = c._order(oz.OzonPosting.model_validate(example), Scheme.FBS)
+    order = oz_orders.order_of(oz_models.OzonPosting.model_validate(example), Scheme.FBS)
     assert order.external_id == "0132112277-0101-1" and order.status == "awaiting_packaging"
     assert order.created_at == int(datetime(2026, 3, 30, 11, 26, tzinfo=timezone.utc).timestamp())
     assert order.ship_by == int(datetime(2026, 3, 31, 9, 0, tzinfo=timezone.utc).timestamp())
     assert order.items[0].sku == "SK-58 (raspberry)" and order.items[0].external_id == "827098843"
     assert order.total == Decimal("1530") and order.currency == "RUB" and order.shop_id == "1020005003107121"
     assert order.extra["order_number"] == "0132112277-0101" and order.extra["substatus"] == "posting_created"
+    assert order.state is OrderState.NEW and order.actions == {OrderAction.CONFIRM, OrderAction.CANCEL}
 
 
 # ============================================================================================ catalog
 async def test_listings_page_by_last_id_and_read_details_by_product_id(monkeypatch):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 2)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 2)
     api = FakeApi()
     api.add("POST", url("/v3/product/list"), product_list([ref(1), ref(2)], "cursor-2", 3),
             product_list([ref(3)], "cursor-3", 3))
@@ -243,7 +246,7 @@ async def test_listings_page_by_last_id_and_read_details_by_product_id(monkeypat
 
 
 async def test_a_repeating_last_id_is_a_bad_response(monkeypatch):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 1)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 1)
     api = FakeApi().add("POST", url("/v3/product/list"), product_list([ref(1)], "same"))
     api.add("POST", url("/v3/product/info/list"), reply(200, {"items": [info(1)]}))
     c, _, _ = client(api)
@@ -253,7 +256,7 @@ async def test_a_repeating_last_id_is_a_bad_response(monkeypatch):
 
 # ============================================================================================== stock
 async def test_read_stock_sums_the_sellers_warehouse_types_and_follows_the_cursor(monkeypatch):
-    monkeypatch.setattr(oz, "STOCK_PAGE_LIMIT", 1)
+    monkeypatch.setattr(oz_limits, "STOCK_PAGE_LIMIT", 1)
     api = FakeApi().add(
         "POST", url("/v4/product/info/stocks"),
         reply(200, {"items": [{"offer_id": "OF-1", "product_id": 1001, "stocks": [
@@ -295,13 +298,13 @@ async def test_stock_figures_are_those_of_the_account_warehouses_type(warehouse,
 
 
 def test_the_stock_item_shape_is_decided_in_one_function():
-    assert oz.OZON_STOCK_SHAPES[0] == "product_id"
-    assert oz.ozon_stock_item("product_id", offer_id="A", product_id=7, stock=3, warehouse_id=9) == \
+    assert oz_stock.OZON_STOCK_SHAPES[0] == "product_id"
+    assert oz_stock.ozon_stock_item("product_id", offer_id="A", product_id=7, stock=3, warehouse_id=9) == \
         {"product_id": 7, "quant_size": 1, "stock": 3, "warehouse_id": 9}
-    assert oz.ozon_stock_item("offer_id", offer_id="A", product_id=7, stock=3, warehouse_id=9) == \
+    assert oz_stock.ozon_stock_item("offer_id", offer_id="A", product_id=7, stock=3, warehouse_id=9) == \
         {"offer_id": "A", "stock": 3, "warehouse_id": 9}
     with pytest.raises(ValueError):
-        oz.ozon_stock_item("product_id", offer_id="A", product_id=None, stock=3, warehouse_id=9)
+        oz_stock.ozon_stock_item("product_id", offer_id="A", product_id=None, stock=3, warehouse_id=9)
 
 
 async def test_update_stock_resolves_product_ids_batches_by_100_and_reports_each_item():
@@ -393,7 +396,7 @@ async def test_other_400s_are_raised_without_a_second_shape():
 
 # ============================================================================================= prices
 async def test_update_prices_sends_strings_by_offer_id_and_reads_per_item_errors(monkeypatch):
-    monkeypatch.setattr(oz, "PRICE_BATCH", 2)
+    monkeypatch.setattr(oz_limits, "PRICE_BATCH", 2)
 
     def prices_reply(request: httpx.Request) -> httpx.Response:
         result = []
@@ -452,7 +455,7 @@ async def test_new_orders_read_the_unfulfilled_list_and_map_rfbs_to_dbs():
     assert [(o.external_id, o.scheme) for o in orders] == [("1-0001-1", Scheme.FBS), ("2-0001-1", Scheme.DBS)]
     assert orders[0].total == Decimal("301.00") and orders[0].items[0].price == Decimal("150.50")
     first, second = api.bodies()[0], api.bodies()[1]
-    assert first == {"filter": {"cutoff_from": oz.ozon_time(NOW - 90 * 86400), "cutoff_to": oz.ozon_time(NOW + 90 * 86400),
+    assert first == {"filter": {"cutoff_from": oz_orders.ozon_time(NOW - 90 * 86400), "cutoff_to": oz_orders.ozon_time(NOW + 90 * 86400),
                                 "statuses": ["awaiting_packaging"]}, "sort_dir": "ASC", "limit": 100}
     assert second["cursor"] == "next"
     assert [call[1] for call in transport.calls].count("/v2/warehouse/list") == 1
@@ -486,14 +489,14 @@ async def test_orders_since_reads_status_changes_and_new_fbo_postings_with_an_ov
     assert page.orders[1].shop_id == "15" and page.cursor == str(int(NOW))
     fbs_body, fbo_body = api.bodies()[0], api.bodies()[2]
     assert fbs_body["filter"] == {
-        "since": oz.ozon_time(NOW - 364 * 86400), "to": oz.ozon_time(NOW),
-        "last_changed_status_date": {"from": oz.ozon_time(NOW - 30 * 86400), "to": oz.ozon_time(NOW)}}
-    assert fbo_body["filter"] == {"since": oz.ozon_time(NOW - 30 * 86400), "to": oz.ozon_time(NOW)}
+        "since": oz_orders.ozon_time(NOW - 364 * 86400), "to": oz_orders.ozon_time(NOW),
+        "last_changed_status_date": {"from": oz_orders.ozon_time(NOW - 30 * 86400), "to": oz_orders.ozon_time(NOW)}}
+    assert fbo_body["filter"] == {"since": oz_orders.ozon_time(NOW - 30 * 86400), "to": oz_orders.ozon_time(NOW)}
 
     clock.current += 3600
     again = await c.orders_since(page.cursor)
     assert again.cursor == str(int(NOW + 3600))
-    assert api.bodies()[-2]["filter"]["last_changed_status_date"]["from"] == oz.ozon_time(NOW - 600)
+    assert api.bodies()[-2]["filter"]["last_changed_status_date"]["from"] == oz_orders.ozon_time(NOW - 600)
 
 
 async def test_orders_since_skips_fbo_without_the_role_and_restarts_on_a_bad_cursor():
@@ -503,7 +506,7 @@ async def test_orders_since_skips_fbo_without_the_role_and_restarts_on_a_bad_cur
     c, _, _ = client(api)
     page = await c.orders_since("garbage")
     assert page.orders == [] and page.cursor == str(int(NOW))
-    assert api.bodies()[0]["filter"]["last_changed_status_date"]["from"] == oz.ozon_time(NOW - 30 * 86400)
+    assert api.bodies()[0]["filter"]["last_changed_status_date"]["from"] == oz_orders.ozon_time(NOW - 30 * 86400)
 
 
 async def test_get_order_falls_back_to_fbo_on_404():
@@ -547,9 +550,9 @@ async def test_ship_failed_packs_again_and_gives_up_after_the_attempts():
     assert [call[1] for call in transport.calls].count("/v4/posting/fbs/ship") == 2
 
     c, transport, clock = client(ship_api(WAITING, FAILED))
-    with pytest.raises(oz.OzonShipFailed):
+    with pytest.raises(oz_errors.OzonShipFailed):
         await c.confirm_order("1-0001-1")
-    assert [call[1] for call in transport.calls].count("/v4/posting/fbs/ship") == oz.OZON_SHIP_ATTEMPTS
+    assert [call[1] for call in transport.calls].count("/v4/posting/fbs/ship") == oz_limits.OZON_SHIP_ATTEMPTS
 
 
 async def test_a_packed_posting_is_not_packed_again_and_ship_order_means_the_same():
@@ -573,8 +576,8 @@ async def test_packing_in_progress_is_polled_then_returned_as_it_is():
     before = clock.now()
     order = await c.confirm_order("1-0001-1")
     assert order.status == "awaiting_packaging"
-    assert [call[1] for call in transport.calls].count("/v3/posting/fbs/get") == 1 + oz.OZON_SHIP_CHECKS
-    assert clock.now() - before == pytest.approx((oz.OZON_SHIP_CHECKS - 1) * oz.OZON_SHIP_CHECK_DELAY)
+    assert [call[1] for call in transport.calls].count("/v3/posting/fbs/get") == 1 + oz_limits.OZON_SHIP_CHECKS
+    assert clock.now() - before == pytest.approx((oz_limits.OZON_SHIP_CHECKS - 1) * oz_limits.OZON_SHIP_CHECK_DELAY)
 
 
 # ============================================================================================= cancel
@@ -611,7 +614,7 @@ async def test_a_cancel_that_ozon_refuses_is_an_error():
 
 # ========================================================================================== analytics
 async def test_sales_page_by_offset_at_one_request_per_minute_and_map_skus_to_offers(monkeypatch):
-    monkeypatch.setattr(oz, "ANALYTICS_PAGE_LIMIT", 2)
+    monkeypatch.setattr(oz_limits, "ANALYTICS_PAGE_LIMIT", 2)
 
     def row(sku: str, day: str, revenue: float, units: float) -> dict:
         return {"dimensions": [{"id": sku, "name": "n"}, {"id": day, "name": ""}], "metrics": [revenue, units]}

@@ -29,7 +29,8 @@ from connectors.http import (
     parse_model,
     redact,
 )
-from connectors.ozon.client import OZON_CIRCLE_OPEN_WAIT, OZON_POLICY
+from connectors.ozon.errors import OZON_POLICY
+from connectors.ozon.limits import OZON_CIRCLE_OPEN_WAIT
 from connectors.uzum.client import UZUM_POLICY
 from connectors.wildberries.client import WB_POLICY
 from connectors.yandex.client import YANDEX_POLICY

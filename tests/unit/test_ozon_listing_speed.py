@@ -25,7 +25,8 @@ import httpx
 import pytest
 
 from connectors import DEFAULT_BASE_URLS, build_client
-from connectors.ozon import client as oz
+from connectors.http import parse_model_json
+from connectors.ozon import catalog as oz_catalog, limits as oz_limits, models as oz_models
 from connectors.base import AccountContext, BadResponse, Credentials, ItemOutcome, Listing, Marketplace, StockUpdate
 from connectors.clock import FakeClock
 from connectors.pacing import reset_pacers
@@ -136,9 +137,9 @@ class HeldTransport(httpx.AsyncBaseTransport):
 
 
 # --------------------------------------------------------------------- the models' listing, for reference
-# The tolerant pydantic models the connector parsed catalog pages with before its row types (connectors.ozon
-# `_RefRow`, `_InfoRow`): kept here as the reference the rows must agree with.
-class OzonProductRef(oz._Model):
+# The tolerant pydantic models the connector parsed catalog pages with before its row types (connectors.ozon.models
+# `ProductRefRow`, `ProductInfoRow`): kept here as the reference the rows must agree with.
+class OzonProductRef(oz_models.OzonModel):
     """One item of /v3/product/list."""
 
     product_id: int
@@ -148,36 +149,36 @@ class OzonProductRef(oz._Model):
     has_fbs_stocks: bool | None = None
 
 
-class OzonProductListResult(oz._Model):
+class OzonProductListResult(oz_models.OzonModel):
     items: list[OzonProductRef] = []
     last_id: str = ""
     total: int | None = None
 
 
-class OzonProductListPage(oz._Model):
+class OzonProductListPage(oz_models.OzonModel):
     result: OzonProductListResult = OzonProductListResult()
 
 
-class OzonProductStatuses(oz._Model):
+class OzonProductStatuses(oz_models.OzonModel):
     status: str | None = None
     status_name: str | None = None
     moderate_status: str | None = None
     validation_status: str | None = None
 
 
-class OzonProductStock(oz._Model):
+class OzonProductStock(oz_models.OzonModel):
     present: int = 0
     reserved: int = 0
     sku: int | None = None
     source: str | None = None
 
 
-class OzonProductStocks(oz._Model):
+class OzonProductStocks(oz_models.OzonModel):
     has_stock: bool | None = None
     stocks: list[OzonProductStock] = []
 
 
-class OzonProductInfo(oz._Model):
+class OzonProductInfo(oz_models.OzonModel):
     """One item of /v3/product/info/list (what a Listing needs)."""
 
     id: int
@@ -195,7 +196,7 @@ class OzonProductInfo(oz._Model):
     stocks: OzonProductStocks | None = None
 
 
-class OzonProductInfoList(oz._Model):
+class OzonProductInfoList(oz_models.OzonModel):
     items: list[OzonProductInfo] = []
 
 
@@ -217,8 +218,9 @@ def reference_listing(ref_model: OzonProductRef, info_model: OzonProductInfo | N
         marketplace=M.OZON, external_id=str(ref_model.product_id), seller_sku=offer or None,
         name=(info_model.name if info_model and info_model.name else offer),
         barcodes=tuple(b for b in (info_model.barcodes if info_model else []) if b), status=status,
-        price=oz.decimal_or_none(info_model.price) if info_model else None,
-        currency=(info_model.currency_code or None) if info_model else None, stock=stock,
+        price=oz_models.decimal_or_none(info_model.price) if info_model else None,
+        # an ISO code, never None: Ozon's default (RUB) when the reply does not say
+        currency=(info_model.currency_code if info_model and info_model.currency_code else "RUB"), stock=stock,
         stock_ids=(offer,) if offer else (), price_id=offer or None,
         extra={k: v for k, v in extra.items() if v not in (None, "")},
     )
@@ -265,10 +267,11 @@ async def test_explicit_nulls_in_non_nullable_places_read_as_absent():
     assert transport.violations  # the transport did see (and validate) both replies
     assert paths(transport) == ["/v3/product/list", "/v3/product/info/list"]
     assert listings == [
-        Listing(M.OZON, "1001", "OF-1", "OF-1", (), None, None, None, None, ("OF-1",), "OF-1", {}),
+        # currency_code null / product left out of the details: Ozon's default currency, RUB
+        Listing(M.OZON, "1001", "OF-1", "OF-1", (), None, None, "RUB", None, ("OF-1",), "OF-1", {}),
         Listing(M.OZON, "1002", "OF-2", "OF-2", ("4600000000002",), None, Decimal("1299.99"), "RUB", 5,
                 ("OF-2",), "OF-2", {"sku": 9002, "old_price": "1499.00", "fbo_stock": 7}),
-        Listing(M.OZON, "1003", None, "", (), None, None, None, None, (), None, {}),
+        Listing(M.OZON, "1003", None, "", (), None, None, "RUB", None, (), None, {}),
     ]
     # a page of nulls: result null, then items null, then last_id null -> no listings, no error
     for body in ({"result": None}, {"result": {"items": None, "last_id": None}}, {}):
@@ -282,7 +285,7 @@ async def test_explicit_nulls_in_non_nullable_places_read_as_absent():
 @pytest.mark.parametrize("seed", range(8))
 async def test_the_fast_rows_give_the_listings_of_the_tolerant_models(seed):
     rng = random.Random(seed)
-    types = oz.OZON_SELLER_STOCK_TYPES if seed % 2 else frozenset({"rfbs"})
+    types = oz_models.OZON_SELLER_STOCK_TYPES if seed % 2 else frozenset({"rfbs"})
     refs = [sprinkle_nulls(ref(i, archived=(i % 7 == 0)), rng) for i in range(1, 41)]
     infos = [sprinkle_nulls(info(i, is_autoarchived=(i % 5 == 0)), rng) for i in range(1, 41) if i % 9]
     list_body = {"result": {"items": refs, "last_id": "", "total": 40}}
@@ -292,10 +295,10 @@ async def test_the_fast_rows_give_the_listings_of_the_tolerant_models(seed):
     details = {i.id: i for i in OzonProductInfoList.model_validate(copy.deepcopy(info_body)).items}
     expected = [reference_listing(r, details.get(r.product_id), types) for r in models]
 
-    rows = oz.parse_model_json(oz._RefPage, json.dumps(list_body).encode(), "list")["result"]["items"]
-    info_rows = oz.parse_model_json(oz._InfoPage, json.dumps(info_body).encode(), "info")["items"]
+    rows = parse_model_json(oz_models.ProductRefPage, json.dumps(list_body).encode(), "list")["result"]["items"]
+    info_rows = parse_model_json(oz_models.ProductInfoPage, json.dumps(info_body).encode(), "info")["items"]
     by_id = {row["id"]: row for row in info_rows}
-    assert [oz._listing_of(M.OZON, r, by_id.get(r["product_id"]), types) for r in rows] == expected
+    assert [oz_catalog.listing_of(M.OZON, r, by_id.get(r["product_id"]), types) for r in rows] == expected
 
 
 @pytest.mark.parametrize("path, body, where", [
@@ -331,7 +334,7 @@ async def test_a_reply_that_is_not_json_is_a_bad_response():
 
 # ========================================================================================= read-ahead
 async def test_the_next_page_is_read_while_the_caller_holds_this_one(monkeypatch):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 2)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 2)
     api = catalog(FakeApi(), [[1, 2], [3, 4], [5, 6], [7]])
     c, transport = client(api.transport)
     async with c:
@@ -353,7 +356,7 @@ async def test_the_next_page_is_read_while_the_caller_holds_this_one(monkeypatch
 
 
 async def test_a_slow_caller_is_never_more_than_one_page_behind(monkeypatch):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 1)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 1)
     api = catalog(FakeApi(), [[i] for i in range(1, 11)])
     c, transport = client(api.transport)
     async with c:
@@ -368,7 +371,7 @@ async def test_a_slow_caller_is_never_more_than_one_page_behind(monkeypatch):
 
 
 async def test_errors_reach_the_caller_in_order_after_the_pages_before_them(monkeypatch):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 1)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 1)
     failure = reply(400, {"code": 3, "message": "invalid last_id", "details": []})
     api = FakeApi().add("POST", url("/v3/product/list"), product_list([ref(1)], "cursor-1"),
                         product_list([ref(2)], "cursor-2"), failure)
@@ -388,7 +391,7 @@ async def test_errors_reach_the_caller_in_order_after_the_pages_before_them(monk
 
 @pytest.mark.parametrize("how", ["aclose", "break", "exception", "cancel"])
 async def test_a_caller_that_stops_early_leaves_nothing_pending(monkeypatch, how):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 1)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 1)
     api = catalog(FakeApi(), [[i] for i in range(1, 6)])
     held = HeldTransport(api.transport, {"/v3/product/info/list"})
     held.release.set()
@@ -454,7 +457,7 @@ class _nothing:
 
 # ========================================================================================== id caches
 def test_the_id_cache_keeps_the_newest_learned():
-    cache = oz._IdCache(limit=3)
+    cache = oz_catalog.IdCache(limit=3)
     cache.learn((f"OF-{i}", i) for i in range(1, 6))
     assert dict(cache) == {"OF-3": 3, "OF-4": 4, "OF-5": 5}
     cache.learn([("OF-9", 9)])
@@ -462,14 +465,14 @@ def test_the_id_cache_keeps_the_newest_learned():
 
 
 async def test_the_id_caches_stay_bounded_and_each_call_keeps_the_ids_it_needs(monkeypatch):
-    monkeypatch.setattr(oz, "PRODUCT_PAGE_LIMIT", 2)
+    monkeypatch.setattr(oz_limits, "PRODUCT_PAGE_LIMIT", 2)
     api = catalog(FakeApi(), [[1, 2], [3, 4], [5, 6], [7]])
     c, transport = client(api.transport)
-    c._product_ids, c._offers_by_sku = oz._IdCache(limit=3), oz._IdCache(limit=3)
+    c.product_ids, c.offers_by_sku = oz_catalog.IdCache(limit=3), oz_catalog.IdCache(limit=3)
     async with c:
         assert len([listing async for listing in c.iter_listings()]) == 7
-        assert len(c._product_ids) == 3 and len(c._offers_by_sku) == 3  # the newest: products 5, 6, 7
-        assert c._product_ids["OF-7"] == 1007 and c._offers_by_sku[9007] == "OF-7"
+        assert len(c.product_ids) == 3 and len(c.offers_by_sku) == 3  # the newest: products 5, 6, 7
+        assert c.product_ids["OF-7"] == 1007 and c.offers_by_sku[9007] == "OF-7"
 
         # 6 offers, 2 known (OF-6, OF-7) and 4 resolved: more than the cache holds, all sent by product_id
         def stocks_reply(request: httpx.Request) -> httpx.Response:
@@ -484,9 +487,9 @@ async def test_the_id_caches_stay_bounded_and_each_call_keeps_the_ids_it_needs(m
         resolve = [b for b in api.bodies() if "filter" in b and "offer_id" in b["filter"]]
         assert [b["filter"]["offer_id"] for b in resolve] == [["OF-1", "OF-2"], ["OF-3", "OF-4"]]
         sent = [s["product_id"] for b in api.bodies() if "stocks" in b for s in b["stocks"]]
-        assert sent == [1001, 1002, 1003, 1004, 1006, 1007] and len(c._product_ids) == 3
+        assert sent == [1001, 1002, 1003, 1004, 1006, 1007] and len(c.product_ids) == 3
 
         # Ozon SKUs -> offer_ids for more SKUs than the cache holds
-        offers_by_sku = await c._offers_for([str(9000 + i) for i in range(1, 8)])
-        assert offers_by_sku == {str(9000 + i): f"OF-{i}" for i in range(1, 8)} and len(c._offers_by_sku) == 3
+        offers_by_sku = await c.offers_for([str(9000 + i) for i in range(1, 8)])
+        assert offers_by_sku == {str(9000 + i): f"OF-{i}" for i in range(1, 8)} and len(c.offers_by_sku) == 3
     assert transport.violations == []
