@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from connectors.base import Marketplace
 from connectors.clock import Clock
@@ -86,6 +87,8 @@ WAREHOUSES_PAGE_LIMIT = 30  # getPagedWarehouses: PageLimit30
 # "The maximum size of the request body is 512 KB" (concepts/limits): long SKUs can hit it before 2,000 items.
 MAX_BODY_BYTES = 512 * 1024
 MAX_STOCK_COUNT = 2_000_000_000  # UpdateStockItemDTO.count maximum
+# Prices take at most 2 decimals ("Value of field has too high scale" otherwise).
+PRICE_QUANTUM = Decimal("0.01")
 # ShopSku: 1..255 characters, not only spaces, no control characters.
 SHOP_SKU = re.compile(r"^(?=.*\S.*)[^\x00-\x08\x0A-\x1f\x7f]{1,255}$")
 

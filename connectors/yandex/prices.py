@@ -86,5 +86,5 @@ def price_json(update: PriceUpdate, default_currency: str) -> dict:
 
 def money_json(value: Decimal) -> int | float:
     """A JSON number with at most 2 decimals ("Value of field has too high scale" otherwise)."""
-    value = value.quantize(Decimal("0.01"))
+    value = value.quantize(limits.PRICE_QUANTUM)
     return int(value) if value == value.to_integral_value() else float(value)

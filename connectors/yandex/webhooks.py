@@ -19,6 +19,7 @@ Spec: specs/yandex/notification-api (yandex-market/yandex-market-notification-ap
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ DUPLICATED_EVENT = "DUPLICATED_EVENT"  # never sent: duplicates are harmless her
 REPLY_NAME = "SellerCloudX"  # `name` of the reply (1-100 characters)
 
 
+@functools.cache
 def reply_version() -> str:
     """`version` of the reply (1-100 characters): the installed bot's version."""
     try:
@@ -146,6 +148,11 @@ def too_large() -> BadRequest:
     return BadRequest(413, WRONG_EVENT_FORMAT, "notification body too large")
 
 
+@functools.cache
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
 def from_market(address: str, networks: tuple[str, ...] = NETWORKS) -> bool:
     """Whether an address (as a peer or X-Forwarded-For writes it, without a port) is in Yandex's networks."""
     try:
@@ -154,7 +161,7 @@ def from_market(address: str, networks: tuple[str, ...] = NETWORKS) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return any(ip.version == n.version and ip in n for n in (ipaddress.ip_network(c, strict=False) for c in networks))
+    return any(ip.version == n.version and ip in n for n in _networks(tuple(networks)))
 
 
 # ------------------------------------------------------------------------------------------ replies
