@@ -78,7 +78,7 @@ def build_cases(n: int) -> dict[str, Case]:
     from connectors.ozon import limits as CO
     from connectors.uzum import client as CU
     from connectors.wildberries import client as CW
-    from connectors.yandex import client as CY
+    from connectors.yandex import limits as CY
 
     def quantity(i: int) -> int:
         return (i * 13) % 1000

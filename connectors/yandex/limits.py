@@ -1,6 +1,12 @@
-"""Yandex Market's published rate limits (MARKETPLACES.md §2.2-2.3; x-resource-limit-config of the spec, "none"
-tier) and the Pace each request takes."""
+"""Yandex Market's published limits, in one place: the rate limits (MARKETPLACES.md §2.2-2.3; x-resource-limit-config
+of the spec, "none" tier) and the Pace each request takes; batch and page sizes (the schemas' maxItems and page
+limits); the body size, value ranges and periods the API allows; and our own retry counts and memo times.
+"""
 from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
 
 from connectors.base import Marketplace
 from connectors.clock import Clock
@@ -61,3 +67,49 @@ def yandex_remaining(reply: Reply, now: float) -> tuple[float, float | None] | N
         return None
     until = http_date_header(reply, "X-RateLimit-Resource-Until", now)
     return value, (None if until is None else now + until)
+
+
+# ------------------------------------------------------------------------------- page and batch sizes
+# `limit` of GET /v2/campaigns (PageLimit100WithoutDefault: 1..100).
+CAMPAIGNS_PAGE_LIMIT = 100
+# A loop guard for campaigns: 100 pages x 100 campaigns is far beyond any real cabinet.
+CAMPAIGNS_MAX_PAGES = 100
+OFFERS_PAGE_LIMIT = 100  # getOfferMappings: PageLimit100Truncate
+STOCK_READ_BATCH = 500  # getStocks: GetWarehouseStocksRequest.offerIds maxItems (answered whole, no paging)
+STOCK_UPDATE_BATCH = 2_000  # updateStocks: UpdateStocksRequest.skus maxItems
+BUSINESS_PRICE_BATCH = 500  # updateBusinessPrices: UpdateBusinessPricesRequest.offers maxItems
+CAMPAIGN_PRICE_BATCH = 2_000  # updatePrices: UpdatePricesRequest.offers maxItems
+ORDERS_PAGE_LIMIT = 50  # getBusinessOrders: PageLimit50Truncate
+STATS_PAGE_LIMIT = 200  # getOrdersStats: PageLimit200
+WAREHOUSES_PAGE_LIMIT = 30  # getPagedWarehouses: PageLimit30
+
+# ---------------------------------------------------------------------------------- sizes and values
+# "The maximum size of the request body is 512 KB" (concepts/limits): long SKUs can hit it before 2,000 items.
+MAX_BODY_BYTES = 512 * 1024
+MAX_STOCK_COUNT = 2_000_000_000  # UpdateStockItemDTO.count maximum
+# Prices take at most 2 decimals ("Value of field has too high scale" otherwise).
+PRICE_QUANTUM = Decimal("0.01")
+# ShopSku: 1..255 characters, not only spaces, no control characters.
+SHOP_SKU = re.compile(r"^(?=.*\S.*)[^\x00-\x08\x0A-\x1f\x7f]{1,255}$")
+
+# ------------------------------------------------------------------------------------------ periods
+ORDERS_MAX_RANGE = timedelta(days=30)  # getBusinessOrders: "at most 30 days per request"
+# The first orders_since() (no cursor) looks back as far as one request reaches (Yandex's own default too).
+ORDERS_FIRST_LOOKBACK = ORDERS_MAX_RANGE
+# Each poll starts this much before the cursor: whether updateDateFrom is inclusive, and its precision, are
+# UNCONFIRMED; the overlap is filtered out by the cursor's (time, ids) so nothing repeats.
+ORDERS_CURSOR_OVERLAP = timedelta(seconds=1)
+# When a poll saw nothing newer, the cursor still moves up to this long before the poll's end: an update
+# that Yandex indexes later than that is missed (new orders are also read by new_orders()).
+ORDERS_SETTLE = timedelta(minutes=1)
+
+# ------------------------------------------------------------------------------- retries and memos
+# Business settings are limited to 100 requests per hour (getBusinessSettings): remember them this long (seconds).
+SETTINGS_TTL = 600.0
+# A read whose 200 reply cannot be parsed (cut off, garbage) is sent again this many times in total.
+READ_ATTEMPTS = 3
+
+# ----------------------------------------------------------------------------------- notifications
+# How long Market waits for our reply to a notification (paths/notification.yaml): reply first, poll after.
+NOTIFICATION_REPLY_TIMEOUT = 10.0
+PING_REPLY_TIMEOUT = 1.0

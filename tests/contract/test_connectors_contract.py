@@ -31,7 +31,7 @@ from connectors.clock import FakeClock
 from connectors.ozon.models import OzonRoles, OzonSellerInfo, OzonWarehousePage
 from connectors.uzum.client import parse_uzum_shops
 from connectors.wildberries.client import WB_CATEGORY_HOSTS, WbPing, WbWarehouse
-from connectors.yandex.client import YandexCampaignsPage
+from connectors.yandex.models import YandexCampaignsPage
 from tests.support import FakeApi, make_wb_token, reply, wb_mask
 from tests.support.contract import (
     OUTDATED_ENDPOINTS,

@@ -26,14 +26,44 @@ import pytest
 import yaml
 
 from connectors import build_client
-from connectors.yandex import limits as pacing
-from connectors.yandex import client as Y
+from connectors.yandex import limits
+from connectors.yandex.api import Entry, batches
+from connectors.yandex.catalog import normalize_listing
+from connectors.yandex.errors import (
+    DUPLICATE,
+    INVALID_VALUE,
+    LOCKED,
+    NOT_FOUND,
+    ONLY_DEFAULT_PRICE,
+    REJECTED,
+    OrderNotFound,
+    YandexError,
+    errors_of,
+    rate_limit,
+    refusal_reason,
+    refused_items,
+)
+from connectors.yandex.models import (
+    MARKET_TZ,
+    YandexEmpty,
+    YandexOfferMappingsPage,
+    YandexOrdersPage,
+    YandexSettingsReply,
+    YandexStatsReply,
+    YandexStocksPage,
+    YandexWarehousesReply,
+)
+from connectors.yandex.orders import OrdersCursor, normalize_order
 from connectors.base import (
     AccountContext,
+    BadResponse,
+    CancelReason,
     Credentials,
     ItemOutcome,
     Marketplace,
     NotSupported,
+    OrderAction,
+    OrderState,
     PriceUpdate,
     Scheme,
     StockUpdate,
@@ -164,16 +194,16 @@ async def env():
 
 # ============================================================================== official examples
 SPEC_MODELS = [
-    ("POST", "/v2/businesses/1/offer-mappings", Y.YandexOfferMappingsPage),
-    ("POST", "/v2/campaigns/1/offers/stocks", Y.YandexStocksPage),
-    ("PUT", "/v2/campaigns/1/offers/stocks", Y.YandexEmpty),
-    ("POST", "/v2/businesses/1/settings", Y.YandexSettingsReply),
-    ("POST", "/v2/businesses/1/offer-prices/updates", Y.YandexEmpty),
-    ("POST", "/v2/campaigns/1/offer-prices/updates", Y.YandexEmpty),
-    ("POST", "/v1/businesses/1/orders", Y.YandexOrdersPage),
-    ("PUT", "/v2/campaigns/1/orders/1/status", Y.YandexEmpty),
-    ("POST", "/v2/campaigns/1/stats/orders", Y.YandexStatsReply),
-    ("POST", "/v2/businesses/1/warehouses", Y.YandexWarehousesReply),
+    ("POST", "/v2/businesses/1/offer-mappings", YandexOfferMappingsPage),
+    ("POST", "/v2/campaigns/1/offers/stocks", YandexStocksPage),
+    ("PUT", "/v2/campaigns/1/offers/stocks", YandexEmpty),
+    ("POST", "/v2/businesses/1/settings", YandexSettingsReply),
+    ("POST", "/v2/businesses/1/offer-prices/updates", YandexEmpty),
+    ("POST", "/v2/campaigns/1/offer-prices/updates", YandexEmpty),
+    ("POST", "/v1/businesses/1/orders", YandexOrdersPage),
+    ("PUT", "/v2/campaigns/1/orders/1/status", YandexEmpty),
+    ("POST", "/v2/campaigns/1/stats/orders", YandexStatsReply),
+    ("POST", "/v2/businesses/1/warehouses", YandexWarehousesReply),
 ]
 
 
@@ -183,13 +213,13 @@ def test_the_specs_examples_parse_with_our_models(method, path, model):
 
 
 def test_the_specs_examples_normalize():
-    page = Y.YandexOfferMappingsPage.model_validate(spec_example(M, "POST", "/v2/businesses/1/offer-mappings"))
-    listing = Y.normalize_listing(page.result.offerMappings[0], None)
+    page = YandexOfferMappingsPage.model_validate(spec_example(M, "POST", "/v2/businesses/1/offer-mappings"))
+    listing = normalize_listing(page.result.offerMappings[0], None)
     assert listing.seller_sku == listing.external_id == listing.price_id == listing.stock_ids[0]
-    orders = Y.YandexOrdersPage.model_validate(spec_example(M, "POST", "/v1/businesses/1/orders"))
-    order = Y.normalize_order(orders.orders[0])
+    orders = YandexOrdersPage.model_validate(spec_example(M, "POST", "/v1/businesses/1/orders"))
+    order = normalize_order(orders.orders[0])
     assert order.scheme == Scheme.FBO and order.status == "PLACING/RESERVATION_EXPIRED" and order.items
-    errors = Y.errors_of(spec_example(M, "PUT", "/v2/campaigns/1/offers/stocks", 400))
+    errors = errors_of(spec_example(M, "PUT", "/v2/campaigns/1/offers/stocks", 400))
     assert errors and errors[0].code
 
 
@@ -251,9 +281,9 @@ async def test_update_stock_rejects_items_one_by_one_and_sends_the_rest(env):
         results = await ym.update_stock(updates)
     assert [(r.sku, r.outcome, r.reason) for r in results] == [
         (sku_of(1), ItemOutcome.ACCEPTED, None),
-        ("SKU-999999", ItemOutcome.REJECTED, Y.NOT_FOUND),
-        (sku_of(2), ItemOutcome.REJECTED, Y.INVALID_VALUE),
-        (sku_of(3), ItemOutcome.REJECTED, Y.DUPLICATE),
+        ("SKU-999999", ItemOutcome.REJECTED, NOT_FOUND),
+        (sku_of(2), ItemOutcome.REJECTED, INVALID_VALUE),
+        (sku_of(3), ItemOutcome.REJECTED, DUPLICATE),
         (sku_of(3), ItemOutcome.ACCEPTED, None),
     ]
     assert "SKU-999999" in results[1].detail
@@ -264,9 +294,9 @@ async def test_update_stock_rejects_items_one_by_one_and_sends_the_rest(env):
 
 def test_batches_also_respect_the_512_kb_body_limit():
     long_sku = "X" * 250
-    entries = [Y._Entry(i, f"{long_sku}{i:05d}", {"sku": f"{long_sku}{i:05d}", "items": [{"count": 1}]})
+    entries = [Entry(i, f"{long_sku}{i:05d}", {"sku": f"{long_sku}{i:05d}", "items": [{"count": 1}]})
                for i in range(2000)]
-    sizes = [len(b) for b in Y.batches(entries, Y.STOCK_UPDATE_BATCH)]
+    sizes = [len(b) for b in batches(entries, limits.STOCK_UPDATE_BATCH)]
     assert sum(sizes) == 2000 and len(sizes) == 2 and max(sizes) < 2000
 
 
@@ -295,7 +325,7 @@ async def test_shop_prices_are_used_only_when_the_cabinet_allows_them(env):
     campaign = env.state.yandex[A.YANDEX_API_KEY].business.campaigns[0]
     assert campaign_prices(env.state, campaign).get_price(3) == 777.5
     assert env.catalog.get_price(3) == env.catalog.product(3).price  # the price for all shops is untouched
-    assert Y.CAMPAIGN_PRICE_BATCH == 2000 and Y.BUSINESS_PRICE_BATCH == 500  # the schemas' maxItems
+    assert limits.CAMPAIGN_PRICE_BATCH == 2000 and limits.BUSINESS_PRICE_BATCH == 500  # the schemas' maxItems
 
 
 async def test_a_423_only_default_price_is_a_reason_and_the_settings_are_read_again(env):
@@ -305,8 +335,8 @@ async def test_a_423_only_default_price_is_a_reason_and_the_settings_are_read_ag
         yandex_book(env.state).only_default_price[BUSINESS] = True  # the cabinet switches back meanwhile
         refused = await ym.update_prices([PriceUpdate(sku_of(1), Decimal(10)), PriceUpdate(sku_of(2), Decimal(0))])
         again = await ym.update_prices([PriceUpdate(sku_of(1), Decimal(10))])
-    assert [(r.outcome, r.reason) for r in refused] == [(ItemOutcome.REJECTED, Y.ONLY_DEFAULT_PRICE),
-                                                       (ItemOutcome.REJECTED, Y.INVALID_VALUE)]
+    assert [(r.outcome, r.reason) for r in refused] == [(ItemOutcome.REJECTED, ONLY_DEFAULT_PRICE),
+                                                       (ItemOutcome.REJECTED, INVALID_VALUE)]
     assert refused[0].detail == "Partner use only default price"
     assert again[0].outcome == ItemOutcome.ACCEPTED and env.catalog.get_price(1) == 10
     assert [c[1:] for c in env.calls("POST", "/offer-prices/updates")] == [
@@ -316,13 +346,13 @@ async def test_a_423_only_default_price_is_a_reason_and_the_settings_are_read_ag
 
 
 def test_refusal_texts_map_to_reasons():
-    assert Y.refusal_reason(400, "Unable to find mapping for offerId: X") == Y.NOT_FOUND
-    assert Y.refusal_reason(400, "Value of field has too high scale: 'price'") == Y.INVALID_VALUE
-    assert Y.refusal_reason(423, "Partner use only default price") == Y.ONLY_DEFAULT_PRICE
-    assert Y.refusal_reason(423, "Business is in migration") == Y.LOCKED
-    assert Y.refusal_reason(400, "Something else") == Y.REJECTED
-    errors = [Y.YandexError("BAD_REQUEST", "Unable to find mapping for offerId: SKU-1")]
-    assert set(Y.refused_items(errors, {"SKU-1", "SKU-10"})) == {"SKU-1"}  # whole tokens only
+    assert refusal_reason(400, "Unable to find mapping for offerId: X") == NOT_FOUND
+    assert refusal_reason(400, "Value of field has too high scale: 'price'") == INVALID_VALUE
+    assert refusal_reason(423, "Partner use only default price") == ONLY_DEFAULT_PRICE
+    assert refusal_reason(423, "Business is in migration") == LOCKED
+    assert refusal_reason(400, "Something else") == REJECTED
+    errors = [YandexError("BAD_REQUEST", "Unable to find mapping for offerId: SKU-1")]
+    assert set(refused_items(errors, {"SKU-1", "SKU-10"})) == {"SKU-1"}  # whole tokens only
 
 
 # ========================================================================================= orders
@@ -359,16 +389,16 @@ async def test_orders_cursor_new_changed_no_repeats_and_survives_a_restart(env):
 
 def test_the_cursor_keeps_full_precision_and_refuses_garbage():
     since = datetime(2027, 1, 15, 8, 0, 0, 123000, tzinfo=timezone.utc)
-    cursor = Y.OrdersCursor(since, frozenset({"7:PROCESSING/STARTED", "8:CANCELLED/SHOP_FAILED"}))
-    assert Y.OrdersCursor.load(cursor.dump()) == cursor
+    cursor = OrdersCursor(since, frozenset({"7:PROCESSING/STARTED", "8:CANCELLED/SHOP_FAILED"}))
+    assert OrdersCursor.load(cursor.dump()) == cursor
     with pytest.raises(ValueError):
-        Y.OrdersCursor.load("yesterday")
+        OrdersCursor.load("yesterday")
 
 
 async def test_an_old_cursor_is_caught_up_in_30_day_windows(env):
     add_order(env.state, [(1, 1)], campaign_id=CAMPAIGN)
     env.tick()
-    old = Y.OrdersCursor(datetime.fromtimestamp(env.clock.now(), timezone.utc) - timedelta(days=70)).dump()
+    old = OrdersCursor(datetime.fromtimestamp(env.clock.now(), timezone.utc) - timedelta(days=70)).dump()
     async with env.client() as ym:
         page = await ym.orders_since(old)
     assert len(page.orders) == 1
@@ -383,12 +413,45 @@ async def test_order_actions_move_the_order_and_are_safe_to_repeat(env):
         assert (await ym.confirm_order(str(shipped.id))).status == "PROCESSING/READY_TO_SHIP"  # a double tap
         assert (await ym.ship_order(str(shipped.id))).status == "PROCESSING/SHIPPED"
         assert (await ym.cancel_order(str(cancelled.id), "out of stock")).status == "CANCELLED/SHOP_FAILED"
-        with pytest.raises(Y.BadResponse) as refused:
+        with pytest.raises(BadResponse) as refused:
             await ym.cancel_order(str(shipped.id))
         assert refused.value.status == 400 and "not allowed" in refused.value.detail
-        with pytest.raises(Y.OrderNotFound):
+        with pytest.raises(OrderNotFound):
             await ym.get_order("123")
     assert (shipped.status, cancelled.status) == (Lifecycle.SHIPPED, Lifecycle.CANCELLED)
+
+
+LIFECYCLE_STATES = {Lifecycle.NEW: OrderState.NEW, Lifecycle.CONFIRMED: OrderState.ACTIVE,
+                    Lifecycle.SHIPPED: OrderState.ACTIVE, Lifecycle.DELIVERED: OrderState.DONE,
+                    Lifecycle.CANCELLED: OrderState.CANCELLED}
+
+
+@pytest.mark.parametrize("lifecycle", list(LIFECYCLE_STATES), ids=[str(l) for l in LIFECYCLE_STATES])
+async def test_an_order_offers_exactly_the_actions_yandex_accepts(env, lifecycle):
+    """For an order in each status the stand-in has: its state, and every action is accepted by the marketplace if
+    and only if the order offers it (cancel with each CancelReason the partner may pick)."""
+    moves = {OrderAction.CONFIRM: lambda ym, oid: ym.confirm_order(oid),
+             OrderAction.SHIP: lambda ym, oid: ym.ship_order(oid)}
+    moves.update({(OrderAction.CANCEL, r): (lambda r: lambda ym, oid: ym.cancel_order(oid, r))(r)
+                  for r in CancelReason})
+    async with env.client() as ym:
+        for move, do in moves.items():
+            action = move[0] if isinstance(move, tuple) else move
+            placed = add_order(env.state, [(1, 1)], campaign_id=CAMPAIGN)
+            env.state.orders.set_status(placed.id, lifecycle)
+            before = await ym.get_order(str(placed.id))
+            assert before.state is LIFECYCLE_STATES[lifecycle]
+            if action in before.actions:
+                after = await do(ym, str(placed.id))
+                assert after.status != before.status and env.calls("PUT")[-1][2] == 200, move
+            else:
+                try:
+                    after = await do(ym, str(placed.id))
+                except BadResponse as refused:
+                    assert refused.status == 400 and "not allowed" in refused.detail, move
+                else:  # a confirmed order confirmed again: the refusal is read as "already done"
+                    assert after.status == before.status, move
+                assert env.calls("PUT")[-1][2] == 400, move  # the marketplace refused the move
 
 
 # ================================================================================ sales & the rest
@@ -403,7 +466,7 @@ async def test_sales_are_summed_per_day_and_sku_without_cancelled_orders(env):
     price1, price2 = env.catalog.get_price(1), env.catalog.get_price(2)
     async with env.client() as ym:
         rows = await ym.sales(day_one - timedelta(days=1), day_one + timedelta(days=2))
-    moscow_day = datetime.fromtimestamp(env.clock.now() - 86400, Y.MARKET_TZ).date()
+    moscow_day = datetime.fromtimestamp(env.clock.now() - 86400, MARKET_TZ).date()
     assert [(r.day - moscow_day, r.sku, r.quantity, r.revenue) for r in rows] == [
         (timedelta(0), sku_of(1), 3, Decimal(price1 * 3)),
         (timedelta(0), sku_of(2), 1, Decimal(price2)),
@@ -439,9 +502,9 @@ async def test_the_client_paces_itself_so_the_enforcing_sandbox_never_answers_42
     # client batches make many requests that would overlap if the client let them (the sandbox holds each one).
     for resource, limit in (("getOfferMappings", 2), ("updateStocks", 150)):
         monkeypatch.setitem(sandbox_yandex.RESOURCE_LIMITS, resource, limit)
-        monkeypatch.setitem(pacing.YANDEX_RESOURCE_LIMITS, resource, RateSpec(limit, 60, window=True))
-    monkeypatch.setattr(Y, "STOCK_READ_BATCH", 10)
-    monkeypatch.setattr(Y, "STOCK_UPDATE_BATCH", 100)
+        monkeypatch.setitem(limits.YANDEX_RESOURCE_LIMITS, resource, RateSpec(limit, 60, window=True))
+    monkeypatch.setattr(limits, "STOCK_READ_BATCH", 10)
+    monkeypatch.setattr(limits, "STOCK_UPDATE_BATCH", 100)
     monkeypatch.setattr(sandbox_yandex, "SIMULATED_LATENCY", 0.01)
     env = await make_env(catalog_size=500, enforce_rate_limits=True)
     try:
@@ -457,7 +520,7 @@ async def test_the_client_paces_itself_so_the_enforcing_sandbox_never_answers_42
         assert set(statuses) == {200}  # not a single 420
         assert env.clock.now() - started >= 2 * 60  # it waited for the windows instead of bouncing off them
         book = yandex_book(env.state)
-        assert book.parallel_refusals == 0 and book.peak_in_flight == pacing.YANDEX_MAX_PARALLEL
+        assert book.parallel_refusals == 0 and book.peak_in_flight == limits.YANDEX_MAX_PARALLEL
     finally:
         await env.sandbox.stop()
 
@@ -475,8 +538,8 @@ def test_a_420_with_budget_left_is_the_parallel_limit_not_the_resource():
                                          "X-RateLimit-Resource-Until": "Thu, 10 Jul 2036 00:42:42 GMT"}), None, "")
     spent = Reply(420, httpx.Headers({"X-RateLimit-Resource-Remaining": "0",
                                       "X-RateLimit-Resource-Until": "Thu, 10 Jul 2036 00:42:42 GMT"}), None, "")
-    assert Y._yandex_rate_limit(parallel, 0).retry_after is None  # our own short backoff
-    assert Y._yandex_rate_limit(spent, 0).retry_after > 0
+    assert rate_limit(parallel, 0).retry_after is None  # our own short backoff
+    assert rate_limit(spent, 0).retry_after > 0
 
 
 # ========================================================================================= faults

@@ -33,7 +33,7 @@ from connectors.ozon.errors import OZON_POLICY
 from connectors.ozon.limits import OZON_CIRCLE_OPEN_WAIT
 from connectors.uzum.client import UZUM_POLICY
 from connectors.wildberries.client import WB_POLICY
-from connectors.yandex.client import YANDEX_POLICY
+from connectors.yandex.errors import YANDEX_POLICY
 from tests.support import FakeApi, reply
 
 BASE = "https://api.test"

@@ -44,7 +44,7 @@ from connectors.yandex.limits import YANDEX_MAX_PARALLEL, YANDEX_PARALLEL, YANDE
 from connectors.ozon.errors import OZON_POLICY
 from connectors.uzum.client import UZUM_POLICY
 from connectors.wildberries.client import WB_POLICY
-from connectors.yandex.client import YANDEX_POLICY
+from connectors.yandex.errors import YANDEX_POLICY
 from tests.support import FakeApi, reply
 
 BASE = "https://api.test"
