@@ -31,13 +31,14 @@ from connectors.base import (
 from connectors.clock import FakeClock
 from connectors.http import Reply
 from connectors.pacing import reset_pacers
-from connectors.wildberries.client import (
+from connectors.wildberries import WildberriesClient
+from connectors.wildberries.catalog import listing_from_card
+from connectors.wildberries.errors import WB_POLICY
+from connectors.wildberries.models import (
     MOSCOW,
-    WB_POLICY,
     WbCardsPage,
     WbGoodResultsReply,
     WbGoodsReply,
-    WbOrdersCursor,
     WbSale,
     WbStocks,
     WbSuppliesPage,
@@ -47,15 +48,11 @@ from connectors.wildberries.client import (
     WbTaskStateReply,
     WbTaskStatuses,
     WbWarehouse,
-    WildberriesClient,
-    listing_from_card,
-    order_from_task,
-    price_from_goods,
-    sales_rows,
-    stock_rejections,
-    supply_from_wb,
-    wb_price_and_discount,
 )
+from connectors.wildberries.orders import WbOrdersCursor, order_from_task, supply_from_wb
+from connectors.wildberries.prices import price_from_goods, wb_price_and_discount
+from connectors.wildberries.sales import sales_rows
+from connectors.wildberries.stock import stock_rejections
 from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.marketplaces import accounts as A
 from sandbox.marketplaces.catalog import Lifecycle, OrderLine, ean13, product, sku_of
