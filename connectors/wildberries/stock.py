@@ -17,7 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from connectors.base import AuthError, ConnectorError, ItemOutcome, ItemResult, PermissionDenied, StockLevel, StockUpdate
+from connectors.base import (
+    AuthError,
+    ConnectorError,
+    ItemOutcome,
+    ItemResult,
+    PermissionDenied,
+    StockLevel,
+    StockUpdate,
+)
 from connectors.wildberries.errors import TRANSIENT, failed_batch, rejected
 from connectors.wildberries.limits import (
     WB_MAX_AMOUNT,
