@@ -77,7 +77,7 @@ def build_cases(n: int) -> dict[str, Case]:
     from sandbox.marketplaces import yandex as SY
     from connectors.ozon import limits as CO
     from connectors.uzum import client as CU
-    from connectors.wildberries import client as CW
+    from connectors.wildberries import limits as CW
     from connectors.yandex import limits as CY
 
     def quantity(i: int) -> int:

@@ -1,7 +1,16 @@
-"""Wildberries' published rate limits (MARKETPLACES.md §3.2; x-wb-rate-limits of the 2026-08-19 spec) and the
-Pace each request takes. WB documents a token bucket (Period / Limit / Interval / Burst), so these are plain
-buckets (no window guard)."""
+"""Wildberries' published limits in one place: the rate limits (MARKETPLACES.md §3.2; x-wb-rate-limits of the
+2026-08-19 spec) and the Pace each request takes, then every batch size, page size, period, retry count and
+polling budget the connector uses (ru YAMLs; MARKETPLACES.md §3.3).
+
+WB documents a token bucket (Period / Limit / Interval / Burst), so the rate limits are plain buckets (no window
+guard). Every request goes through `wb_pace` (per seller or service, category, token tier); the server's
+`X-Ratelimit-*` headers win over the local estimate (`wb_remaining`). `/ping` alone is not paced (see
+`connectors.wildberries.account.ping`).
+"""
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from connectors.base import Marketplace
 from connectors.clock import Clock
@@ -102,3 +111,65 @@ def wb_remaining(reply: Reply, now: float) -> tuple[float, float | None] | None:
     """`ErrorPolicy.remaining` for WB: `X-Ratelimit-Remaining` (every reply but 429); the bucket refills."""
     value = header_number(reply.headers.get("X-Ratelimit-Remaining"))
     return None if value is None else (value, None)
+
+
+def wb_prices_cheap(token_type: str) -> bool:
+    """Whether the prices category may be used freely. A Base token has 4 requests per hour for all of it
+    (uploads, status checks, price lists alike), so for Base tokens the catalog is listed without prices and
+    price tasks are not polled (their items come back QUEUED; `price_task_results` checks later)."""
+    return wb_tier(token_type) != WB_BASE
+
+
+# PATCH /api/v3/orders/{orderId}/cancel has its own limit (orders-fbs.json x-wb-rate-limits): 100/min, burst 20,
+# on top of the Marketplace category's.
+WB_CANCEL_LIMIT = RateSpec(100, MINUTE, burst=20)
+
+# ------------------------------------------------------------------------------ batch and page maxima
+WB_CARDS_PAGE = 100  # cards/list cursor.limit maximum
+WB_STOCK_BATCH = 1_000  # PUT /api/v3/stocks/{warehouseId}: stocks maxItems
+WB_STOCK_READ_BATCH = 1_000  # UNCONFIRMED: POST /api/v3/stocks/{warehouseId} sets no maxItems; same as the write
+WB_MAX_AMOUNT = 100_000  # stocks[].amount maximum
+WB_STOCK_PUSH_ROUNDS = 3  # PUTs per batch at most: one refused for named items is resent without them
+WB_PRICE_BATCH = 1_000  # upload/task: "Максимум 1 000 товаров"
+WB_PRICE_PAGE = 1_000  # list/goods/filter and history/goods/task: limit maximum
+WB_MAX_DISCOUNT = 99  # UNCONFIRMED: WB discounts are whole percents below 100
+WB_ORDERS_PAGE = 1_000  # GET /api/v3/orders: limit maximum
+WB_STATUS_BATCH = 1_000  # POST /api/v3/orders/status: orders maxItems
+WB_SUPPLY_BATCH = 100  # PATCH /api/marketplace/v3/supplies/{supplyId}/orders: orders maxItems
+WB_SUPPLIES_PAGE = 1_000  # GET /api/v3/supplies: limit maximum
+WB_SUPPLY_NAME_MAX = 128  # POST /api/v3/supplies: name 1..128 characters
+
+# -------------------------------------------------------------------------------------------- retries
+# A read that failed (5xx, timeout, rate limit, an unreadable 2xx) is tried again up to this many times on top
+# of HttpCore's own retries; rate-limit waits happen in the pacer, the others back off.
+WB_CALL_TRIES = 4
+
+# Price tasks are processed asynchronously: poll this many times, this far apart, before answering QUEUED.
+WB_PRICE_TASK_POLLS = 5
+WB_PRICE_TASK_POLL_INTERVAL = 2.0
+
+# ------------------------------------------------------------------------------------- orders periods
+# GET /api/v3/orders answers at most 30 days per request ("максимум 30 календарных дней").
+WB_ORDERS_MAX_SPAN = 30 * 86_400
+WB_ORDERS_SPAN_MARGIN = 3_600  # stay an hour inside the 30 days (clock skew between us and WB)
+WB_ORDERS_FIRST_LOOKBACK = 30 * 86_400 - WB_ORDERS_SPAN_MARGIN  # the first poll: everything WB still lists
+# UNCONFIRMED how late an order can appear in /api/v3/orders after its createdAt: each poll rescans this much
+# before the newest order seen, and remembers the ids inside it so none repeats.
+WB_ORDERS_OVERLAP = 3_600
+# Orders that never reached a final state stop being tracked this long after creation.
+WB_ORDER_TRACK_SECONDS = 45 * 86_400
+WB_ORDER_CACHE_SIZE = 10_000  # orders kept in memory for get_order and the actions
+
+# Sales: one reply holds up to about 80,000 rows ("условное ограничение 80000 строк"). UNCONFIRMED how close to
+# that a cut-off reply comes: one this long is taken as cut off and continued (a Base token's next request
+# comes 2 hours later), a shorter one as the end (WB's own rule, "until an empty array", costs one more).
+WB_SALES_FULL_REPLY = 75_000
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """`items` in slices of at most `size` (a batch maximum above), in order."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -30,7 +30,8 @@ from connectors.base import (
 from connectors.clock import FakeClock
 from connectors.ozon.models import OzonRoles, OzonSellerInfo, OzonWarehousePage
 from connectors.uzum.client import parse_uzum_shops
-from connectors.wildberries.client import WB_CATEGORY_HOSTS, WbPing, WbWarehouse
+from connectors.wildberries.account import WB_CATEGORY_HOSTS
+from connectors.wildberries.models import WbPing, WbWarehouse
 from connectors.yandex.models import YandexCampaignsPage
 from tests.support import FakeApi, make_wb_token, reply, wb_mask
 from tests.support.contract import (

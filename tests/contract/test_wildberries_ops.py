@@ -21,9 +21,14 @@ import pytest
 from connectors import build_client
 from connectors.base import (
     AccountContext,
+    BadResponse,
+    CancelReason,
     Credentials,
+    Currency,
     ItemOutcome,
     Marketplace,
+    OrderAction,
+    OrderState,
     PermissionDenied,
     PriceUpdate,
     StockUpdate,
@@ -31,13 +36,14 @@ from connectors.base import (
 from connectors.clock import FakeClock
 from connectors.http import Reply
 from connectors.pacing import reset_pacers
-from connectors.wildberries.client import (
+from connectors.wildberries import WildberriesClient
+from connectors.wildberries.catalog import listing_from_card
+from connectors.wildberries.errors import WB_POLICY
+from connectors.wildberries.models import (
     MOSCOW,
-    WB_POLICY,
     WbCardsPage,
     WbGoodResultsReply,
     WbGoodsReply,
-    WbOrdersCursor,
     WbSale,
     WbStocks,
     WbSuppliesPage,
@@ -47,15 +53,11 @@ from connectors.wildberries.client import (
     WbTaskStateReply,
     WbTaskStatuses,
     WbWarehouse,
-    WildberriesClient,
-    listing_from_card,
-    order_from_task,
-    price_from_goods,
-    sales_rows,
-    stock_rejections,
-    supply_from_wb,
-    wb_price_and_discount,
 )
+from connectors.wildberries.orders import WbOrdersCursor, order_from_task, supply_from_wb
+from connectors.wildberries.prices import price_from_goods, wb_price_and_discount
+from connectors.wildberries.sales import sales_rows
+from connectors.wildberries.stock import stock_rejections
 from sandbox.marketplaces import MarketplaceSandbox, SandboxState
 from sandbox.marketplaces import accounts as A
 from sandbox.marketplaces.catalog import Lifecycle, OrderLine, ean13, product, sku_of
@@ -201,6 +203,7 @@ async def test_base_token_lists_without_prices_and_an_exact_multiple_ends_on_an_
     async with wb_sandbox(catalog_size=200) as wb:
         listings = [item async for item in wb.client.iter_listings()]
     assert len(listings) == 200 and all(l.price is None for l in listings)
+    assert {l.currency for l in listings} == {Currency.RUB}  # no price joined, and still a currency
     assert wb.calls("POST", "/content/v2/get/cards/list") == 3  # 100 + 100 + 0
     assert wb.calls("POST", "/api/v2/list/goods/filter") == 0  # 4 requests per hour: not worth the catalog
 
@@ -388,6 +391,61 @@ async def test_supply_flow_confirm_ship_and_cancel():
         assert (extra.name, extra.closed) == ("Evening supply", False)
 
 
+class Recording(httpx.AsyncBaseTransport):
+    """Keeps every request's method, path and body on its way to the sandbox."""
+
+    def __init__(self):
+        self.inner = httpx.AsyncHTTPTransport()
+        self.sent: list[tuple[str, str, bytes]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, request.url.path, await request.aread()))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_offered_actions_are_the_ones_wb_accepts():
+    """Each status's state and actions, walked through the sandbox: what is offered works, what is not is refused."""
+    async with wb_sandbox() as wb:
+        first, second = wb.order((1, 1, 500)), wb.order((2, 1, 500))
+        one, two = (str(wb_task_ids(o)[0]) for o in (first, second))
+        [listed] = [o for o in (await wb.client.orders_since(None)).orders if o.external_id == one]
+        assert (listed.status, listed.state, listed.actions) == ("new", OrderState.NEW, frozenset(OrderAction))
+
+        confirmed = await wb.client.confirm_order(one)
+        assert (confirmed.status, confirmed.state) == ("confirm", OrderState.ACTIVE)
+        assert confirmed.actions == {OrderAction.SHIP, OrderAction.CANCEL}
+
+        shipped = await wb.client.ship_order(one)
+        assert (shipped.status, shipped.state, shipped.actions) == ("complete", OrderState.ACTIVE, frozenset())
+        with pytest.raises(BadResponse):  # handed over: WB no longer lets the seller cancel it, so none is offered
+            await wb.client.cancel_order(one, CancelReason.OTHER)
+
+        wb.state.orders.set_status(first.id, Lifecycle.DELIVERED)
+        delivered = await wb.client.get_order(one)
+        assert (delivered.status, delivered.extra["wb_status"], delivered.state) == ("complete", "sold",
+                                                                                     OrderState.DONE)
+        assert delivered.actions == frozenset()
+
+        cancelled = await wb.client.cancel_order(two, CancelReason.OUT_OF_STOCK)
+        assert (cancelled.status, cancelled.state, cancelled.actions) == ("cancel", OrderState.CANCELLED, frozenset())
+        assert wb.state.orders.orders[second.id].status == Lifecycle.CANCELLED
+
+
+@pytest.mark.parametrize("reason", [*CancelReason, None, "out of stock"])
+async def test_cancel_sends_no_reason_whatever_the_seller_picked(reason):
+    recording = Recording()
+    async with wb_sandbox(inner=recording) as wb:
+        order = wb.order((1, 1, 500))
+        task = str(wb_task_ids(order)[0])
+        cancelled = await wb.client.cancel_order(task, reason)
+    assert cancelled.state is OrderState.CANCELLED
+    assert [(method, body) for method, path, body in recording.sent if path.endswith(f"/orders/{task}/cancel")] == [
+        ("PATCH", b"")]
+
+
 async def test_confirm_orders_adds_at_most_100_per_request():
     async with wb_sandbox() as wb:
         orders = [wb.order((1, 1, 100)) for _ in range(150)]
@@ -425,6 +483,7 @@ async def test_warehouses_and_connection():
     assert [(w.id, w.name) for w in warehouses] == [(WAREHOUSE, "Sandbox sklad Toshkent"),
                                                    (OTHER_WAREHOUSE, "Sandbox sklad Samarqand")]
     assert info.warehouses == warehouses and info.token_type == "base"
+    assert info.seller_id == info.account_id == A.WB_SELLER_ID  # the token's own seller is what gets connected
 
 
 # ======================================================================================== pacing

@@ -111,7 +111,7 @@ def jwt_payload(token: str) -> dict:
 
 
 def test_wb_bit_positions_agree_with_the_connector_decoder():
-    from connectors.wildberries import client as connector
+    from connectors.wildberries import account as connector
 
     assert A.WB_CATEGORY_BITS == connector.WB_CATEGORY_BITS
     assert A.WB_READ_ONLY_BIT == connector.WB_READ_ONLY_BIT

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.base import AuthError, Warning
-from connectors.wildberries.client import (
+from connectors.wildberries.account import (
     WB_CATEGORY_BITS,
     WB_READ_ONLY_BIT,
     WB_REQUIRED_CATEGORIES,
