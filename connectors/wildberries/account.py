@@ -19,11 +19,14 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from connectors.base import AuthError, Choice, ConnectionInfo, Warning
 from connectors.http import check_key_expiry, parse_model
 from connectors.wildberries.models import WbPing, WbWarehouse
+
+if TYPE_CHECKING:  # annotations only: the client imports this module
+    from connectors.wildberries.client import WildberriesClient
 
 # ------------------------------------------------------------------------------------------- token
 # Token types by the JWT `acc` claim (en-json api-information.json, "About the token").

@@ -17,6 +17,8 @@ supply), `unavailable` / `rate_limited` when a batch still failed after every re
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import base64
 import binascii
 import json
@@ -75,6 +77,9 @@ from connectors.wildberries.models import (
     money,
     unix,
 )
+
+if TYPE_CHECKING:  # annotations only: the client imports this module
+    from connectors.wildberries.client import WildberriesClient
 
 # ------------------------------------------------------------------------------ status -> state, actions
 # Where an order is and what the seller may do now, by its two statuses (ru-yaml 03-orders-fbs.yaml and the

@@ -17,6 +17,8 @@ a batch still failed after every retry (the caller retries later).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import AsyncIterator, Iterable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
@@ -47,6 +49,9 @@ from connectors.wildberries.models import (
     currency_of_text,
     int_id,
 )
+
+if TYPE_CHECKING:  # annotations only: the client imports this module
+    from connectors.wildberries.client import WildberriesClient
 
 _Verdict = tuple[ItemOutcome, str | None, str | None]  # outcome, reason, detail
 _ACCEPTED: _Verdict = (ItemOutcome.ACCEPTED, None, None)

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Iterable
 from datetime import date as _date
 from datetime import datetime
@@ -13,6 +15,9 @@ from decimal import Decimal
 from connectors.base import SalesRow
 from connectors.wildberries.limits import WB_SALES_FULL_REPLY
 from connectors.wildberries.models import WB_CURRENCY, WbSale, moscow_day
+
+if TYPE_CHECKING:  # annotations only: the client imports this module
+    from connectors.wildberries.client import WildberriesClient
 
 
 def wb_statistics_time(text: str) -> str:

@@ -15,7 +15,7 @@ ItemResult reasons: `invalid_sku` (not a chrtId), `invalid_quantity` (not 0..100
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from connectors.base import (
     AuthError,
@@ -35,6 +35,9 @@ from connectors.wildberries.limits import (
     chunks,
 )
 from connectors.wildberries.models import WbStockError, WbStocks, int_id
+
+if TYPE_CHECKING:  # annotations only: the client imports this module
+    from connectors.wildberries.client import WildberriesClient
 
 # Stock 409 codes -> reasons (02-products.yaml examples of PUT /api/v3/stocks/{warehouseId}).
 WB_STOCK_REASONS = {
