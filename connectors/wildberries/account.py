@@ -19,7 +19,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import AuthError, Choice, ConnectionInfo, Warning
 from connectors.http import check_key_expiry, parse_model

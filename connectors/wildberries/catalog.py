@@ -10,11 +10,23 @@ A card's nmID is the listing (and keys its price); its sizes' chrtIDs key its st
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import Listing, Marketplace
-from connectors.wildberries.limits import WB_CARDS_PAGE, WB_PRICE_PAGE, chunks, wb_prices_cheap
-from connectors.wildberries.models import WB_CURRENCY, WbCard, WbCardsPage, WbGoods, WbGoodsReply, currency_of_text
+from connectors.wildberries.limits import (
+    WB_CARDS_PAGE,
+    WB_PRICE_PAGE,
+    chunks,
+    wb_prices_cheap,
+)
+from connectors.wildberries.models import (
+    WB_CURRENCY,
+    WbCard,
+    WbCardsPage,
+    WbGoods,
+    WbGoodsReply,
+    currency_of_text,
+)
 
 if TYPE_CHECKING:  # annotations only: the client imports this module
     from connectors.wildberries.client import WildberriesClient

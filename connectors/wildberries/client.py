@@ -41,9 +41,18 @@ from connectors.clock import Clock
 from connectors.http import BaseClient, HttpCore, backoff_delay
 from connectors.pacing import Pace, credential_id, pacer_for
 from connectors.wildberries import account, catalog, orders, prices, sales, stock
-from connectors.wildberries.account import UNREADABLE_TOKEN, WbTokenInfo, decode_wb_token
+from connectors.wildberries.account import (
+    UNREADABLE_TOKEN,
+    WbTokenInfo,
+    decode_wb_token,
+)
 from connectors.wildberries.errors import TRANSIENT, WB_POLICY, Garbled
-from connectors.wildberries.limits import WB_CALL_TRIES, WB_CANCEL_LIMIT, wb_pace, wb_tier
+from connectors.wildberries.limits import (
+    WB_CALL_TRIES,
+    WB_CANCEL_LIMIT,
+    wb_pace,
+    wb_tier,
+)
 from connectors.wildberries.models import WbPing, parse_reply
 
 T = TypeVar("T")

@@ -26,7 +26,13 @@ from connectors.base import (
     PermissionDenied,
     RateLimited,
 )
-from connectors.http import ErrorPolicy, RateLimitSignal, Reply, first_text, seconds_header
+from connectors.http import (
+    ErrorPolicy,
+    RateLimitSignal,
+    Reply,
+    first_text,
+    seconds_header,
+)
 from connectors.wildberries.limits import wb_remaining
 
 

@@ -17,8 +17,6 @@ supply), `unavailable` / `rate_limited` when a batch still failed after every re
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import base64
 import binascii
 import json
@@ -26,6 +24,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from connectors.base import (
     AuthError,

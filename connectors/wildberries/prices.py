@@ -17,12 +17,18 @@ a batch still failed after every retry (the caller retries later).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import AsyncIterator, Iterable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
-from connectors.base import AuthError, ConnectorError, ItemOutcome, ItemResult, PermissionDenied, PriceUpdate
+from connectors.base import (
+    AuthError,
+    ConnectorError,
+    ItemOutcome,
+    ItemResult,
+    PermissionDenied,
+    PriceUpdate,
+)
 from connectors.wildberries.errors import TRANSIENT, rejected
 from connectors.wildberries.limits import (
     WB_MAX_DISCOUNT,

@@ -5,12 +5,11 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Iterable
 from datetime import date as _date
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from connectors.base import SalesRow
 from connectors.wildberries.limits import WB_SALES_FULL_REPLY

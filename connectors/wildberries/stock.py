@@ -15,7 +15,7 @@ ItemResult reasons: `invalid_sku` (not a chrtId), `invalid_quantity` (not 0..100
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import (
     AuthError,
