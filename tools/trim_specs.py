@@ -59,6 +59,19 @@ WB_EN = "wildberries/en-json-2026-08-19"
 # Recorded from a run of the whole suite (every operation tests.support.contract.find_operation resolved),
 # checked against connectors/*/client.py and the sandbox routes, plus what the next issue (finance and
 # analytics reports) will call.
+# Documentation the unit tests read besides the kept operations, per one-document spec file: tags (the Ozon
+# swagger publishes its push notification shapes as tag prose) and schemas (the posting statuses each
+# connector's status table must cover).
+DOCUMENTATION: dict[str, dict[str, tuple[str, ...]]] = {
+    "ozon/ozon-seller-api-swagger-en.json": {
+        "tags": ("push_start", "push_types", "service_response", "Environment", "Errors", "Process"),
+        "schemas": ("v3FbsPosting", "v3FbsPostingDetail", "postingv3GetFbsPostingListRequestFilter",
+                    "posting.v4.PostingFbsListResponse.Postings",
+                    "posting.v4.PostingFbsUnfulfilledListResponse.Postings", "posting.v4.PostingFbsListRequest.Filter",
+                    "posting.v3.PostingFboListResponse.Postings", "v2FboPosting", "v2FboPostingV2"),
+    },
+}
+
 OPERATIONS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "yandex": {
         YANDEX: [
@@ -250,8 +263,8 @@ def used_tags(paths: dict) -> set[str]:
             if k in HTTP_METHODS and isinstance(op, dict) for tag in op.get("tags") or ()}
 
 
-def trim_tags(document: dict, paths: dict) -> dict:
-    tags = used_tags(paths)
+def trim_tags(document: dict, paths: dict, extra: tuple[str, ...] = ()) -> dict:
+    tags = used_tags(paths) | set(extra)
     out = dict(document)
     if isinstance(document.get("tags"), list):
         out["tags"] = [t for t in document["tags"] if isinstance(t, dict) and t.get("name") in tags]
@@ -263,14 +276,20 @@ def trim_tags(document: dict, paths: dict) -> dict:
 
 # ------------------------------------------------------------------------------- one-document specs
 def trim_document(document: dict, ops: list[tuple[str, str]], where: str) -> dict:
-    """An Ozon / Wildberries spec with only `ops` and the components they reach."""
+    """An Ozon / Wildberries spec with only `ops` and the components they reach (plus DOCUMENTATION's)."""
     source_paths = document.get("paths") or {}
     wanted = wanted_paths(ops, source_paths, where)
     paths = {p: kept_path_item(item, wanted[p], f"{where} {p}") for p, item in source_paths.items() if p in wanted}
 
     components = document.get("components") or {}
-    keep: dict[str, set[str]] = {"securitySchemes": set(components.get("securitySchemes") or {})}
-    todo = [paths] + [v for k, v in document.items() if k not in ("paths", "components")]
+    documentation = DOCUMENTATION.get(where, {})
+    extra_schemas = [name for name in documentation.get("schemas", ()) if name in (components.get("schemas") or {})]
+    if len(extra_schemas) != len(documentation.get("schemas", ())):
+        raise LookupError(f"{where}: a DOCUMENTATION schema is not in the source")
+    keep: dict[str, set[str]] = {"securitySchemes": set(components.get("securitySchemes") or {}),
+                                 "schemas": set(extra_schemas)}
+    todo = [paths] + [components["schemas"][name] for name in extra_schemas] + \
+        [v for k, v in document.items() if k not in ("paths", "components")]
     while todo:
         node = todo.pop()
         for key, value in walk_strings(node):
@@ -290,7 +309,7 @@ def trim_document(document: dict, ops: list[tuple[str, str]], where: str) -> dic
                 todo.append(components[kind][name])
 
     out: dict[str, Any] = {}
-    for key, value in trim_tags(document, paths).items():
+    for key, value in trim_tags(document, paths, documentation.get("tags", ())).items():
         if key == "paths":
             out[key] = paths
         elif key == "components":
