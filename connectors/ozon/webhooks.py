@@ -5,7 +5,7 @@ MARKETPLACES.md §4.4). bot/web.py serves the endpoint; this module says what Oz
 A notification only says "look now": one about a posting asks for the poll of the integrations of its
 seller_id (the Client-Id, stored as the integration's seller_id); polling stays the safety net ("New order
 notification may be delayed", push_types). Ozon signs nothing: the sender is checked against the published
-networks (WEBHOOK_NETWORKS) by the web layer.
+networks (NETWORKS) by the web layer.
 
 Replies are (HTTP status, JSON body) pairs:
 - any notification received: 200 {"result": true} (service_response);
@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 # The published source ranges (push_start: "IP addresses from which notifications are sent").
-WEBHOOK_NETWORKS = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
+NETWORKS = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
+PATH = ""  # Ozon posts to the URL entered in its cabinet as it is
 
 PING_TYPE = "TYPE_PING"
 # message_type values about a posting whose status the order poll tracks: each asks for its seller's poll.
@@ -127,13 +128,13 @@ def error_reply(status: int, code: str, message: str) -> tuple[int, dict]:
     return status, {"error": {"code": code, "message": message, "details": None}}
 
 
-def refused_reply() -> tuple[int, dict]:
+def refused() -> BadRequest:
     """A sender outside the allowed networks."""
-    return error_reply(403, ERROR_UNKNOWN, "source address not allowed")
+    return BadRequest(403, ERROR_UNKNOWN, "source address not allowed")
 
 
-def too_large_reply() -> tuple[int, dict]:
-    return error_reply(413, ERROR_UNKNOWN, "notification body too large")
+def too_large() -> BadRequest:
+    return BadRequest(413, ERROR_UNKNOWN, "notification body too large")
 
 
 def ping_reply(started: datetime, *, name: str, version: str) -> tuple[int, dict]:
@@ -157,3 +158,12 @@ def reply_for(notification: Notification, started: datetime, *, name: str, versi
     if isinstance(notification, Ping):
         return ping_reply(started, name=name, version=version)
     return ok_reply()
+
+
+# ----------------------------------------------------- the interface every connector's webhooks module offers
+def read(raw: bytes) -> Notification:
+    return parse_body(raw)
+
+
+def reply(notification: Notification, started: datetime, *, name: str, version: str) -> tuple[int, dict]:
+    return reply_for(notification, started, name=name, version=version)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 NOTIFICATION_PATH = "/notification"
+PATH = NOTIFICATION_PATH  # what Market appends to the base URL entered in its cabinet
 # The published source ranges (partner-api docs "push-notifications").
 NETWORKS = ("5.45.207.0/25", "141.8.142.0/25", "5.255.253.0/25")
 
@@ -186,3 +187,18 @@ def reply_to(notice: Notice, started: datetime, *, version: str | None = None) -
     if isinstance(notice, BadRequest):
         return error_reply(notice.status, notice.error_type, notice.message)
     return ok_reply(started, version=version)
+
+
+# ----------------------------------------------------- the interface every connector's webhooks module offers
+def read(raw: bytes) -> Notice:
+    return read_notification(raw)
+
+
+def refused() -> BadRequest:
+    return refused_source()
+
+
+def reply(notice: Notice, started: datetime, *, name: str = REPLY_NAME, version: str | None = None) -> tuple[int, dict]:
+    if isinstance(notice, BadRequest):
+        return error_reply(notice.status, notice.error_type, notice.message)
+    return ok_reply(started, version=version, name=name)
