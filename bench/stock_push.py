@@ -76,7 +76,7 @@ def build_cases(n: int) -> dict[str, Case]:
     from sandbox.marketplaces import wildberries as SW
     from sandbox.marketplaces import yandex as SY
     from connectors.ozon import client as CO
-    from connectors.uzum import client as CU
+    from connectors.uzum import limits as CU
     from connectors.wildberries import client as CW
     from connectors.yandex import client as CY
 

@@ -29,7 +29,7 @@ from connectors.base import (
 )
 from connectors.clock import FakeClock
 from connectors.ozon.client import OzonRoles, OzonSellerInfo, OzonWarehousePage
-from connectors.uzum.client import parse_uzum_shops
+from connectors.uzum.models import parse_uzum_shops
 from connectors.wildberries.client import WB_CATEGORY_HOSTS, WbPing, WbWarehouse
 from connectors.yandex.client import YandexCampaignsPage
 from tests.support import FakeApi, make_wb_token, reply, wb_mask

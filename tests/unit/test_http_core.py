@@ -30,7 +30,7 @@ from connectors.http import (
     redact,
 )
 from connectors.ozon.client import OZON_CIRCLE_OPEN_WAIT, OZON_POLICY
-from connectors.uzum.client import UZUM_POLICY
+from connectors.uzum.errors import UZUM_POLICY
 from connectors.wildberries.client import WB_POLICY
 from connectors.yandex.client import YANDEX_POLICY
 from tests.support import FakeApi, reply
