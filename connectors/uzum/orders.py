@@ -16,7 +16,7 @@ MARKETPLACES.md §1.2; the sandbox shows CREATED, PACKING, DELIVERING, DELIVERED
   PACKING           ACTIVE     cancel            confirmed, the seller packs it; still cancellable
   PENDING_DELIVERY  ACTIVE     cancel            packed, not yet taken by Uzum (UNCONFIRMED: cancel allowed)
   DELIVERING        ACTIVE     -                 with Uzum's delivery: too late to cancel
-  DELIVERED         DONE       -                 at the pick-up point / with the buyer
+  DELIVERED         DONE       -                 delivered
   COMPLETED         DONE       -
   CANCELED          CANCELLED  -                 (also the spelling CANCELLED) its stock comes back
   RETURNED          DONE       -                 over after delivery: NOT cancelled, a return's goods may not be

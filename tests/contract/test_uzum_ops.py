@@ -29,10 +29,13 @@ from connectors.uzum import stock as UST
 from connectors.base import (
     AccountContext,
     BadResponse,
+    CancelReason,
     Credentials,
     ItemOutcome,
     Marketplace,
     NotSupported,
+    OrderAction,
+    OrderState,
     PriceUpdate,
     Scheme,
     StockUpdate,
@@ -350,6 +353,42 @@ async def test_confirm_cancel_and_their_refusals(clock):
     assert [r.id for r in reasons] == [r["reason"] for r in S.CANCEL_REASONS]
     assert uzum.bodies("POST", f"/v1/fbs/order/{two.id}/cancel") == [{"reason": "OUT_OF_STOCK"}]
     assert state.orders.orders[three.id].status == Lifecycle.DELIVERED
+
+
+async def test_offered_actions_are_the_ones_uzum_accepts_in_each_status(clock):
+    """For an order in each status the sandbox has, the actions the connector offers are exactly the ones the
+    stand-in then accepts (confirm / cancel; ship is never offered: there is no call)."""
+    expected_state = {Lifecycle.NEW: OrderState.NEW, Lifecycle.CONFIRMED: OrderState.ACTIVE,
+                      Lifecycle.SHIPPED: OrderState.ACTIVE, Lifecycle.DELIVERED: OrderState.DONE,
+                      Lifecycle.CANCELLED: OrderState.CANCELLED}
+    state = SandboxState()
+    made, offered = {}, set()
+    for lifecycle in Lifecycle.ALL:
+        for action in (OrderAction.CONFIRM, OrderAction.CANCEL):
+            order = add_order(state, 1)
+            state.orders.set_status(order.id, lifecycle)
+            made[lifecycle, action] = order
+    async with running(state) as sandbox:
+        uzum = Uzum(sandbox, clock)
+        for (lifecycle, action), made_order in made.items():
+            order = await uzum.client.get_order(str(made_order.id))
+            assert order.status == S.LIFECYCLE_STATUS[lifecycle]
+            assert order.state is expected_state[lifecycle] and OrderAction.SHIP not in order.actions
+            try:
+                if action is OrderAction.CONFIRM:
+                    await uzum.client.confirm_order(order.external_id)
+                else:
+                    await uzum.client.cancel_order(order.external_id, CancelReason.OUT_OF_STOCK)
+                accepted = True
+            except BadResponse as refused:
+                assert refused.status == 400
+                accepted = False
+            assert accepted == (action in order.actions), (lifecycle, action, order.actions)
+            if accepted:
+                offered.add((lifecycle, action))
+        await uzum.client.aclose()
+    assert offered == {(Lifecycle.NEW, OrderAction.CONFIRM), (Lifecycle.NEW, OrderAction.CANCEL),
+                       (Lifecycle.CONFIRMED, OrderAction.CANCEL)}
 
 
 class GarbleReply(httpx.AsyncBaseTransport):
