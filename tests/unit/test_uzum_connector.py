@@ -194,7 +194,7 @@ async def test_a_price_in_another_currency_is_refused_and_uzs_or_none_is_sent():
 
 
 # ======================================================================================================== profile
-def test_profile_describes_uzum():
+async def test_profile_describes_uzum():
     assert PROFILE.marketplace is Marketplace.UZUM
     assert PROFILE.base_url == "https://api-seller.uzum.uz/api/seller-openapi" == DEFAULT_BASE_URLS[Marketplace.UZUM]
     assert PROFILE.currency is Currency.UZS
@@ -203,6 +203,7 @@ def test_profile_describes_uzum():
     assert PROFILE.webhook_networks == ()
     client = build_client(Marketplace.UZUM, Credentials(TOKEN))
     assert isinstance(client, PROFILE.client) and client.marketplace is PROFILE.marketplace
+    await client.aclose()
 
 
 def test_profile_checks_the_format_of_a_typed_key():
