@@ -76,7 +76,7 @@ def build_cases(n: int) -> dict[str, Case]:
     from sandbox.marketplaces import wildberries as SW
     from sandbox.marketplaces import yandex as SY
     from connectors.ozon import limits as CO
-    from connectors.uzum import client as CU
+    from connectors.uzum import limits as CU
     from connectors.wildberries import limits as CW
     from connectors.yandex import limits as CY
 

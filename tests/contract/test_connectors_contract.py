@@ -29,7 +29,7 @@ from connectors.base import (
 )
 from connectors.clock import FakeClock
 from connectors.ozon.models import OzonRoles, OzonSellerInfo, OzonWarehousePage
-from connectors.uzum.client import parse_uzum_shops
+from connectors.uzum.models import parse_uzum_shops
 from connectors.wildberries.account import WB_CATEGORY_HOSTS
 from connectors.wildberries.models import WbPing, WbWarehouse
 from connectors.yandex.models import YandexCampaignsPage

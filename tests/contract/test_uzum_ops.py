@@ -20,14 +20,22 @@ import httpx
 import pytest
 
 from connectors import build_client
-from connectors.uzum import client as U
+from connectors.uzum import UzumClient
+from connectors.uzum import errors as UE
+from connectors.uzum import limits as UL
+from connectors.uzum import models as UM
+from connectors.uzum import orders as UO
+from connectors.uzum import stock as UST
 from connectors.base import (
     AccountContext,
     BadResponse,
+    CancelReason,
     Credentials,
     ItemOutcome,
     Marketplace,
     NotSupported,
+    OrderAction,
+    OrderState,
     PriceUpdate,
     Scheme,
     StockUpdate,
@@ -84,7 +92,7 @@ class Uzum:
         base_url = sandbox.url + "/uzum"
         self.recorder = Recorder(httpx.AsyncHTTPTransport(), clock)
         self.contract = SpecValidatingTransport(Marketplace.UZUM, self.recorder, strict=True, base_url=base_url)
-        self.client: U.UzumClient = build_client(
+        self.client: UzumClient = build_client(
             Marketplace.UZUM, Credentials(token), base_url=base_url, transport=self.contract, clock=clock,
             timeout=timeout, account=AccountContext(shop_id=None if shop_id is None else str(shop_id)))
 
@@ -217,7 +225,7 @@ async def test_stock_read_stops_as_soon_as_every_sku_was_seen(clock):
 
 async def test_a_refused_page_size_is_halved(clock, monkeypatch):
     """UNCONFIRMED page sizes: if Uzum's maximum is lower than ours, the first page is asked again, smaller."""
-    monkeypatch.setattr(U, "UZUM_STOCKS_PAGE_SIZE", S.STOCKS_PAGE_MAX * 3 // 2)
+    monkeypatch.setattr(UST, "UZUM_STOCKS_PAGE_SIZE", S.STOCKS_PAGE_MAX * 3 // 2)
     async with running(SandboxState(catalog_size=1200)) as sandbox:
         uzum = Uzum(sandbox, clock)
         levels = await uzum.client.read_stock([skuid(ONE_SHOP, 1100)])
@@ -290,7 +298,7 @@ async def test_orders_cursor_no_repeats_and_status_changes_show(clock):
 async def test_a_wrong_date_unit_never_hides_a_new_order(clock, monkeypatch, caplog):
     """uzum_time_param is UNCONFIRMED (ms vs s): with the wrong unit the window finds nothing, yet new
     orders still arrive (they are also read without dates) and a warning names the suspect."""
-    monkeypatch.setattr(U, "uzum_time_param", lambda unix_seconds: int(unix_seconds))  # seconds: wrong here
+    monkeypatch.setattr(UO, "uzum_time_param", lambda unix_seconds: int(unix_seconds))  # seconds: wrong here
     state = SandboxState()
     order = add_order(state, 1)
     async with running(state) as sandbox:
@@ -347,6 +355,42 @@ async def test_confirm_cancel_and_their_refusals(clock):
     assert state.orders.orders[three.id].status == Lifecycle.DELIVERED
 
 
+async def test_offered_actions_are_the_ones_uzum_accepts_in_each_status(clock):
+    """For an order in each status the sandbox has, the actions the connector offers are exactly the ones the
+    stand-in then accepts (confirm / cancel; ship is never offered: there is no call)."""
+    expected_state = {Lifecycle.NEW: OrderState.NEW, Lifecycle.CONFIRMED: OrderState.ACTIVE,
+                      Lifecycle.SHIPPED: OrderState.ACTIVE, Lifecycle.DELIVERED: OrderState.DONE,
+                      Lifecycle.CANCELLED: OrderState.CANCELLED}
+    state = SandboxState()
+    made, offered = {}, set()
+    for lifecycle in Lifecycle.ALL:
+        for action in (OrderAction.CONFIRM, OrderAction.CANCEL):
+            order = add_order(state, 1)
+            state.orders.set_status(order.id, lifecycle)
+            made[lifecycle, action] = order
+    async with running(state) as sandbox:
+        uzum = Uzum(sandbox, clock)
+        for (lifecycle, action), made_order in made.items():
+            order = await uzum.client.get_order(str(made_order.id))
+            assert order.status == S.LIFECYCLE_STATUS[lifecycle]
+            assert order.state is expected_state[lifecycle] and OrderAction.SHIP not in order.actions
+            try:
+                if action is OrderAction.CONFIRM:
+                    await uzum.client.confirm_order(order.external_id)
+                else:
+                    await uzum.client.cancel_order(order.external_id, CancelReason.OUT_OF_STOCK)
+                accepted = True
+            except BadResponse as refused:
+                assert refused.status == 400
+                accepted = False
+            assert accepted == (action in order.actions), (lifecycle, action, order.actions)
+            if accepted:
+                offered.add((lifecycle, action))
+        await uzum.client.aclose()
+    assert offered == {(Lifecycle.NEW, OrderAction.CONFIRM), (Lifecycle.NEW, OrderAction.CANCEL),
+                       (Lifecycle.CONFIRMED, OrderAction.CANCEL)}
+
+
 class GarbleReply(httpx.AsyncBaseTransport):
     """Lets the request through, then loses its reply body: the action happened, the client can't tell."""
 
@@ -377,7 +421,7 @@ async def test_a_lost_confirm_reply_is_checked_by_reading_the_order(clock):
 # ============================================================================================== sales
 async def test_sales_per_day_per_sku_in_tashkent_time(clock):
     state = SandboxState()
-    day = datetime(2026, 11, 20, tzinfo=U.UZUM_TZ)
+    day = datetime(2026, 11, 20, tzinfo=UM.UZUM_TZ)
     stamps = [day + timedelta(hours=1), day + timedelta(hours=20), day + timedelta(days=1, hours=2),
               day - timedelta(hours=1)]  # the last one is on the 19th in Tashkent
     for moment in stamps:
@@ -494,47 +538,47 @@ def test_replies_parse_with_either_envelope_and_either_field_name():
                              "skuList": [{"skuId": "9", "barcode": 4780000000017, "sellerSkuCode": "A-1"}]}]}
     wrapped = {"payload": {"products": [{"productId": "5", "skuList": [{"skuId": 9, "sellerItemCode": "A-1"}]}],
                            "totalElements": 1}}
-    (one,), total = U.parse_product_page(bare)
-    (two,), total2 = U.parse_product_page(wrapped)
+    (one,), total = UM.parse_product_page(bare)
+    (two,), total2 = UM.parse_product_page(wrapped)
     assert total is None and total2 == 1
     assert one.skuList[0].seller_code == two.skuList[0].seller_code == "A-1" and one.productId == two.productId
     assert one.skuList[0].barcode == "4780000000017" and one.status == "ACTIVE"
-    orders, _ = U.parse_order_page({"orders": [{"id": 1, "status": "CREATED", "dateCreated": 1_790_000_000,
+    orders, _ = UM.parse_order_page({"orders": [{"id": 1, "status": "CREATED", "dateCreated": 1_790_000_000,
                                                 "orderItems": [{"skuId": 3, "quantity": 2}]}]})
-    order = U.to_order(orders[0])
+    order = UO.to_order(orders[0])
     assert order.created_at == 1_790_000_000 and order.items[0].quantity == 2 and order.total is None
-    assert U.parse_count({"payload": 3}) == U.parse_count({"count": 3}) == 3
-    assert [r.code for r in U.parse_reasons([{"code": "X", "name": "x"}])] == ["X"]
+    assert UM.parse_count({"payload": 3}) == UM.parse_count({"count": 3}) == 3
+    assert [r.code for r in UM.parse_reasons([{"code": "X", "name": "x"}])] == ["X"]
     with pytest.raises(BadResponse):
-        U.parse_stock_page({"payload": {"items": []}})
+        UM.parse_stock_page({"payload": {"items": []}})
 
 
 def test_times_in_replies_may_be_ms_seconds_digits_or_iso():
-    assert U.uzum_time_to_unix(1_790_000_000_000) == U.uzum_time_to_unix(1_790_000_000) == 1_790_000_000
-    assert U.uzum_time_to_unix("1790000000000") == 1_790_000_000
-    assert U.uzum_time_to_unix("2026-09-21T12:00:00Z") == int(datetime.fromisoformat("2026-09-21T12:00:00+00:00").timestamp())
-    assert U.uzum_time_to_unix(None) is None and U.uzum_time_to_unix("soon") is None
-    assert U.uzum_time_param(1_790_000_000.5) == 1_790_000_000_500  # UNCONFIRMED unit: milliseconds
+    assert UM.uzum_time_to_unix(1_790_000_000_000) == UM.uzum_time_to_unix(1_790_000_000) == 1_790_000_000
+    assert UM.uzum_time_to_unix("1790000000000") == 1_790_000_000
+    assert UM.uzum_time_to_unix("2026-09-21T12:00:00Z") == int(datetime.fromisoformat("2026-09-21T12:00:00+00:00").timestamp())
+    assert UM.uzum_time_to_unix(None) is None and UM.uzum_time_to_unix("soon") is None
+    assert UM.uzum_time_param(1_790_000_000.5) == 1_790_000_000_500  # UNCONFIRMED unit: milliseconds
 
 
 def test_cursor_round_trip_and_unreadable_cursors_start_over():
     seen = {str(70_000_000 + n): "CREATED" for n in range(500)}
-    cursor = U.encode_cursor(seen)
-    assert U.decode_cursor(cursor) == seen and len(cursor) < 2000 and re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
-    assert U.decode_cursor(None) == U.decode_cursor("not a cursor") == U.decode_cursor("eJwrSS0u0U3OzyspSs") == {}
+    cursor = UO.encode_cursor(seen)
+    assert UO.decode_cursor(cursor) == seen and len(cursor) < 2000 and re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    assert UO.decode_cursor(None) == UO.decode_cursor("not a cursor") == UO.decode_cursor("eJwrSS0u0U3OzyspSs") == {}
 
 
 def test_reasons_and_refusal_errors():
-    assert U.uzum_reason("sku-price-001") == "promo_locked"
-    assert U.uzum_reason("sku-something-new") == "sku-something-new" and U.uzum_reason(None) == "rejected"
-    errors = U.parse_uzum_errors({"errors": [{"code": "sku-not-found", "message": "m", "skuId": 5}, "junk"]})
-    assert errors == (U.UzumError("sku-not-found", "m", "5"),)
+    assert UE.uzum_reason("sku-price-001") == "promo_locked"
+    assert UE.uzum_reason("sku-something-new") == "sku-something-new" and UE.uzum_reason(None) == "rejected"
+    errors = UE.parse_uzum_errors({"errors": [{"code": "sku-not-found", "message": "m", "skuId": 5}, "junk"]})
+    assert errors == (UE.UzumError("sku-not-found", "m", "5"),)
 
 
 def test_sandbox_limits_match_the_connector_choices():
     """The stand-in models the (unknown) real limits with the connector's UNCONFIRMED constants."""
     assert (S.PRODUCTS_PAGE_MAX, S.STOCKS_PAGE_MAX, S.ORDERS_PAGE_MAX, S.FINANCE_PAGE_MAX) == (
-        U.UZUM_PRODUCTS_PAGE_SIZE, U.UZUM_STOCKS_PAGE_SIZE, U.UZUM_ORDERS_PAGE_SIZE, U.UZUM_FINANCE_PAGE_SIZE)
-    assert (S.STOCK_BATCH_MAX, S.PRICE_BATCH_MAX) == (U.UZUM_STOCK_BATCH, U.UZUM_PRICE_BATCH)
+        UL.UZUM_PRODUCTS_PAGE_SIZE, UL.UZUM_STOCKS_PAGE_SIZE, UL.UZUM_ORDERS_PAGE_SIZE, UL.UZUM_FINANCE_PAGE_SIZE)
+    assert (S.STOCK_BATCH_MAX, S.PRICE_BATCH_MAX) == (UL.UZUM_STOCK_BATCH, UL.UZUM_PRICE_BATCH)
     assert (S.RATE_LIMIT, S.RATE_PERIOD) == (UZUM_DEFAULT.limit, UZUM_DEFAULT.period)
-    assert U.UZUM_ORDERS_PAGE_SIZE == 50
+    assert UL.UZUM_ORDERS_PAGE_SIZE == 50

@@ -31,7 +31,7 @@ from connectors.http import (
 )
 from connectors.ozon.errors import OZON_POLICY
 from connectors.ozon.limits import OZON_CIRCLE_OPEN_WAIT
-from connectors.uzum.client import UZUM_POLICY
+from connectors.uzum.errors import UZUM_POLICY
 from connectors.wildberries.errors import WB_POLICY
 from connectors.yandex.errors import YANDEX_POLICY
 from tests.support import FakeApi, reply

@@ -42,7 +42,7 @@ from connectors.uzum.limits import UZUM_429_PENALTY, uzum_pace
 from connectors.wildberries.limits import WB_LIMITS, WB_MARKETPLACE_4XX_COST, wb_pace, wb_remaining, wb_spec, wb_tier
 from connectors.yandex.limits import YANDEX_MAX_PARALLEL, YANDEX_PARALLEL, YANDEX_RESOURCE_LIMITS, yandex_pace, yandex_remaining
 from connectors.ozon.errors import OZON_POLICY
-from connectors.uzum.client import UZUM_POLICY
+from connectors.uzum.errors import UZUM_POLICY
 from connectors.wildberries.errors import WB_POLICY
 from connectors.yandex.errors import YANDEX_POLICY
 from tests.support import FakeApi, reply
