@@ -227,7 +227,10 @@ def make_order(bench: Bench, marketplace: str, rng: random.Random):
 
 def notification(bench: Bench, marketplace: str, order, external: str) -> tuple[str, dict]:
     """The webhook the marketplace would send for this new order (Yandex ORDER_CREATED; Ozon TYPE_NEW_POSTING)."""
-    from bot.web import OZON_PATH, YANDEX_PATH
+    from bot.web import webhook_path
+    from connectors.base import Marketplace
+
+    YANDEX_PATH, OZON_PATH = webhook_path(Marketplace.YANDEX), webhook_path(Marketplace.OZON)
 
     created = datetime.fromtimestamp(order.created_at, timezone.utc).isoformat(timespec="milliseconds")
     created = created.replace("+00:00", "Z")

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from connectors import DEFAULT_BASE_URLS
+from connectors import default_base_url, profile
 from connectors.base import Marketplace
 
 OFFICIAL_TELEGRAM_API = "https://api.telegram.org"
@@ -27,11 +27,11 @@ class Settings(BaseSettings):
     # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
     ENCRYPTION_KEYS: SecretStr | None = None
     TELEGRAM_API_URL: str = OFFICIAL_TELEGRAM_API
-    UZUM_API_URL: str = DEFAULT_BASE_URLS[Marketplace.UZUM]
-    YANDEX_API_URL: str = DEFAULT_BASE_URLS[Marketplace.YANDEX]
-    OZON_API_URL: str = DEFAULT_BASE_URLS[Marketplace.OZON]
+    UZUM_API_URL: str = default_base_url(Marketplace.UZUM)
+    YANDEX_API_URL: str = default_base_url(Marketplace.YANDEX)
+    OZON_API_URL: str = default_base_url(Marketplace.OZON)
     # A template: `{category}` becomes content, marketplace, discounts-prices ...
-    WILDBERRIES_API_URL: str = DEFAULT_BASE_URLS[Marketplace.WILDBERRIES]
+    WILDBERRIES_API_URL: str = default_base_url(Marketplace.WILDBERRIES)
     REGISTRATION: Registration = Registration.INVITE
     LOG_LEVEL: str = "INFO"
     # Where the generated encryption key file and the SQLite database live.
@@ -39,12 +39,10 @@ class Settings(BaseSettings):
     # The webhook server (bot/web.py): Yandex Market API notifications and Ozon push. WEB_PORT=0: not started.
     WEB_HOST: str = "0.0.0.0"
     WEB_PORT: int = Field(default=8080, ge=0, le=65535)
-    # Comma-separated CIDRs notifications may come from. Default: the published ranges, Yandex then Ozon
-    # (the same six as bot/web.py DEFAULT_ALLOWED_NETWORKS).
+    # Comma-separated CIDRs notifications may come from. Default: the ranges the marketplaces publish (each
+    # connector's webhooks.NETWORKS).
     WEBHOOK_ALLOWED_NETWORKS: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [
-        "5.45.207.0/25", "141.8.142.0/25", "5.255.253.0/25",
-        "195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24",
-    ])
+        network for marketplace in Marketplace for network in profile(marketplace).webhook_networks])
     # Behind our own HTTPS reverse proxy: take the sender from the left-most X-Forwarded-For entry.
     WEBHOOK_TRUST_FORWARDED: bool = False
 

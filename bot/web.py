@@ -1,9 +1,13 @@
-"""Marketplace push notifications (webhooks) over aiohttp: Yandex Market "API notifications" and Ozon push.
+"""The process's web server (aiohttp): marketplace push notifications (webhooks) and /healthz.
 
-    POST /webhooks/yandex/notification   Yandex POSTs to `<base URL>/notification`: the base URL entered in the
-                                         Yandex cabinet is `https://<host>/webhooks/yandex`
-    POST /webhooks/ozon                  the URL entered in the Ozon cabinet
-    GET  /healthz                        liveness (no address check)
+    POST /webhooks/<marketplace><its PATH>  for every marketplace whose connector has a webhooks module: Yandex
+                                            Market "API notifications" (the base URL entered in the Yandex cabinet
+                                            is `https://<host>/webhooks/yandex`; Yandex appends /notification),
+                                            Ozon push (`https://<host>/webhooks/ozon`)
+    GET  /healthz                           liveness (no address check)
+
+What a notification means and how to answer it is the connector's (connectors/<marketplace>/webhooks.py); this
+module checks the source, limits the size and routes "look now" to a poll.
 
 A notification only says "look now": the handler validates it, replies at once, and in the background finds the
 integration it is about and asks the job runner for that integration's ordinary order poll, which stores, deducts
@@ -20,52 +24,32 @@ published ranges by default). Behind a reverse proxy (Yandex requires HTTPS with
 `trust_forwarded=True` takes the left-most X-Forwarded-For address; the proxy must then SET that header to the
 peer address (nginx: `proxy_set_header X-Forwarded-For $remote_addr;`), not append to what the client sent.
 
-Reply shapes: Yandex per the notification-api spec (SendNotificationResponse / SendNotificationErrorResponse);
-Ozon per the swagger's push_start / service_response sections. The Ozon PING reply is UNCONFIRMED
-(MARKETPLACES.md §5): it lives in `ozon_ping_reply()` only.
 """
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connectors import profile
 from connectors.base import Marketplace
 from services import integrations
 from services.jobs import JobKind
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "SellerCloudX"  # `name` of the Yandex reply (1-100 characters)
+APP_NAME = "SellerCloudX"  # the `name` our replies give (Yandex: 1-100 characters)
 
-# The published source ranges (Yandex: partner-api docs "push-notifications"; Ozon: swagger tag push_start).
-# bot/config.py's WEBHOOK_ALLOWED_NETWORKS default lists the same six (a unit test keeps them equal).
-YANDEX_NETWORKS = ("5.45.207.0/25", "141.8.142.0/25", "5.255.253.0/25")
-OZON_NETWORKS = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
-DEFAULT_ALLOWED_NETWORKS = YANDEX_NETWORKS + OZON_NETWORKS
-
-YANDEX_PATH = "/webhooks/yandex/notification"
-OZON_PATH = "/webhooks/ozon"
+# Where each marketplace's notifications arrive: the URL to enter in its cabinet is https://<host><prefix>.
+WEBHOOK_PREFIX = "/webhooks/{marketplace}"
 HEALTH_PATH = "/healthz"
-
-# Yandex notificationType values that are about an order of a campaign: each triggers that campaign's poll.
-YANDEX_ORDER_TYPES = frozenset({"ORDER_CREATED", "ORDER_CANCELLED", "ORDER_STATUS_UPDATED",
-                                "ORDER_CANCELLATION_REQUEST", "ORDER_UPDATED"})
-# The rest of the spec's NotificationType enum: acknowledged, nothing to do (returns, reviews, chats, questions).
-YANDEX_OTHER_TYPES = frozenset({"PING", "ORDER_RETURN_CREATED", "ORDER_RETURN_STATUS_UPDATED",
-                                "GOODS_FEEDBACK_CREATED", "GOODS_FEEDBACK_COMMENT_CREATED", "CHAT_CREATED",
-                                "CHAT_MESSAGE_SENT", "CHAT_ARBITRAGE_STARTED", "CHAT_ARBITRAGE_FINISHED",
-                                "QUESTION_CREATED", "QUESTION_ANSWER_CREATED", "QUESTION_COMMENT_CREATED"})
-# Ozon message_type values about a posting whose status the poll tracks.
-OZON_ORDER_TYPES = frozenset({"TYPE_NEW_POSTING", "TYPE_POSTING_CANCELLED", "TYPE_STATE_CHANGED"})
 
 MAX_BODY = 1024 * 1024  # notifications are small; anything bigger is not one
 SHUTDOWN_GRACE = 5.0  # seconds a webhook's lookup gets at shutdown before it is cancelled
@@ -83,47 +67,13 @@ def _version() -> str:
 APP_VERSION = _version()
 
 
-# ------------------------------------------------------------------------------------------ replies
-def _utc_iso(moment: datetime, *, millis: bool = True) -> str:
-    """RFC 3339 in UTC with a Z, as both specs' examples write it ("2017-11-21T00:00:00.213Z")."""
-    text = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{moment.microsecond // 1000:03d}Z" if millis else f"{text}Z"
+def webhook_path(marketplace: Marketplace) -> str:
+    """The path a marketplace's notifications are served on (its cabinet's URL + what it appends)."""
+    return WEBHOOK_PREFIX.format(marketplace=marketplace.value) + profile(marketplace).webhooks.PATH
 
 
-def yandex_ok(started: datetime) -> web.Response:
-    """SendNotificationResponse: version and name 1-100 characters; time = when processing started, UTC."""
-    return web.json_response({"version": APP_VERSION, "name": APP_NAME, "time": _utc_iso(started)})
-
-
-def yandex_error(status: int, error_type: str, message: str) -> web.Response:
-    """SendNotificationErrorResponse: {"error": NotificationApiErrorDTO}; type is UNKNOWN | WRONG_EVENT_FORMAT |
-    DUPLICATED_EVENT. The spec documents 400 (a bad notification) and 500 (our fault); 403 is ours (refused
-    source) in the same shape."""
-    return web.json_response({"error": {"type": error_type, "message": message}}, status=status)
-
-
-def ozon_ping_reply(started: datetime) -> web.Response:
-    """The reply to Ozon's TYPE_PING (the connection check).
-
-    UNCONFIRMED (MARKETPLACES.md §4.4, §5): the swagger's push_start section, "Request for the connection check →
-    Your service response", documents HTTP 200 with {"version": "string", "name": "string", "time":
-    "2019-08-24T14:15:22Z"} (application version and name; the time processing started, UTC) - a different shape
-    from the {"result": true} of every other notification (tag service_response). We follow push_start to the
-    letter, time without fractions as in its example (Ozon's check reports WRONG_RESULT_FIELD /
-    WRONG_RESULT_TIME_FIELD when the shape or the time is off). If the live check disagrees, correct it here only.
-    """
-    return web.json_response({"version": APP_VERSION, "name": APP_NAME, "time": _utc_iso(started, millis=False)})
-
-
-def ozon_ok() -> web.Response:
-    """service_response: a notification was received."""
-    return web.json_response({"result": True})
-
-
-def ozon_error(status: int, code: str, message: str) -> web.Response:
-    """service_response, on error: 4xx/5xx with code ERROR_UNKNOWN | ERROR_PARAMETER_VALUE_MISSED |
-    ERROR_REQUEST_DUPLICATED (duplicates are harmless here, so that one is never sent)."""
-    return web.json_response({"error": {"code": code, "message": message, "details": None}}, status=status)
+def webhook_marketplaces() -> list[Marketplace]:
+    return [m for m in Marketplace if profile(m).webhooks is not None]
 
 
 # ------------------------------------------------------------------------------------ source address
@@ -255,80 +205,32 @@ def _refused(request: web.Request) -> Address | None | bool:
     return address
 
 
-async def _json_body(request: web.Request) -> Any:
-    """The parsed body; ValueError if it is not JSON (any Content-Type is accepted)."""
-    raw = await request.read()
-    return json.loads(raw.decode("utf-8"))
+def notification_handler(marketplace: Marketplace):
+    """The endpoint of one marketplace's notifications: what they mean and how to answer is its connector's
+    (connectors/<marketplace>/webhooks.py); here only the source check, the size limit and the routing to a poll.
+    Nothing slow happens before the reply."""
+    hooks = profile(marketplace).webhooks
 
+    async def handle(request: web.Request) -> web.Response:
+        started = datetime.now(timezone.utc)
+        refused = _refused(request)
+        if refused is not False:
+            log.warning("%s notification from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", marketplace, refused)
+            notice = hooks.refused()
+        else:
+            try:
+                notice = hooks.read(await request.read())
+            except web.HTTPRequestEntityTooLarge:
+                notice = hooks.too_large()
+        if isinstance(notice, hooks.Poll):
+            request.app[TRIGGERS].notify(marketplace.value, notice.shop_id, notice.event)
+        elif isinstance(notice, hooks.Ignore) and not notice.known:
+            # A type newer than our copy of the spec: acknowledged (refusing it would only make the marketplace retry).
+            log.info("%s notification of unknown type %r acknowledged", marketplace, str(notice.event)[:64])
+        status, body = hooks.reply(notice, started, name=APP_NAME, version=APP_VERSION)
+        return web.json_response(body, status=status)
 
-def _id_of(value: Any) -> str | None:
-    """A shop id as sent: an integer (the specs' int64) or its decimal string; positive."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return str(int(value))
-    return None
-
-
-async def _notification_body(request: web.Request, source: str, error: Callable[[int, str, str], web.Response],
-                             *, unknown: str, bad_format: str) -> dict | web.Response:
-    """The notification's JSON object, or the refusal to answer with (source not allowed, too large, not a JSON
-    object), in the marketplace's own error shape and codes."""
-    refused = _refused(request)
-    if refused is not False:
-        log.warning("%s from %s refused: not in WEBHOOK_ALLOWED_NETWORKS", source, refused)
-        return error(403, unknown, "source address not allowed")
-    try:
-        body = await _json_body(request)
-    except web.HTTPRequestEntityTooLarge:
-        return error(413, bad_format, "notification body too large")
-    except (ValueError, UnicodeDecodeError):
-        return error(400, bad_format, "malformed JSON")
-    if not isinstance(body, dict):
-        return error(400, bad_format, "the body must be a JSON object")
-    return body
-
-
-async def yandex_notification(request: web.Request) -> web.Response:
-    started = datetime.now(timezone.utc)
-    body = await _notification_body(request, "yandex notification", yandex_error, unknown="UNKNOWN",
-                                    bad_format="WRONG_EVENT_FORMAT")
-    if isinstance(body, web.Response):
-        return body
-    kind = body.get("notificationType")
-    if not isinstance(kind, str) or not kind:
-        return yandex_error(400, "WRONG_EVENT_FORMAT", "notificationType is required")
-    if kind in YANDEX_ORDER_TYPES:
-        campaign = _id_of(body.get("campaignId"))
-        if campaign is None:
-            return yandex_error(400, "WRONG_EVENT_FORMAT", f"{kind}: campaignId (a positive integer) is required")
-        request.app[TRIGGERS].notify("yandex", campaign, kind)
-    elif kind not in YANDEX_OTHER_TYPES:
-        # A type newer than our copy of the spec: acknowledged (refusing it would only make Yandex retry).
-        log.info("yandex notification of unknown type %r acknowledged", kind[:64])
-    return yandex_ok(started)
-
-
-async def ozon_push(request: web.Request) -> web.Response:
-    started = datetime.now(timezone.utc)
-    body = await _notification_body(request, "ozon push", ozon_error, unknown="ERROR_UNKNOWN",
-                                    bad_format="ERROR_UNKNOWN")
-    if isinstance(body, web.Response):
-        return body
-    kind = body.get("message_type")
-    if not isinstance(kind, str) or not kind:
-        return ozon_error(400, "ERROR_PARAMETER_VALUE_MISSED", "message_type is required")
-    if kind == "TYPE_PING":
-        return ozon_ping_reply(started)
-    if kind in OZON_ORDER_TYPES:
-        seller = _id_of(body.get("seller_id"))
-        if seller is None:
-            return ozon_error(400, "ERROR_PARAMETER_VALUE_MISSED", f"{kind}: seller_id is required")
-        request.app[TRIGGERS].notify("ozon", seller, kind)
-    # Other types (products, stocks, chats, date changes) are acknowledged: nothing here depends on them.
-    return ozon_ok()
+    return handle
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -347,8 +249,8 @@ def build_web_app(*, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any, 
     app[TRIGGERS] = OrderTriggers(sessionmaker, jobs)
     app[NETWORKS] = networks
     app[TRUST_FORWARDED] = bool(trust_forwarded)
-    app.router.add_post(YANDEX_PATH, yandex_notification)
-    app.router.add_post(OZON_PATH, ozon_push)
+    for marketplace in webhook_marketplaces():
+        app.router.add_post(webhook_path(marketplace), notification_handler(marketplace))
     app.router.add_get(HEALTH_PATH, healthz)
 
     async def _stop_triggers(app: web.Application) -> None:
@@ -385,6 +287,6 @@ async def serve_web(runtime) -> web.AppRunner | None:
                         allowed_networks=list(settings.WEBHOOK_ALLOWED_NETWORKS),
                         trust_forwarded=settings.WEBHOOK_TRUST_FORWARDED)
     runner = await start_web(app, settings.WEB_HOST, settings.WEB_PORT)
-    log.info("webhooks listening on %s:%s (Yandex: %s, Ozon: %s)", settings.WEB_HOST, bound_port(runner),
-             YANDEX_PATH, OZON_PATH)
+    log.info("webhooks listening on %s:%s (%s)", settings.WEB_HOST, bound_port(runner),
+             ", ".join(f"{m}: {webhook_path(m)}" for m in webhook_marketplaces()))
     return runner

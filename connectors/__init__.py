@@ -1,23 +1,35 @@
-"""Marketplace connectors: one client per marketplace over one shared HTTP core.
+"""Marketplace connectors: one package per marketplace (connectors/<marketplace>/, the same module names in each)
+over one shared HTTP core (connectors/http.py) and pacing (connectors/pacing.py).
 
-`build_client()` is the only constructor services use; `base_url` comes from the admin-managed
-`marketplace_api_configs.api_endpoint` (sandbox hosts, local stand-ins) and defaults to production.
+What the rest of the product may use: `profile(marketplace)` (what it needs to know about a marketplace without
+speaking its language) and `build_client()` (the only constructor services use). `base_url` comes from the
+admin-managed `marketplace_api_configs.api_endpoint` (sandbox hosts, local stand-ins) and defaults to production.
 """
 from __future__ import annotations
 
+import functools
+
 import httpx
 
-from connectors.base import AccountContext, Credentials, Marketplace, MarketplaceClient
+from connectors.base import AccountContext, Credentials, Marketplace, MarketplaceClient, MarketplaceProfile
 from connectors.clock import Clock
 
-# Production base URLs. Wildberries is a template: `{category}` is the host's name before `-api`
-# (content, marketplace, discounts-prices, statistics, seller-analytics, common, ...).
-DEFAULT_BASE_URLS: dict[Marketplace, str] = {
-    Marketplace.UZUM: "https://api-seller.uzum.uz/api/seller-openapi",
-    Marketplace.YANDEX: "https://api.partner.market.yandex.ru",
-    Marketplace.OZON: "https://api-seller.ozon.ru",
-    Marketplace.WILDBERRIES: "https://{category}-api.wildberries.ru",
-}
+
+@functools.cache
+def profiles() -> dict[Marketplace, MarketplaceProfile]:
+    # Imported on first use, so importing `connectors` (for its types) stays cheap.
+    from connectors import ozon, uzum, wildberries, yandex
+
+    return {package.PROFILE.marketplace: package.PROFILE for package in (uzum, yandex, wildberries, ozon)}
+
+
+def profile(marketplace: Marketplace | str) -> MarketplaceProfile:
+    return profiles()[Marketplace(marketplace)]
+
+
+def default_base_url(marketplace: Marketplace | str) -> str:
+    """Production; Wildberries' is a template: `{category}` is the host's name before `-api`."""
+    return profile(marketplace).base_url
 
 
 def build_client(
@@ -32,22 +44,10 @@ def build_client(
 ) -> MarketplaceClient:
     """A client for one integration. `transport` is for tests (e.g. the contract validator); the bot passes None.
     `account` says which shop / campaign / warehouse the client works on (None for a connection test)."""
-    # Imported here so importing `connectors` stays cheap and free of cycles.
-    from connectors.ozon.client import OzonClient
-    from connectors.uzum.client import UzumClient
-    from connectors.wildberries.client import WildberriesClient
-    from connectors.yandex.client import YandexClient
-
-    marketplace = Marketplace(marketplace)
-    classes = {
-        Marketplace.UZUM: UzumClient,
-        Marketplace.YANDEX: YandexClient,
-        Marketplace.WILDBERRIES: WildberriesClient,
-        Marketplace.OZON: OzonClient,
-    }
-    return classes[marketplace](
+    chosen = profile(marketplace)
+    return chosen.client(
         credentials,
-        base_url=(base_url or DEFAULT_BASE_URLS[marketplace]).rstrip("/"),
+        base_url=(base_url or chosen.base_url).rstrip("/"),
         transport=transport,
         clock=clock,
         timeout=timeout,

@@ -5,7 +5,7 @@ Services only ever see these types: never marketplace JSON, never httpx.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date as _date
+from datetime import date as _date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -374,6 +374,26 @@ class Supply:
     closed: bool = False
 
 
+class Webhooks(Protocol):
+    """What a connector's webhooks module offers (connectors/yandex/webhooks.py, connectors/ozon/webhooks.py): pure
+    functions, the web server (bot/web.py) only routes to them. A notice is a `Poll` (poll the orders of
+    `shop_id`: `event` happened), a ping, an `Ignore` (acknowledged; `known` False for a type newer than our spec
+    copy) or a refusal; `reply` turns any notice into the marketplace's own (HTTP status, JSON body)."""
+
+    NETWORKS: tuple[str, ...]  # where its notifications come from (it signs nothing)
+    PATH: str  # what the marketplace appends to the URL entered in its cabinet
+    Poll: type
+    Ignore: type
+
+    def read(self, raw: bytes) -> Any: ...
+
+    def reply(self, notice: Any, started: datetime, *, name: str, version: str) -> tuple[int, dict]: ...
+
+    def refused(self) -> Any: ...
+
+    def too_large(self) -> Any: ...
+
+
 @dataclass(frozen=True)
 class MarketplaceProfile:
     """What the rest of the product needs to know about a marketplace without speaking its language: each connector
@@ -387,6 +407,14 @@ class MarketplaceProfile:
     # A typed key's format problem before anything is sent: None if it looks right, else the id of the text that
     # says what is wrong (e.g. "format-ozon-key").
     check_key: Callable[[str], str | None]
-    # Where its push notifications come from (empty: it sends none).
-    webhook_networks: tuple[str, ...] = ()
+    # Its push notifications (None: it sends none).
+    webhooks: Webhooks | None = None
+    docs_url: str | None = None  # the seller API's documentation, shown to admins
+    # A new price at or below this share of the old one is held back by the marketplace for review (Wildberries'
+    # "price quarantine"); the partner is warned before sending it. None: no such rule.
+    price_quarantine_share: Decimal | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def webhook_networks(self) -> tuple[str, ...]:
+        return self.webhooks.NETWORKS if self.webhooks is not None else ()

@@ -6,20 +6,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors import DEFAULT_BASE_URLS
+from connectors import default_base_url, profile
 from connectors.base import Marketplace
 from db.models import IntegrationStatus, MarketplaceApiConfig, MarketplaceIntegration, now, Partner
 from services import audit
 
 PAGE_SIZE = 10
 
-# Seed rows for marketplace_api_configs (original schema: auth_type, documentation).
-_CONFIG_DEFAULTS = {
-    Marketplace.UZUM: ("api_key", "https://api-seller.uzum.uz/api/seller-openapi/swagger/swagger-ui/"),
-    Marketplace.YANDEX: ("api_key", "https://yandex.ru/dev/market/partner-api/doc/ru/"),
-    Marketplace.WILDBERRIES: ("api_key", "https://dev.wildberries.ru/"),
-    Marketplace.OZON: ("api_key", "https://docs.ozon.ru/api/seller/"),
-}
+# marketplace_api_configs.auth_type (original schema) of the seed rows: every marketplace takes an API key.
+AUTH_TYPE = "api_key"
 
 
 @dataclass
@@ -82,11 +77,11 @@ async def failing_integrations(session: AsyncSession, limit: int = 30) -> list[t
 async def ensure_api_configs(session: AsyncSession) -> None:
     """Create the four config rows on first start (official URLs; not overriding the env until edited)."""
     existing = set(await session.scalars(select(MarketplaceApiConfig.marketplace)))
-    for marketplace, (auth_type, docs) in _CONFIG_DEFAULTS.items():
+    for marketplace in Marketplace:
         if marketplace.value not in existing:
             session.add(MarketplaceApiConfig(
-                marketplace=marketplace.value, api_endpoint=DEFAULT_BASE_URLS[marketplace],
-                auth_type=auth_type, documentation=docs,
+                marketplace=marketplace.value, api_endpoint=default_base_url(marketplace),
+                auth_type=AUTH_TYPE, documentation=profile(marketplace).docs_url,
             ))
 
 
@@ -117,7 +112,7 @@ async def set_base_url(session: AsyncSession, marketplace: Marketplace, url: str
     config = await api_config(session, marketplace)
     if url is None:
         config.is_override = 0
-        config.api_endpoint = DEFAULT_BASE_URLS[marketplace]
+        config.api_endpoint = default_base_url(marketplace)
     else:
         config.is_override = 1
         config.api_endpoint = url.strip().rstrip("/")

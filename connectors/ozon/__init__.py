@@ -9,7 +9,7 @@ from connectors.base import CredentialField, Marketplace, MarketplaceProfile
 from connectors.ozon.account import check_key
 from connectors.ozon.client import OzonClient
 from connectors.ozon.models import OZON_CURRENCY
-from connectors.ozon.webhooks import WEBHOOK_NETWORKS
+from connectors.ozon import webhooks
 
 PROFILE = MarketplaceProfile(
     marketplace=Marketplace.OZON,
@@ -18,7 +18,8 @@ PROFILE = MarketplaceProfile(
     credentials=(CredentialField.CLIENT_ID, CredentialField.API_KEY),
     client=OzonClient,
     check_key=check_key,
-    webhook_networks=WEBHOOK_NETWORKS,
+    webhooks=webhooks,
+    docs_url="https://docs.ozon.ru/api/seller/",
 )
 
 __all__ = ["OzonClient", "PROFILE"]

@@ -18,7 +18,7 @@ PROFILE = MarketplaceProfile(
     credentials=(CredentialField.API_KEY,),
     client=UzumClient,
     check_key=check_key,
-    webhook_networks=(),
+    docs_url="https://api-seller.uzum.uz/api/seller-openapi/swagger/swagger-ui/",  # the live Swagger UI (no published spec file)
 )
 
 __all__ = ["PROFILE", "UzumClient"]

@@ -6,6 +6,8 @@ actions table), sales, models (reply shapes), limits (every published limit and 
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from connectors.base import CredentialField, Marketplace, MarketplaceProfile
 from connectors.wildberries.account import check_key
 from connectors.wildberries.client import WildberriesClient
@@ -22,5 +24,7 @@ PROFILE = MarketplaceProfile(
     credentials=(CredentialField.API_KEY,),
     client=WildberriesClient,
     check_key=check_key,
-    webhook_networks=(),  # WB sends no push notifications (MARKETPLACES.md §3.5)
+    docs_url="https://dev.wildberries.ru/",
+    # A new price at or below a third of the old one goes to "price quarantine" (02-products.yaml Goods).
+    price_quarantine_share=Decimal(1) / 3,
 )

@@ -6,7 +6,7 @@ from connectors.base import CredentialField, Marketplace, MarketplaceProfile
 from connectors.yandex.account import check_key
 from connectors.yandex.client import YandexClient
 from connectors.yandex.models import DEFAULT_CURRENCY
-from connectors.yandex.webhooks import NETWORKS
+from connectors.yandex import webhooks
 
 BASE_URL = "https://api.partner.market.yandex.ru"  # production; every path carries its version (/v1/..., /v2/...)
 
@@ -17,7 +17,8 @@ PROFILE = MarketplaceProfile(
     credentials=(CredentialField.API_KEY,),
     client=YandexClient,
     check_key=check_key,
-    webhook_networks=NETWORKS,
+    webhooks=webhooks,
+    docs_url="https://yandex.ru/dev/market/partner-api/doc/ru/",
 )
 
 __all__ = ["PROFILE", "YandexClient"]

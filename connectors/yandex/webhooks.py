@@ -20,7 +20,6 @@ Spec: specs/yandex/notification-api (yandex-market/yandex-market-notification-ap
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -147,22 +146,6 @@ def refused_source() -> BadRequest:
 
 def too_large() -> BadRequest:
     return BadRequest(413, WRONG_EVENT_FORMAT, "notification body too large")
-
-
-@functools.cache
-def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
-
-
-def from_market(address: str, networks: tuple[str, ...] = NETWORKS) -> bool:
-    """Whether an address (as a peer or X-Forwarded-For writes it, without a port) is in Yandex's networks."""
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip.version == n.version and ip in n for n in _networks(tuple(networks)))
 
 
 # ------------------------------------------------------------------------------------------ replies

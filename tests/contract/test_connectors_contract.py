@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from connectors import DEFAULT_BASE_URLS, build_client
+from connectors import build_client, default_base_url
 from connectors.base import (
     AuthError,
     BadResponse,
@@ -45,9 +45,9 @@ from tests.support.contract import (
 )
 
 M = Marketplace
-UZUM = DEFAULT_BASE_URLS[M.UZUM]
-YM = DEFAULT_BASE_URLS[M.YANDEX]
-OZ = DEFAULT_BASE_URLS[M.OZON]
+UZUM = default_base_url(M.UZUM)
+YM = default_base_url(M.YANDEX)
+OZ = default_base_url(M.OZON)
 WB_LOCAL = "http://127.0.0.1:8080/wb/{category}"
 
 UZUM_KEY = "uzum-test-token-4f1c2a9e7b"
@@ -462,7 +462,7 @@ def wb_api(base: str = WB_LOCAL, hosts=("content", "discounts-prices", "marketpl
     return api
 
 
-@pytest.mark.parametrize("base", [WB_LOCAL, DEFAULT_BASE_URLS[M.WILDBERRIES]])
+@pytest.mark.parametrize("base", [WB_LOCAL, default_base_url(M.WILDBERRIES)])
 async def test_wb_full_token(base):
     clock = FakeClock()
     token = make_wb_token(acc=1, exp=int(clock.now()) + 90 * 86400)

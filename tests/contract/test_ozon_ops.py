@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 import tests.support.contract as contract
-from connectors import DEFAULT_BASE_URLS, build_client
+from connectors import build_client, default_base_url
 from connectors.ozon import errors as oz_errors, limits as oz_limits, models as oz_models, orders as oz_orders, \
     stock as oz_stock
 from connectors.base import (
@@ -43,7 +43,7 @@ from tests.support import FakeApi, reply
 from tests.support.contract import SpecValidatingTransport, spec_example
 
 M = Marketplace
-OZ = DEFAULT_BASE_URLS[M.OZON]
+OZ = default_base_url(M.OZON)
 KEY = "0f9e8d7c-ozon-ops-test-key-1234567890"
 CLIENT_ID = "123456"
 WH_FBS = 22_000_000_000_001

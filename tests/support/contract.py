@@ -42,7 +42,7 @@ from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from connectors import DEFAULT_BASE_URLS
+from connectors import default_base_url
 from connectors.base import Marketplace
 
 # The repository's trimmed copies (tools/trim_specs.py, specs/SOURCES.md); SCX_SPECS_DIR may point at the full
@@ -578,7 +578,7 @@ class SpecValidatingTransport(httpx.AsyncBaseTransport):
         self.strict = strict
         self.check_auth = check_auth
         self.base_url = base_url
-        self._base = _base_pattern(base_url or DEFAULT_BASE_URLS[self.marketplace])
+        self._base = _base_pattern(base_url or default_base_url(self.marketplace))
         self.violations: list[str] = []
         self.records: list[CallRecord] = []
 

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors import DEFAULT_BASE_URLS, build_client
+from connectors import build_client, default_base_url
 from connectors.http import parse_model_json
 from connectors.ozon import catalog as oz_catalog, limits as oz_limits, models as oz_models
 from connectors.base import AccountContext, BadResponse, Credentials, ItemOutcome, Listing, Marketplace, StockUpdate
@@ -34,7 +34,7 @@ from tests.support import FakeApi, reply
 from tests.support.contract import SpecValidatingTransport
 
 M = Marketplace
-OZ = DEFAULT_BASE_URLS[M.OZON]
+OZ = default_base_url(M.OZON)
 KEY = "7c6b5a49-ozon-fast-read-test-key-0987654321"
 CLIENT_ID = "654321"
 NOW = 1_800_000_000.0

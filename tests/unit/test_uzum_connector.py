@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors import DEFAULT_BASE_URLS, build_client
+from connectors import build_client, default_base_url
 from connectors.base import (
     AccountContext,
     CancelReason,
@@ -196,7 +196,7 @@ async def test_a_price_in_another_currency_is_refused_and_uzs_or_none_is_sent():
 # ======================================================================================================== profile
 async def test_profile_describes_uzum():
     assert PROFILE.marketplace is Marketplace.UZUM
-    assert PROFILE.base_url == "https://api-seller.uzum.uz/api/seller-openapi" == DEFAULT_BASE_URLS[Marketplace.UZUM]
+    assert PROFILE.base_url == "https://api-seller.uzum.uz/api/seller-openapi" == default_base_url(Marketplace.UZUM)
     assert PROFILE.currency is Currency.UZS
     assert PROFILE.credentials == (CredentialField.API_KEY,)
     assert PROFILE.client is UzumClient

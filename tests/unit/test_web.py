@@ -24,6 +24,8 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from bot import web as W
+from connectors.base import Marketplace
+from connectors.yandex import webhooks as yandex_webhooks
 from bot.config import Settings
 from db.models import MarketplaceIntegration, Partner
 from services.jobs import JobKind, schedule
@@ -33,6 +35,11 @@ from tests.support.contract import SPECS_DIR
 from tests.support.jobs import platform_with
 
 NOTIFICATION_SPEC = SPECS_DIR / "yandex" / "notification-api" / "openapi" / "openapi.yaml"
+YANDEX_PATH = W.webhook_path(Marketplace.YANDEX)
+OZON_PATH = W.webhook_path(Marketplace.OZON)
+# The ranges Yandex and Ozon publish (each connector's webhooks.NETWORKS): the default of WEBHOOK_ALLOWED_NETWORKS.
+PUBLISHED = ("5.45.207.0/25", "141.8.142.0/25", "5.255.253.0/25", "195.34.21.0/24", "185.73.192.0/22",
+             "91.223.93.0/24")
 CAMPAIGN = 21000002
 OZON_CLIENT = "2600101"
 LOCAL = ["127.0.0.1/32"]
@@ -214,7 +221,7 @@ async def test_yandex_ping_reply_matches_the_spec(make_client):
     jobs = FakeJobs()
     client = await make_client(jobs)
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
-    response = await client.post(W.YANDEX_PATH, json=ping())
+    response = await client.post(YANDEX_PATH, json=ping())
     assert response.status == 200
     body = await spec_reply(response)
     assert set(body) == {"version", "name", "time"}
@@ -228,12 +235,12 @@ async def test_ping_is_answered_within_a_second_while_a_poll_is_slow(make_client
     jobs = FakeJobs(delay=30.0)
     client = await make_client(jobs)
     started = time.monotonic()
-    response = await client.post(W.YANDEX_PATH, json=order_created())
+    response = await client.post(YANDEX_PATH, json=order_created())
     assert response.status == 200 and time.monotonic() - started < 1.0
     await asyncio.wait_for(jobs.started.wait(), 5)  # the slow poll is now running
     for _ in range(3):
         started = time.monotonic()
-        response = await client.post(W.YANDEX_PATH, json=ping())
+        response = await client.post(YANDEX_PATH, json=ping())
         elapsed = time.monotonic() - started
         assert response.status == 200 and elapsed < 1.0, elapsed
         await spec_reply(response)
@@ -246,7 +253,7 @@ async def test_ping_is_answered_within_a_second_while_a_poll_is_slow(make_client
 async def test_order_created_triggers_exactly_one_poll_of_the_right_integration(make_client, shops):
     jobs = FakeJobs()
     client = await make_client(jobs)
-    response = await client.post(W.YANDEX_PATH, json=order_created())
+    response = await client.post(YANDEX_PATH, json=order_created())
     assert response.status == 200
     await spec_reply(response)
     await triggers(client).idle()
@@ -257,7 +264,7 @@ async def test_order_created_triggers_exactly_one_poll_of_the_right_integration(
 async def test_every_order_notification_type_triggers_a_poll(make_client, shops, kind):
     jobs = FakeJobs()
     client = await make_client(jobs)
-    response = await client.post(W.YANDEX_PATH, json=valid_notification(YANDEX_ORDER_EXAMPLES[kind]()))
+    response = await client.post(YANDEX_PATH, json=valid_notification(YANDEX_ORDER_EXAMPLES[kind]()))
     assert response.status == 200
     await spec_reply(response)
     await triggers(client).idle()
@@ -271,7 +278,7 @@ async def test_other_yandex_notifications_are_acknowledged_without_a_poll(make_c
                                "createdAt": iso_now()})
     # A type newer than the spec copy is acknowledged too (refusing it would only make Yandex retry).
     for body in (chat, {"notificationType": "SOMETHING_NEW_IN_2027", "campaignId": CAMPAIGN}):
-        response = await client.post(W.YANDEX_PATH, json=body)
+        response = await client.post(YANDEX_PATH, json=body)
         assert response.status == 200
         await spec_reply(response)
     await triggers(client).idle()
@@ -282,9 +289,9 @@ async def test_a_burst_during_a_poll_coalesces_into_one_more_poll(make_client, s
     gate = asyncio.Event()
     jobs = FakeJobs(gate=gate)
     client = await make_client(jobs)
-    assert (await client.post(W.YANDEX_PATH, json=order_created(order_id=1))).status == 200
+    assert (await client.post(YANDEX_PATH, json=order_created(order_id=1))).status == 200
     await asyncio.wait_for(jobs.started.wait(), 5)
-    replies = await asyncio.gather(*(client.post(W.YANDEX_PATH, json=order_created(order_id=n))
+    replies = await asyncio.gather(*(client.post(YANDEX_PATH, json=order_created(order_id=n))
                                      for n in range(2, 12)))
     assert [r.status for r in replies] == [200] * 10
     await asyncio.sleep(0.2)  # let every lookup finish while the first poll is still held
@@ -298,7 +305,7 @@ async def test_a_burst_during_a_poll_coalesces_into_one_more_poll(make_client, s
 async def test_a_burst_at_once_never_runs_two_polls_of_one_integration_together(make_client, shops):
     jobs = FakeJobs(delay=0.05)
     client = await make_client(jobs)
-    replies = await asyncio.gather(*(client.post(W.YANDEX_PATH, json=order_created(order_id=n)) for n in range(20)))
+    replies = await asyncio.gather(*(client.post(YANDEX_PATH, json=order_created(order_id=n)) for n in range(20)))
     assert all(r.status == 200 for r in replies)
     await triggers(client).idle()
     assert 1 <= len(jobs.calls) <= 2 and jobs.max_active == 1, jobs.calls
@@ -309,7 +316,7 @@ async def test_the_sender_is_woken_after_each_webhook_poll(sessionmaker, shops):
     jobs = FakeJobs(after_job=lambda: woken.append(len(jobs.calls)))
     app = W.build_web_app(sessionmaker=sessionmaker, jobs=jobs.bind(sessionmaker), allowed_networks=LOCAL)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        assert (await client.post(W.YANDEX_PATH, json=order_created())).status == 200
+        assert (await client.post(YANDEX_PATH, json=order_created())).status == 200
         await app[W.TRIGGERS].idle()
     assert woken == [1]  # once, after the poll had run
 
@@ -321,7 +328,7 @@ async def test_duplicates_are_harmless(make_client, shops):
     client = await make_client(jobs)
     body = order_created(order_id=777)
     for _ in range(2):
-        response = await client.post(W.YANDEX_PATH, json=body)
+        response = await client.post(YANDEX_PATH, json=body)
         assert response.status == 200
         await spec_reply(response)
         await triggers(client).idle()
@@ -333,7 +340,7 @@ async def test_unknown_or_paused_campaign_is_acknowledged_and_logged(make_client
     client = await make_client(jobs)
     caplog.set_level(logging.WARNING, logger="bot.web")
     for campaign in (99999999, 21000077):  # nobody's; paused
-        response = await client.post(W.YANDEX_PATH, json=order_created(campaign=campaign))
+        response = await client.post(YANDEX_PATH, json=order_created(campaign=campaign))
         assert response.status == 200
         await spec_reply(response)
     await triggers(client).idle()
@@ -351,7 +358,7 @@ async def test_each_partner_with_the_campaign_is_polled(make_client, sessionmake
         twin_id = twin.id
     jobs = FakeJobs()
     client = await make_client(jobs)
-    assert (await client.post(W.YANDEX_PATH, json=order_created())).status == 200
+    assert (await client.post(YANDEX_PATH, json=order_created())).status == 200
     await triggers(client).idle()
     assert sorted(jobs.calls) == sorted([(shops.yandex, "orders"), (twin_id, "orders")])
 
@@ -367,7 +374,7 @@ async def test_each_partner_with_the_campaign_is_polled(make_client, sessionmake
 async def test_bad_yandex_body_is_400_in_the_spec_error_shape(make_client, shops, raw, what):
     jobs = FakeJobs()
     client = await make_client(jobs)
-    response = await client.post(W.YANDEX_PATH, data=raw, headers={"Content-Type": "application/json"})
+    response = await client.post(YANDEX_PATH, data=raw, headers={"Content-Type": "application/json"})
     assert response.status == 400
     body = await spec_reply(response)
     assert body["error"]["type"] == "WRONG_EVENT_FORMAT" and what in body["error"]["message"]
@@ -377,12 +384,12 @@ async def test_bad_yandex_body_is_400_in_the_spec_error_shape(make_client, shops
 
 async def test_refused_source_gets_403_in_each_marketplace_shape(make_client, shops):
     jobs = FakeJobs()
-    client = await make_client(jobs, allowed=list(W.DEFAULT_ALLOWED_NETWORKS))  # 127.0.0.1 is not in them
-    response = await client.post(W.YANDEX_PATH, json=order_created())
+    client = await make_client(jobs, allowed=list(PUBLISHED))  # 127.0.0.1 is not in them
+    response = await client.post(YANDEX_PATH, json=order_created())
     assert response.status == 403
     body = await spec_reply(response, as_status=400)
     assert body["error"]["type"] == "UNKNOWN"
-    response = await client.post(W.OZON_PATH, json=ozon_new_posting())
+    response = await client.post(OZON_PATH, json=ozon_new_posting())
     assert response.status == 403
     assert_ozon_error(await response.json(), "ERROR_UNKNOWN")
     await triggers(client).idle()
@@ -400,9 +407,9 @@ async def test_refused_source_gets_403_in_each_marketplace_shape(make_client, sh
 ])
 async def test_x_forwarded_for_is_honoured_only_when_trusted(make_client, shops, trust, forwarded, status):
     jobs = FakeJobs()
-    client = await make_client(jobs, allowed=list(W.YANDEX_NETWORKS), trust_forwarded=trust)
+    client = await make_client(jobs, allowed=list(yandex_webhooks.NETWORKS), trust_forwarded=trust)
     headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
-    response = await client.post(W.YANDEX_PATH, json=order_created(), headers=headers)
+    response = await client.post(YANDEX_PATH, json=order_created(), headers=headers)
     assert response.status == status
     await spec_reply(response, as_status=400 if status == 403 else None)
     await triggers(client).idle()
@@ -415,7 +422,7 @@ async def test_ozon_ping_reply_has_the_documented_shape(make_client):
     jobs = FakeJobs()
     client = await make_client(jobs)
     started = time.monotonic()
-    response = await client.post(W.OZON_PATH, json={"message_type": "TYPE_PING", "time": "2019-08-24T14:15:22Z"})
+    response = await client.post(OZON_PATH, json={"message_type": "TYPE_PING", "time": "2019-08-24T14:15:22Z"})
     assert response.status == 200 and time.monotonic() - started < 1.0
     assert response.content_type == "application/json"
     body = await response.json()
@@ -430,7 +437,7 @@ async def test_ozon_ping_reply_has_the_documented_shape(make_client):
 async def test_ozon_new_posting_triggers_a_poll_and_replies_result_true(make_client, shops, seller_id):
     jobs = FakeJobs()
     client = await make_client(jobs)
-    response = await client.post(W.OZON_PATH, json=ozon_new_posting(seller_id))
+    response = await client.post(OZON_PATH, json=ozon_new_posting(seller_id))
     assert response.status == 200 and await response.json() == {"result": True}
     await triggers(client).idle()
     assert jobs.calls == [(shops.ozon, "orders")]
@@ -446,7 +453,7 @@ async def test_ozon_cancelled_and_state_changed_trigger_polls(make_client, shops
                  {"message_type": "TYPE_STATE_CHANGED", "posting_number": "24219509-0020-2",
                   "new_state": "posting_delivered", "changed_state_date": "2021-02-02T15:07:46.765Z",
                   "warehouse_id": 0, "seller_id": 2600101}):
-        response = await client.post(W.OZON_PATH, json=body)
+        response = await client.post(OZON_PATH, json=body)
         assert response.status == 200 and await response.json() == {"result": True}
         await triggers(client).idle()
     assert jobs.calls == [(shops.ozon, "orders")] * 2
@@ -458,7 +465,7 @@ async def test_ozon_unknown_seller_and_other_types_are_acknowledged(make_client,
     for body in (ozon_new_posting(seller_id=15),
                  {"message_type": "TYPE_CHAT_CLOSED", "chat_id": "b646d975", "chat_type": "Buyer_Seller",
                   "user": {"id": "115568", "type": "Сustomer"}, "seller_id": "2600101"}):
-        response = await client.post(W.OZON_PATH, json=body)
+        response = await client.post(OZON_PATH, json=body)
         assert response.status == 200 and await response.json() == {"result": True}
     await triggers(client).idle()
     assert jobs.calls == [] and triggers(client).stats["unknown"] == 1
@@ -473,7 +480,7 @@ async def test_ozon_unknown_seller_and_other_types_are_acknowledged(make_client,
 async def test_bad_ozon_body_is_400_in_the_documented_error_shape(make_client, shops, raw, code):
     jobs = FakeJobs()
     client = await make_client(jobs)
-    response = await client.post(W.OZON_PATH, data=raw, headers={"Content-Type": "application/json"})
+    response = await client.post(OZON_PATH, data=raw, headers={"Content-Type": "application/json"})
     assert response.status == 400
     assert_ozon_error(await response.json(), code)
     await triggers(client).idle()
@@ -500,7 +507,7 @@ async def test_a_webhook_during_a_scheduled_poll_waits_for_it_then_polls_once(ma
         await s.commit()
     await jobs.runner.tick()  # the scheduler starts the due poll
     await asyncio.sleep(0.05)
-    assert (await client.post(W.YANDEX_PATH, json=order_created())).status == 200
+    assert (await client.post(YANDEX_PATH, json=order_created())).status == 200
     await triggers(client).idle()
     await jobs.runner.wait_idle()
     assert len(windows) == 2, windows
@@ -521,7 +528,7 @@ async def test_start_web_serves_and_shutdown_lets_running_polls_finish(sessionma
     runner = await W.start_web(app, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{W.bound_port(runner)}"
     async with aiohttp.ClientSession() as http:
-        async with http.post(base + W.YANDEX_PATH, json=order_created()) as response:
+        async with http.post(base + YANDEX_PATH, json=order_created()) as response:
             assert response.status == 200
         async with http.get(base + W.HEALTH_PATH) as response:
             assert response.status == 200
@@ -549,7 +556,7 @@ async def test_serve_web_listens_as_configured(sessionmaker):
     runner = await W.serve_web(runtime)
     try:
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"http://127.0.0.1:{port}{W.YANDEX_PATH}", json=ping()) as response:
+            async with http.post(f"http://127.0.0.1:{port}{YANDEX_PATH}", json=ping()) as response:
                 assert response.status == 200
     finally:
         await runner.cleanup()
@@ -561,7 +568,7 @@ def test_settings_defaults_are_the_published_ranges(monkeypatch):
     settings = Settings(_env_file=None)
     assert settings.WEB_HOST == "0.0.0.0" and settings.WEB_PORT == 8080
     assert settings.WEBHOOK_TRUST_FORWARDED is False
-    assert tuple(settings.WEBHOOK_ALLOWED_NETWORKS) == W.DEFAULT_ALLOWED_NETWORKS
+    assert tuple(settings.WEBHOOK_ALLOWED_NETWORKS) == PUBLISHED
 
 
 def test_settings_read_networks_from_the_environment(monkeypatch):
@@ -591,7 +598,7 @@ def test_parse_address(text, expected):
 
 
 def test_allowed_networks():
-    networks = W.parse_networks(W.DEFAULT_ALLOWED_NETWORKS)
+    networks = W.parse_networks(PUBLISHED)
     assert W.is_allowed(W.parse_address("141.8.142.127"), networks)
     assert not W.is_allowed(W.parse_address("141.8.142.128"), networks)  # outside the /25
     assert W.is_allowed(W.parse_address("185.73.195.200"), networks)  # inside the /22

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors import DEFAULT_BASE_URLS, build_client
+from connectors import build_client, default_base_url
 from connectors.base import (
     CancelReason,
     CredentialField,
@@ -236,7 +236,7 @@ def test_orders_and_listings_always_name_an_iso_currency():
 # ========================================================================================= PROFILE
 def test_profile():
     assert PROFILE.marketplace is Marketplace.WILDBERRIES
-    assert PROFILE.base_url == DEFAULT_BASE_URLS[Marketplace.WILDBERRIES] == "https://{category}-api.wildberries.ru"
+    assert PROFILE.base_url == default_base_url(Marketplace.WILDBERRIES) == "https://{category}-api.wildberries.ru"
     assert PROFILE.currency is Currency.RUB
     assert PROFILE.credentials == (CredentialField.API_KEY,)
     assert PROFILE.client is WildberriesClient
