@@ -8,6 +8,7 @@ from decimal import Decimal
 from aiogram_i18n import I18nContext
 from aiogram_i18n.exceptions import KeyNotFoundError
 
+from connectors import profile
 from connectors.base import ConnectorError, Marketplace
 from db.models import MarketplaceIntegration, Partner
 from db.vault import masked_from_hint
@@ -145,6 +146,9 @@ def price_rules(i18n: I18nContext, marketplaces: set[str]) -> str:
 
 
 def price_change_warnings(i18n: I18nContext, old, new, marketplaces: set[str]) -> str:
-    if "wildberries" in marketplaces and old and Decimal(new) * 3 <= Decimal(old):
-        return "\n⚠️ " + i18n.get("price-warning-wb-quarantine")
+    """A marketplace that holds a steep price cut back for review (its profile's price_quarantine_share)."""
+    for marketplace in sorted(marketplaces):
+        share = profile(marketplace).price_quarantine_share
+        if share is not None and old and Decimal(new) <= Decimal(old) * share:
+            return "\n⚠️ " + i18n.get(f"price-warning-{marketplace}-quarantine")
     return ""

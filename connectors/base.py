@@ -65,9 +65,24 @@ class ConnectorError(Exception):
         self.status = status
         # A short, credential-free text from the marketplace (shown to the partner as-is).
         self.detail = detail
+        # The marketplace's own error code where its reply has one (set by connectors.http.HttpCore, redacted).
+        self.code: str | None = None
         # The parsed body of the error reply (set by connectors.http.HttpCore): batch refusals name their items
         # there. Never part of the message, never logged.
         self.body: object = None
+
+    def summary(self) -> str:
+        """For a log line: the cause, the HTTP status, the marketplace's code and message, and what we made of it
+        (everything credential-free: the detail and code are redacted, the message never holds a key)."""
+        parts = [f"cause={self.cause.value}"]
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.code:
+            parts.append(f"code={self.code}")
+        if self.detail:
+            parts.append(f"message={self.detail!r}")
+        parts.append(f"reason={str(self)!r}")
+        return " ".join(parts)
 
 
 class AuthError(ConnectorError):

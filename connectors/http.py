@@ -173,6 +173,23 @@ def retry_after_header(reply: Reply, now: float) -> float | None:
     return seconds if seconds is not None else http_date_header(reply, "Retry-After", now)
 
 
+def error_code(body: Any) -> str | None:
+    """The error code of an error reply in the shapes the marketplaces use: {"code"}, {"error": {"code" | "type"}},
+    {"errors": [{"code"}]}, problem+json {"title"} (a number is a code too)."""
+    if not isinstance(body, dict):
+        return None
+    nested = body.get("error") if isinstance(body.get("error"), dict) else {}
+    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    for value in (body.get("code"), body.get("errorCode"), nested.get("code"), nested.get("type"), first.get("code"),
+                  body.get("title")):
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, str)) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
 def first_text(*candidates: Any) -> str | None:
     """The first non-empty string among candidates (for tolerant error-envelope parsing)."""
     for value in candidates:
@@ -426,6 +443,8 @@ class HttpCore:
             text += f": {detail}"
         error = cls(text, status=reply.status, detail=detail)
         error.body = reply.body
+        code = error_code(reply.body)
+        error.code = self.redact(code)[:80] if code else None
         return error
 
     def _log(self, method: str, path: str, outcome: int | str, wall_started: float) -> None:

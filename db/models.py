@@ -334,12 +334,19 @@ class Order(Base):
     items: Mapped[str] = mapped_column(Text, nullable=False)  # JSON [{sku, name, quantity, price}]
     baseline: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # seen in the first poll: no alert
     deducted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # stock taken for it
+    # JSON list of connectors.base.OrderAction values: what the marketplace lets the seller do in this status.
+    actions: Mapped[str | None] = mapped_column(Text)
+    action_started_at: Mapped[int | None] = mapped_column(Integer)  # an action on its way (a double tap waits)
     first_seen_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
     updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
 
     @property
     def item_list(self) -> list[dict]:
         return JsonText.load(self.items, [])
+
+    @property
+    def action_list(self) -> list[str]:
+        return JsonText.load(self.actions, [])
 
 
 class Schedule(Base):

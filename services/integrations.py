@@ -6,6 +6,7 @@ Keys are tested before anything is stored; after a successful test the integrati
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,6 +31,8 @@ from services.catalog_sync import DriftPolicy
 from services.jobs import JobKind, schedule
 from services.stock import RULE_LIMITS, mark_integration_stock_dirty
 from services.platform import Platform
+
+log = logging.getLogger(__name__)
 
 # Drafts older than this are abandoned connect flows; their encrypted keys are removed.
 DRAFT_TTL_SECONDS = 24 * 3600
@@ -101,8 +104,12 @@ def credentials(platform: Platform, integration: MarketplaceIntegration) -> Cred
 
 async def test(platform: Platform, session: AsyncSession, marketplace: Marketplace,
                credentials: Credentials) -> ConnectionInfo:
-    """Call the marketplace. Raises a ConnectorError subclass whose `.cause` names what is wrong."""
-    return await platform.connectors.check(session, marketplace, credentials)
+    """Call the marketplace. Raises a ConnectorError subclass whose `.cause` names what is wrong (and logs why)."""
+    try:
+        return await platform.connectors.check(session, marketplace, credentials)
+    except ConnectorError as error:
+        log.warning("connection test failed: marketplace=%s %s", marketplace.value, error.summary())
+        raise
 
 async def create_draft(
     platform: Platform, session: AsyncSession, partner: Partner, marketplace: Marketplace, credentials: Credentials,
@@ -111,8 +118,8 @@ async def create_draft(
     integration = MarketplaceIntegration(partner_id=partner.id, marketplace=marketplace.value, status=IntegrationStatus.DRAFT)
     _store_keys(platform, integration, credentials)
     _apply_info(integration, info)
-    if marketplace in (Marketplace.WILDBERRIES, Marketplace.OZON):
-        integration.seller_id = credentials.client_id if marketplace is Marketplace.OZON else info.account_id
+    if info.seller_id is not None:  # the account itself is what is connected (no shop to pick)
+        integration.seller_id = info.seller_id
         integration.shop_name = info.account_name
     session.add(integration)
     if len(info.shops) == 1:  # nothing to pick
@@ -193,13 +200,12 @@ async def replace_keys(
     info: ConnectionInfo, *, actor: int,
 ) -> None:
     """Store tested new keys, if they belong to the same account (same shop / seller)."""
-    marketplace = Marketplace(integration.marketplace)
-    if marketplace is Marketplace.OZON:
-        same = credentials.client_id == integration.seller_id
-    elif marketplace is Marketplace.WILDBERRIES:
-        same = info.account_id is None or info.account_id == integration.seller_id
-    else:
+    if info.seller_id is not None:
+        same = info.seller_id == integration.seller_id
+    elif info.shops:
         same = any(shop.id == integration.seller_id for shop in info.shops)
+    else:  # the marketplace said nothing to compare by
+        same = True
     if not same:
         raise OtherAccount()
     _store_keys(platform, integration, credentials)
@@ -300,11 +306,10 @@ async def job_succeeded(session: AsyncSession, integration: MarketplaceIntegrati
 
 
 def account_context(integration: MarketplaceIntegration) -> AccountContext:
-    marketplace = Marketplace(integration.marketplace)
+    """Everything the partner picked or the connection test discovered; each connector takes what it needs."""
     warehouses = integration.warehouse_list
-    if marketplace in (Marketplace.UZUM, Marketplace.YANDEX):
-        return AccountContext(shop_id=integration.seller_id, business_id=integration.business_id)
-    return AccountContext(warehouse_id=warehouses[0] if warehouses else None)
+    return AccountContext(shop_id=integration.seller_id, business_id=integration.business_id,
+                          warehouse_id=warehouses[0] if warehouses else None)
 
 
 def settings_of(integration: MarketplaceIntegration) -> dict:

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 
+from connectors import profile
 from connectors.base import Marketplace
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -40,18 +41,8 @@ def _jwt_payload(token: str) -> dict | None:
 
 
 def check_api_key(marketplace: Marketplace, text: str) -> str | None:
-    value = normalize(text)
-    if not value or len(value) > MAX_KEY_LENGTH or any(ch.isspace() for ch in value):
-        return f"format-{marketplace.value}-key"
-    if marketplace is Marketplace.WILDBERRIES:
-        return None if _jwt_payload(value) is not None else "format-wildberries-key"
-    if marketplace is Marketplace.OZON:
-        return None if _UUID.match(value) else "format-ozon-key"
-    if marketplace is Marketplace.YANDEX:
-        if value.startswith("y0_"):
-            return "format-yandex-oauth"  # an OAuth token: the partner should create an Api-Key instead
-        return None if len(value) >= 20 else "format-yandex-key"
-    return None if len(value) >= 16 else "format-uzum-key"
+    """The marketplace's own format check (its connector's profile) of what the partner typed, cleaned first."""
+    return profile(marketplace).check_key(normalize(text))
 
 
 def looks_like_secret(text: str) -> bool:

@@ -1,8 +1,6 @@
-"""Reading orders for the bot's screens (always scoped by the partner) and the small decisions around the
-order actions: which actions an order offers now, and what each marketplace wants as a cancellation reason.
-
-Writing orders stays with services/orders.py: an action's outcome (a confirmation, a cancellation that gives
-stock back) is recorded by the next poll, which the bot asks for at once (schedules.run_now)."""
+"""Reading orders for the bot's screens, always scoped by the partner: pages with filters, one order, what the
+orders under the filters sold, and which actions an order offers now (what its connector said the marketplace
+allows in its status). Writing them is services/orders.py's (the poll) and services/order_actions.py's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,33 +10,24 @@ from datetime import datetime, time as dtime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MarketplaceIntegration, Order, now
+from connectors import profile
+from connectors.base import OrderAction, OrderState
+from db.models import IntegrationStatus, MarketplaceIntegration, Order, now
 from services.outbox.policy import zone
 
 PAGE_SIZE = 10
-DEFAULT_CURRENCY = {"uzum": "UZS"}  # when an order does not say: Uzum sells in sums, the others in roubles
 
 
 def currency_of(marketplace: str, currency: str | None) -> str:
-    return currency or DEFAULT_CURRENCY.get(marketplace, "RUB")
+    """An order's currency; rows stored before the connectors always said fall back to the marketplace's own."""
+    return currency or profile(marketplace).currency.value
+
 
 # Filters (kept in FSM data by the bot; anything else is treated as "all").
-STATES = ("new", "active", "cancelled", "done")
+STATES = tuple(state.value for state in OrderState)
 PERIODS = {"today": None, "7d": 7, "30d": 30}  # None: since midnight in the partner's timezone
-ACTIONS = ("confirm", "ship", "cancel")
-CANCEL_REASONS = ("stock", "buyer", "other")
-
-# Actions an order in each of our states can still take.
-_BY_STATE = {"new": ("confirm", "ship", "cancel"), "active": ("ship", "cancel")}
-# Actions a marketplace's seller API has no call for (its connector raises NotSupported): no button; the card
-# says how it is done instead. Ozon's "ship" is packing again (= confirm), so it gets no second button either.
-NO_BUTTON = {"uzum": frozenset({"ship"}), "ozon": frozenset({"ship"})}
-
-# What the marketplace gets as the reason for each preset the partner picks.
-# Ozon: a number is its cancel_reason_id (352 out of stock), other text is reason 402 "other" with the text.
-OZON_REASONS = {"stock": "352", "buyer": "The buyer asked to cancel the order", "other": "Cancelled by the seller"}
-# Uzum wants one of the codes it lists (GET /v1/fbs/order/return-reasons): picked by these words in the code.
-UZUM_REASON_WORDS = {"stock": ("STOCK",), "buyer": ("BUYER", "CLIENT", "CUSTOMER"), "other": ("OTHER",)}
+# The order in which a card shows its action buttons.
+ACTIONS = (OrderAction.CONFIRM, OrderAction.SHIP, OrderAction.CANCEL)
 
 
 @dataclass(frozen=True)
@@ -80,7 +69,7 @@ def period_start(period: str | None, tz_name: str, at: int | None = None) -> int
 
 def _conditions(partner_id: str, filters: Filters, tz_name: str) -> list:
     conditions = [Order.partner_id == partner_id, MarketplaceIntegration.partner_id == partner_id,
-                  MarketplaceIntegration.status != "draft"]
+                  MarketplaceIntegration.status != IntegrationStatus.DRAFT]
     if filters.marketplace:
         conditions.append(MarketplaceIntegration.marketplace == filters.marketplace)
     if filters.state:
@@ -124,40 +113,32 @@ async def get(session: AsyncSession, partner_id: str, order_id: str) -> OrderVie
 async def marketplaces_of(session: AsyncSession, partner_id: str) -> list[str]:
     """The marketplaces the partner has connected (the marketplace filter's choices)."""
     rows = await session.scalars(select(MarketplaceIntegration.marketplace).distinct().where(
-        MarketplaceIntegration.partner_id == partner_id, MarketplaceIntegration.status != "draft"))
+        MarketplaceIntegration.partner_id == partner_id, MarketplaceIntegration.status != IntegrationStatus.DRAFT))
     return sorted(rows)
 
 
-def actions_for(view: OrderView) -> tuple[str, ...]:
+def actions_for(view: OrderView) -> tuple[OrderAction, ...]:
     """The action buttons the order's card shows now."""
-    hidden = NO_BUTTON.get(view.integration.marketplace, frozenset())
-    return tuple(a for a in _BY_STATE.get(view.order.state, ()) if a not in hidden)
+    allowed_now = set(view.order.action_list)
+    return tuple(action for action in ACTIONS if action.value in allowed_now)
 
 
-def allowed(view: OrderView, action: str) -> bool:
-    """Whether the order's state still permits the action (the marketplace itself may still refuse it, or
-    lack it: its connector raises NotSupported, which the bot explains)."""
-    return action in _BY_STATE.get(view.order.state, ())
+# What an order in each state may still be asked to do at all. The buttons show only what its marketplace allows in
+# its status (`actions_for`); an action outside those (an old button) is still sent while the order is open, and the
+# marketplace's refusal, or its lack of such a call (NotSupported), is shown as it is.
+_OPEN = {OrderState.NEW: frozenset(OrderAction), OrderState.ACTIVE: frozenset({OrderAction.SHIP, OrderAction.CANCEL})}
 
 
-async def cancel_reason(client, marketplace: str, preset: str) -> str | None:
-    """The reason argument of `client.cancel_order` for the partner's preset (None: the connector's default).
-    Yandex and Wildberries take no reason from a seller."""
-    if marketplace == "ozon":
-        return OZON_REASONS.get(preset)
-    if marketplace == "uzum" and hasattr(client, "cancel_reasons"):
-        codes = [choice.id for choice in await client.cancel_reasons()]
-        words = UZUM_REASON_WORDS.get(preset, ())
-        # No matching code: Uzum's first listed reason (what the connector would pick itself).
-        return next((code for code in codes if any(w in code.upper() for w in words)), codes[0] if codes else None)
-    return None
+def allowed(view: OrderView, action: OrderAction) -> bool:
+    """Whether the order is still open for the action (closed: cancelled, done, or no longer new for a confirm)."""
+    return action in _OPEN.get(view.order.state, frozenset())
 
 
 async def sales(session: AsyncSession, partner_id: str, filters: Filters, tz_name: str
                 ) -> tuple[int, dict[str, Decimal]]:
     """What the orders under these filters sold: (how many orders, their sum per currency). Cancelled orders are
     not sales; sums in different currencies are kept apart."""
-    conditions = _conditions(partner_id, filters, tz_name) + [Order.state != "cancelled"]
+    conditions = _conditions(partner_id, filters, tz_name) + [Order.state != OrderState.CANCELLED]
     rows = await session.execute(
         select(MarketplaceIntegration.marketplace, Order.currency, func.count(), func.sum(Order.total))
         .select_from(Order).join(MarketplaceIntegration, MarketplaceIntegration.id == Order.integration_id)

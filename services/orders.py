@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.base import Marketplace, Order as MarketOrder
+from connectors.base import Order as MarketOrder, OrderState
 from db.models import JsonText, MarketplaceIntegration, Order, Partner, Product
 from services import notifications
 from services.jobs import schedule
@@ -22,23 +22,6 @@ from services.outbox.policy import prefs_of
 from services.outbox.records import AlertKind
 from services.outbox.store import enqueue
 from services.stock import Reason, apply_change
-
-# Statuses meaning "the buyer / marketplace cancelled it": the stock comes back. (Returns after delivery
-# don't: the goods may not be sellable.) Compared in lower case.
-CANCELLED = {
-    Marketplace.UZUM: {"canceled", "cancelled"},
-    Marketplace.YANDEX: {"cancelled"},
-    Marketplace.WILDBERRIES: {"cancel", "canceled", "cancelled", "canceled_by_client", "declined_by_client",
-                              "reject", "rejected"},
-    Marketplace.OZON: {"cancelled", "canceled"},
-}
-DONE = {"delivered", "completed", "complete", "sold", "receive", "delivered_to_customer"}
-
-
-def is_cancelled(marketplace: Marketplace, order: MarketOrder) -> bool:
-    statuses = {order.status.lower(), str(order.extra.get("wb_status", "")).lower()}
-    return bool(statuses & CANCELLED[marketplace])
-
 
 @dataclass
 class PollReport:
@@ -74,13 +57,14 @@ async def poll(ctx: JobContext) -> JobResult:
 
 async def _store(session: AsyncSession, integration: MarketplaceIntegration, partner: Partner, order: MarketOrder,
                  baseline: bool, report: PollReport) -> None:
-    marketplace = Marketplace(integration.marketplace)
-    cancelled = is_cancelled(marketplace, order)
+    """One order as the connector reads it: its state (new, active, cancelled, done) and the actions it allows are
+    the connector's reading of the marketplace's status."""
+    cancelled = order.state == OrderState.CANCELLED
     row = await session.scalar(select(Order).where(Order.integration_id == integration.id,
                                                    Order.external_id == order.external_id))
     if row is None:
         row = Order(integration_id=integration.id, partner_id=partner.id, external_id=order.external_id,
-                    status=order.status, state="cancelled" if cancelled else "new", scheme=order.scheme.value,
+                    status=order.status, state=order.state.value, actions=_actions(order), scheme=order.scheme.value,
                     placed_at=order.created_at, ship_by=order.ship_by, total=order.total, currency=order.currency,
                     items=JsonText.dump([_item(i) for i in order.items]), baseline=1 if baseline else 0)
         session.add(row)
@@ -91,27 +75,23 @@ async def _store(session: AsyncSession, integration: MarketplaceIntegration, par
         report.new += 1
         if not cancelled:
             await _deduct(session, integration, partner, row)
-            await enqueue(session, partner, AlertKind.NEW_ORDER,
-                                        f"order:{integration.id}:{order.external_id}", _order_payload(integration, row))
+            await enqueue(session, partner, AlertKind.NEW_ORDER, f"order:{integration.id}:{order.external_id}",
+                          _order_payload(integration, row))
         return
-    if row.status == order.status:
+    if row.status == order.status and row.state == order.state and row.actions == _actions(order):
         return
     report.changed += 1
-    row.status = order.status
+    was_cancelled = row.state == OrderState.CANCELLED
+    row.status, row.state, row.actions = order.status, order.state.value, _actions(order)
     if order.ship_by:
         row.ship_by = order.ship_by
-    if cancelled and row.state != "cancelled":
-        row.state = "cancelled"
+    if cancelled and not was_cancelled:
         report.cancelled += 1
         if row.deducted:
             await _give_back(session, row)
         if not row.baseline:
-            await enqueue(session, partner, AlertKind.CANCELLED,
-                                        f"cancel:{integration.id}:{order.external_id}", _order_payload(integration, row))
-    elif order.status.lower() in DONE:
-        row.state = "done"
-    elif row.state == "new":
-        row.state = "active"
+            await enqueue(session, partner, AlertKind.CANCELLED, f"cancel:{integration.id}:{order.external_id}",
+                          _order_payload(integration, row))
 
 
 async def _deduct(session: AsyncSession, integration: MarketplaceIntegration, partner: Partner, row: Order) -> None:
@@ -147,6 +127,10 @@ async def _product(session: AsyncSession, partner_id: str, sku: str | None) -> P
     if not sku:
         return None
     return await session.scalar(select(Product).where(Product.partner_id == partner_id, Product.sku == sku))
+
+
+def _actions(order: MarketOrder) -> str:
+    return JsonText.dump(sorted(action.value for action in order.actions))
 
 
 def _item(item) -> dict:

@@ -14,7 +14,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connectors.base import ConnectorError, ItemOutcome, Marketplace, PriceUpdate, StockUpdate
+from connectors import profile
+from connectors.base import ConnectorError, ItemOutcome, PriceUpdate, StockUpdate
 from db.models import RUNNABLE, JsonText, Listing, MarketplaceIntegration, Product, now
 from services.jobs.types import JobContext, JobKind, JobResult
 from services.stock import StockRules, channel_quantity
@@ -24,8 +25,6 @@ CHUNK = 10_000  # listings handed to the connector per call (it splits them furt
 RETRY_BACKOFF = (60, 300, 900, 3600, 3 * 3600)  # after the 1st, 2nd ... failed attempt
 MAX_ATTEMPTS = len(RETRY_BACKOFF)  # then wait for the next change instead of retrying forever
 
-CURRENCIES = {Marketplace.UZUM: "UZS", Marketplace.YANDEX: "RUR", Marketplace.WILDBERRIES: "RUB",
-              Marketplace.OZON: "RUB"}
 
 
 @dataclass
@@ -76,7 +75,7 @@ async def _push(ctx: JobContext, kind: JobKind, debounce: int) -> JobResult:
         integration = await session.get(MarketplaceIntegration, ctx.integration_id)
         due, refused = await _due(session, integration, kind, debounce)
         await _apply_refusals(session, kind, refused)
-        marketplace = Marketplace(integration.marketplace)
+        currency = profile(integration.marketplace).currency  # prices are set in the marketplace's own money
         warehouse = integration.warehouse_list[0] if integration.warehouse_list else None
         await session.commit()
     if not due:
@@ -89,7 +88,7 @@ async def _push(ctx: JobContext, kind: JobKind, debounce: int) -> JobResult:
                     [StockUpdate(sku=d.key, quantity=int(d.value), warehouse_id=warehouse) for d in chunk])
             else:
                 results = await ctx.client.update_prices(
-                    [PriceUpdate(sku=d.key, price=Decimal(d.value), currency=CURRENCIES[marketplace])
+                    [PriceUpdate(sku=d.key, price=Decimal(d.value), currency=currency)
                      for d in chunk])
             await _record(ctx.platform.sessionmaker, kind, chunk, results, report)
     except ConnectorError as error:

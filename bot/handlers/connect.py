@@ -22,7 +22,8 @@ from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from bot.log import remember_secret
 from bot.states import ConnectFlow
-from connectors.base import ConnectorError, Credentials, Marketplace
+from connectors import profile
+from connectors.base import ConnectorError, CredentialField, Credentials, Marketplace
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner
 from services.platform import Platform
 from services import integrations
@@ -34,6 +35,11 @@ log = logging.getLogger(__name__)
 
 def _marketplace(data: dict) -> Marketplace:
     return Marketplace(data["marketplace"])
+
+
+def _asks_client_id(marketplace: Marketplace) -> bool:
+    """Whether this marketplace's keys come with a client id typed first (Ozon's Client-Id)."""
+    return CredentialField.CLIENT_ID in profile(marketplace).credentials
 
 
 # ---- entering the flow ----
@@ -57,7 +63,7 @@ async def marketplace_chosen(query: CallbackQuery, callback_data: ConnectCb, sta
 
 async def _ask_first_credential(target, state: FSMContext, i18n: I18nContext, marketplace: Marketplace) -> None:
     howto = i18n.get(f"connect-howto-{marketplace.value}")
-    if marketplace is Marketplace.OZON:
+    if _asks_client_id(marketplace):
         await state.set_state(ConnectFlow.client_id)
         await show(target, howto + "\n\n" + i18n.get("connect-ask-client-id"), kb.back_cancel(i18n))
     else:
@@ -80,9 +86,9 @@ async def replace_keys_start(query: CallbackQuery, callback_data: IntegrationCb,
     await abandon_flow(state, session, partner)
     await query.answer()
     marketplace = Marketplace(integration.marketplace)
-    # Ozon's Client-Id identifies the account and does not change with a new key.
+    # A client id (Ozon's Client-Id) identifies the account and does not change with a new key.
     await state.set_data({"marketplace": marketplace.value, "replace_id": integration.id,
-                          "client_id": integration.seller_id if marketplace is Marketplace.OZON else None})
+                          "client_id": integration.seller_id if _asks_client_id(marketplace) else None})
     await state.set_state(ConnectFlow.api_key)
     await show(query, i18n.get("replace-intro", title=views.esc(views.integration_title(i18n, integration))) + "\n\n"
                + i18n.get(f"connect-howto-{marketplace.value}") + "\n\n"
@@ -97,7 +103,8 @@ async def client_id_entered(message: Message, state: FSMContext, i18n: I18nConte
         await message.answer(i18n.get(problem), reply_markup=kb.back_cancel(i18n))
         return
     await state.update_data(client_id=message.text.strip())
-    await message.answer(i18n.get("connect-ask-key-ozon"), reply_markup=kb.back_cancel(i18n))
+    await message.answer(i18n.get(f"connect-ask-key-{_marketplace(await state.get_data()).value}"),
+                         reply_markup=kb.back_cancel(i18n))
     await state.set_state(ConnectFlow.api_key)
 
 
@@ -116,7 +123,7 @@ async def key_entered(message: Message, state: FSMContext, session: AsyncSession
     if problem:
         await message.answer(i18n.get("key-deleted") + "\n" + i18n.get(problem), reply_markup=kb.back_cancel(i18n))
         return
-    if marketplace is Marketplace.OZON and not data.get("client_id"):
+    if _asks_client_id(marketplace) and not data.get("client_id"):
         await state.set_state(ConnectFlow.client_id)
         await message.answer(i18n.get("connect-ask-client-id"), reply_markup=kb.back_cancel(i18n))
         return
@@ -125,7 +132,6 @@ async def key_entered(message: Message, state: FSMContext, session: AsyncSession
     try:
         info = await integrations.test(platform, session, marketplace, credentials)
     except ConnectorError as error:
-        log.info("connection test failed: marketplace=%s cause=%s", marketplace.value, error.cause.value)
         await _edit(status, views.connection_error(i18n, marketplace, error), kb.after_failure(i18n))
         return
 
@@ -220,7 +226,7 @@ async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, p
         if data.get("draft_id"):
             await discard_draft(session, partner.id, data["draft_id"])
         await state.update_data(draft_id=None)
-        if marketplace is Marketplace.OZON:
+        if _asks_client_id(marketplace):
             await state.set_state(ConnectFlow.client_id)
             await show(query, i18n.get("connect-ask-client-id"), kb.back_cancel(i18n))
         else:
@@ -235,9 +241,10 @@ async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, p
         await show(query, views.integration_card(i18n, partner, integration),
                    kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
         return
-    if current == ConnectFlow.api_key.state and marketplace is Marketplace.OZON:
+    if current == ConnectFlow.api_key.state and _asks_client_id(marketplace):
         await state.set_state(ConnectFlow.client_id)
-        await show(query, i18n.get("connect-howto-ozon") + "\n\n" + i18n.get("connect-ask-client-id"), kb.back_cancel(i18n))
+        await show(query, i18n.get(f"connect-howto-{marketplace.value}") + "\n\n" + i18n.get("connect-ask-client-id"),
+                   kb.back_cancel(i18n))
         return
     await state.clear()
     await show(query, i18n.get("connect-choose"), kb.marketplaces_choice(i18n))

@@ -17,29 +17,24 @@ from bot import views
 from bot.callbacks import MenuAction, MenuCb, OrderCardAction, OrderCb, OrdersAction, OrdersCb
 from bot.filters import IsRegistered
 from bot.flow import show
-from connectors.base import ConnectorError, NotSupported
+from connectors.base import CancelReason, ConnectorError, NotSupported, OrderAction, OrderState
 from db.models import Partner
 from services.platform import Platform
-from services import audit, integrations, order_queries
-from services.jobs import schedule
-from services.order_queries import CANCEL_REASONS, PERIODS, STATES, Filters, OrderView
+from services import order_actions, order_queries
+from services.order_queries import PERIODS, STATES, Filters, OrderView
 
 log = logging.getLogger(__name__)
 
 FILTERS_KEY = "orders_filters"  # FSM data: the list's filters (not secret)
 PAGE_KEY = "orders_page"
 ITEMS_SHOWN = 30
-
-# Order ids with an action on its way to the marketplace (a double tap must not send it twice).
-_in_flight: set[str] = set()
-
+# Marketplaces whose seller API has no "ship" call: the card says how it is done there instead.
+NO_SHIP_HINTS = ("uzum", "ozon")
 
 # ---- words ----
 
 def state_name(i18n: I18nContext, state: str) -> str:
-    names = {"new": i18n.get("order-state-new"), "active": i18n.get("order-state-active"),
-             "cancelled": i18n.get("order-state-cancelled"), "done": i18n.get("order-state-done")}
-    return names.get(state, views.esc(state))
+    return i18n.get(f"order-state-{state}") if state in set(OrderState) else views.esc(state)
 
 
 def period_name(i18n: I18nContext, period: str | None) -> str:
@@ -48,10 +43,8 @@ def period_name(i18n: I18nContext, period: str | None) -> str:
     return names.get(period or "", i18n.get("orders-period-all"))
 
 
-def reason_name(i18n: I18nContext, reason: str) -> str:
-    names = {"stock": i18n.get("order-reason-stock"), "buyer": i18n.get("order-reason-buyer"),
-             "other": i18n.get("order-reason-other")}
-    return names.get(reason, views.esc(reason))
+def reason_name(i18n: I18nContext, reason: CancelReason) -> str:
+    return i18n.get(f"order-reason-{reason.value}")
 
 
 def _mp_name(i18n: I18nContext, marketplace: str | None) -> str:
@@ -81,7 +74,7 @@ async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext,
         text = i18n.get("orders-none-match") if filtered else i18n.get("orders-empty")
     else:
         text = i18n.get("orders-title", total=total, page=page_no + 1, pages=pages)
-        if filters.state != "cancelled":
+        if filters.state != OrderState.CANCELLED:
             count, totals = await order_queries.sales(session, partner.id, filters, partner.timezone)
             if count:
                 text += "\n" + i18n.get("orders-sales", count=count, total=" · ".join(
@@ -201,10 +194,8 @@ def card_text(i18n: I18nContext, partner: Partner, view: OrderView) -> str:
     if len(items) > ITEMS_SHOWN:
         lines.append(i18n.get("order-items-more", count=len(items) - ITEMS_SHOWN))
     lines.append(i18n.get("order-total", total=_sum(view, order.total)))
-    if order.state in ("new", "active"):
-        hints = {"uzum": i18n.get("order-no-ship-uzum"), "ozon": i18n.get("order-no-ship-ozon")}
-        if integration.marketplace in hints:
-            lines.append("ℹ️ " + hints[integration.marketplace])
+    if order.state in (OrderState.NEW, OrderState.ACTIVE) and integration.marketplace in NO_SHIP_HINTS:
+        lines.append("ℹ️ " + i18n.get(f"order-no-ship-{integration.marketplace}"))
     return "\n".join(lines)
 
 
@@ -216,11 +207,12 @@ def _card(i18n: I18nContext, partner: Partner, view: OrderView):
     cb = lambda action, arg="": OrderCb(action=action, id=view.order.id, arg=arg)  # noqa: E731
     actions = order_queries.actions_for(view)
     first = []
-    if "confirm" in actions:
-        first.append(kb.button(i18n.get("btn-order-confirm"), cb(OrderCardAction.ASK, "confirm")))
-    if "ship" in actions:
-        first.append(kb.button(i18n.get("btn-order-ship"), cb(OrderCardAction.ASK, "ship")))
-    second = [kb.button(i18n.get("btn-order-cancel"), cb(OrderCardAction.REASONS))] if "cancel" in actions else []
+    if OrderAction.CONFIRM in actions:
+        first.append(kb.button(i18n.get("btn-order-confirm"), cb(OrderCardAction.ASK, OrderAction.CONFIRM.value)))
+    if OrderAction.SHIP in actions:
+        first.append(kb.button(i18n.get("btn-order-ship"), cb(OrderCardAction.ASK, OrderAction.SHIP.value)))
+    second = [kb.button(i18n.get("btn-order-cancel"), cb(OrderCardAction.REASONS))] \
+        if OrderAction.CANCEL in actions else []
     return card_text(i18n, partner, view), kb.rows(first, second, _back_to_list(i18n))
 
 
@@ -245,13 +237,13 @@ async def open_order(query: CallbackQuery, callback_data: OrderCb, state: FSMCon
             await show(query, *_card(i18n, partner, view))
 
 
-def _parse(arg: str) -> tuple[str, str | None] | None:
+def _parse(arg: str) -> tuple[OrderAction, CancelReason | None] | None:
     """ask / do argument: confirm | ship | cancel_<reason>."""
-    if arg in ("confirm", "ship"):
-        return arg, None
+    if arg in (OrderAction.CONFIRM, OrderAction.SHIP):
+        return OrderAction(arg), None
     action, _, reason = arg.partition("_")
-    if action == "cancel" and reason in CANCEL_REASONS:
-        return action, reason
+    if action == OrderAction.CANCEL and reason in set(CancelReason):
+        return OrderAction.CANCEL, CancelReason(reason)
     return None
 
 
@@ -260,20 +252,21 @@ async def cancel_reasons(query: CallbackQuery, callback_data: OrderCb, session: 
     view = await _order(query, callback_data, session, partner, i18n)
     if view is None:
         return
-    if not order_queries.allowed(view, "cancel"):
+    if not order_queries.allowed(view, OrderAction.CANCEL):
         await query.answer(i18n.get("order-action-too-late"), show_alert=True)
         await show(query, *_card(i18n, partner, view))
         return
     await query.answer()
-    buttons = [[kb.button(reason_name(i18n, r), OrderCb(action=OrderCardAction.ASK, id=view.order.id, arg=f"cancel_{r}"))]
-               for r in CANCEL_REASONS]
+    buttons = [[kb.button(reason_name(i18n, r), OrderCb(action=OrderCardAction.ASK, id=view.order.id,
+                                                         arg=f"{OrderAction.CANCEL.value}_{r.value}"))]
+               for r in CancelReason]
     buttons.append([kb.button(i18n.get("btn-back"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))])
     await show(query, i18n.get("order-cancel-why", id=views.esc(view.order.external_id),
                                title=views.esc(views.integration_title(i18n, view.integration))), kb.rows(*buttons))
 
 
 async def _requested(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
-                     i18n: I18nContext) -> tuple[OrderView, str, str | None] | None:
+                     i18n: I18nContext) -> tuple[OrderView, OrderAction, CancelReason | None] | None:
     """(order, action, cancel reason) of an ask / do button, or None after telling the partner why not: not
     their order, a button from an older version, or an action the order's status no longer allows."""
     view = await _order(query, callback_data, session, partner, i18n)
@@ -300,9 +293,9 @@ async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: Asyn
     await query.answer()
     order_id = views.esc(view.order.external_id)
     title = views.esc(views.integration_title(i18n, view.integration))
-    if action == "confirm":
+    if action == OrderAction.CONFIRM:
         text, yes = i18n.get("order-ask-confirm", id=order_id, title=title), i18n.get("btn-order-confirm-yes")
-    elif action == "ship":
+    elif action == OrderAction.SHIP:
         text, yes = i18n.get("order-ask-ship", id=order_id, title=title), i18n.get("btn-order-ship-yes")
     else:
         text = i18n.get("order-ask-cancel", id=order_id, title=title, reason=reason_name(i18n, reason))
@@ -317,60 +310,38 @@ async def do_action(query: CallbackQuery, callback_data: OrderCb, session: Async
     if requested is None:
         return
     view, action, reason = requested
-    if view.order.id in _in_flight:
-        await query.answer(i18n.get("order-action-running"), show_alert=True)
-        return
-    _in_flight.add(view.order.id)
+    order_id = views.esc(view.order.external_id)
+    title = views.esc(views.integration_title(i18n, view.integration))
     try:
         await query.answer(i18n.get("order-action-sending"))
-        text = await _send_action(session, partner, platform, i18n, view, action, reason)
-    finally:
-        _in_flight.discard(view.order.id)
-    await show(query, text, kb.rows(
-        [kb.button(i18n.get("btn-order-open"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))], _back_to_list(i18n)))
-
-
-async def _send_action(session: AsyncSession, partner: Partner, platform: Platform,
-                       i18n: I18nContext, view: OrderView, action: str, reason: str | None) -> str:
-    """Call the marketplace; the text to show (the outcome, or why it did not happen)."""
-    order, integration = view.order, view.integration
-    order_id = views.esc(order.external_id)
-    title = views.esc(views.integration_title(i18n, integration))
-    client = None
-    try:
-        client = await integrations.client(platform, session, integration)
-        if action == "confirm":
-            result = await client.confirm_order(order.external_id)
-        elif action == "ship":
-            result = await client.ship_order(order.external_id)
-        else:
-            marketplace_reason = await order_queries.cancel_reason(client, integration.marketplace, reason)
-            result = await client.cancel_order(order.external_id, marketplace_reason)
+        done = await order_actions.perform(platform, session, partner, view, action, reason)
+    except order_actions.ActionRunning:
+        await query.message.answer(i18n.get("order-action-running"))
+        return
+    except order_actions.ActionTooLate:
+        await show(query, *_card(i18n, partner, view))
+        return
     except NotSupported as error:
-        log.info("order %s %s: not supported by %s (%s)", order.id, action, integration.marketplace, error)
-        text = i18n.get("order-not-supported", marketplace=i18n.get("mp-" + integration.marketplace))
-        if error.detail:  # the marketplace's own words, when it gave any
-            text += "\n" + i18n.get("error-detail", detail=views.esc(error.detail[:300]))
-        return text
+        log.info("order %s %s: not supported by %s (%s)", view.order.id, action, view.integration.marketplace, error)
+        text = i18n.get("order-not-supported", marketplace=i18n.get("mp-" + view.integration.marketplace))
+        text += _detail(i18n, error)
     except ConnectorError as error:
-        log.info("order %s %s refused or failed: %s", order.id, action, error.cause.value)
+        log.info("order %s %s refused or failed: %s", view.order.id, action, error.cause.value)
         text = i18n.get("order-action-failed", id=order_id, title=title) + "\n" + i18n.get("error-" + error.cause.value)
-        if error.detail:
-            text += "\n" + i18n.get("error-detail", detail=views.esc(error.detail[:300]))
-        return text
-    finally:
-        if client is not None:
-            await client.aclose()
-    # The next poll records the new status (and a cancellation's stock): due now, the scheduler starts it.
-    await schedule.run_now(session, integration.id, "orders")
-    audit.record(session, f"order.{action}", actor=partner.telegram_id, partner_id=partner.id, object_type="order",
-                 object_id=order.id, **({"reason": reason} if reason else {}))
-    status = views.esc(result.status)
-    if action == "confirm":
-        return i18n.get("order-confirmed", id=order_id, title=title, status=status)
-    if action == "ship":
-        return i18n.get("order-shipped", id=order_id, title=title, status=status)
-    return i18n.get("order-cancel-done", id=order_id, title=title, status=status)
+        text += _detail(i18n, error)
+    else:
+        status = views.esc(done.order.status)
+        outcome = {OrderAction.CONFIRM: "order-confirmed", OrderAction.SHIP: "order-shipped",
+                   OrderAction.CANCEL: "order-cancel-done"}[action]
+        text = i18n.get(outcome, id=order_id, title=title, status=status)
+    await show(query, text, kb.rows(
+        [kb.button(i18n.get("btn-order-open"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))],
+        _back_to_list(i18n)))
+
+
+def _detail(i18n: I18nContext, error: ConnectorError) -> str:
+    """The marketplace's own words, when it gave any."""
+    return "\n" + i18n.get("error-detail", detail=views.esc(error.detail[:300])) if error.detail else ""
 
 
 def router() -> Router:

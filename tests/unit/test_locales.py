@@ -69,6 +69,17 @@ def dynamic_keys() -> set[str]:
     from bot.alert_texts import JOBS
 
     keys |= {f"alert-job-{job}" for job in JOBS}
+    # Names built from enums and per-marketplace rules.
+    from bot.handlers.orders import NO_SHIP_HINTS
+    from connectors import profile
+    from connectors.base import CancelReason, Marketplace, OrderState
+    from services.jobs import JobKind
+    from services.outbox.records import AlertKind
+
+    keys |= {f"order-state-{s.value}" for s in OrderState} | {f"order-reason-{r.value}" for r in CancelReason}
+    keys |= {f"notif-kind-{k.value}" for k in AlertKind} | {f"dash-kind-{k.value}" for k in JobKind}
+    keys |= {f"order-no-ship-{m}" for m in NO_SHIP_HINTS}
+    keys |= {f"price-warning-{m.value}-quarantine" for m in Marketplace if profile(m).price_quarantine_share}
     return keys | FIX_HINTS
 
 
