@@ -36,7 +36,6 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
@@ -226,24 +225,14 @@ def make_order(bench: Bench, marketplace: str, rng: random.Random):
 
 
 def notification(bench: Bench, marketplace: str, order, external: str) -> tuple[str, dict]:
-    """The webhook the marketplace would send for this new order (Yandex ORDER_CREATED; Ozon TYPE_NEW_POSTING)."""
+    """Where the bot serves this marketplace's notifications, and the one it would send for this new order."""
     from bot.web import webhook_path
     from connectors.base import Marketplace
+    from sandbox.marketplaces.orders import new_order_notification
 
-    YANDEX_PATH, OZON_PATH = webhook_path(Marketplace.YANDEX), webhook_path(Marketplace.OZON)
-
-    created = datetime.fromtimestamp(order.created_at, timezone.utc).isoformat(timespec="milliseconds")
-    created = created.replace("+00:00", "Z")
-    if marketplace == "yandex":
-        return YANDEX_PATH, {"notificationType": "ORDER_CREATED", "campaignId": int(bench.seller["yandex"]),
-                             "orderId": order.id, "createdAt": created,
-                             "items": [{"offerId": f"SKU-{line.index}", "count": line.quantity}
-                                       for line in order.lines]}
-    return OZON_PATH, {"message_type": "TYPE_NEW_POSTING", "posting_number": external,
-                       "products": [{"sku": line.index, "offer_id": "", "quantity": line.quantity}
-                                    for line in order.lines],
-                       "in_process_at": created, "warehouse_id": int(bench.shop["ozon"]),
-                       "seller_id": int(bench.seller["ozon"])}
+    body = new_order_notification(marketplace, order, seller_id=bench.seller[marketplace], posting_number=external,
+                                  warehouse_id=bench.shop.get(marketplace))
+    return webhook_path(Marketplace(marketplace)), body
 
 
 async def measure(bench: Bench, mode: str, marketplace: str, rng: random.Random, timeout: float,

@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n.exceptions import KeyNotFoundError
 
 from bot.callbacks import IntegrationAction, IntegrationCb, OrderCardAction, OrderCb, SyncAction, SyncCb
-from bot.views import esc, local_date, local_time, money
+from bot.formatting import esc, local_date, local_time, money
 from services.outbox.records import Alert, AlertKind, Recipient
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,26 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import IntegrationStatus, JsonText, Listing, MarketplaceIntegration, now, PendingImport, Product
-from services.spreadsheets import ExportRow, ImportRow, MarketplaceCell, ParsedImport, RejectedRow
+from db.models import (
+    IntegrationStatus,
+    JsonText,
+    Listing,
+    MarketplaceIntegration,
+    PendingImport,
+    Product,
+    now,
+)
+from services import spreadsheets
+from services.spreadsheets import (
+    ExportRow,
+    ImportRow,
+    MarketplaceCell,
+    ParsedImport,
+    RejectedRow,
+)
 from services.stock import MAX_STOCK, Applied, Reason, apply_change, mark_price_dirty
 
 PAGE_SIZE = 8
-MAX_PRICE = Decimal("1000000000")
 
 
 @dataclass
@@ -78,22 +92,14 @@ async def set_marketplace_price(session: AsyncSession, product: Product, integra
 
 
 def parse_price(text: str) -> Decimal | None:
-    """A price typed in chat: "125000", "125 000", "1249,90", "1249.90"; None if it is not one."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except ArithmeticError:
-        return None
-    if not value.is_finite() or value <= 0 or value > MAX_PRICE or value.as_tuple().exponent < -2:
-        return None
-    return value.quantize(Decimal("0.01"))
+    """A price typed in chat: "125000", "125 000", "1249,90", "1 249.90" (the spreadsheet rules: an ambiguous
+    "12,000" is refused rather than guessed); None if it is not one."""
+    return spreadsheets.parse_price(text)
 
 
 def parse_quantity(text: str) -> int | None:
-    cleaned = text.strip().replace(" ", "")
-    if not (cleaned.isascii() and cleaned.isdigit()) or int(cleaned) > MAX_STOCK:
-        return None
-    return int(cleaned)
+    """A stock typed in chat: a whole number 0..MAX_STOCK ("1 000" too)."""
+    return spreadsheets.parse_stock(text)
 
 
 # ---- spreadsheets ----

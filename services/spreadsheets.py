@@ -94,6 +94,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from services.stock import MAX_STOCK
+
 __all__ = [
     "MAX_ROWS", "MAX_BYTES", "MAX_STOCK", "MAX_PRICE", "MARKETPLACES", "EXPORT_COLUMNS", "HEADER_TEXTS",
     "HEADER_SYNONYMS", "REJECT_REASONS", "FILE_ERRORS", "MISSING_SKU", "DUPLICATE_SKU", "BAD_STOCK", "BAD_PRICE",
@@ -112,8 +114,7 @@ MAX_BYTES = 20 * 1024 * 1024  # the file as uploaded (also Telegram's bot downlo
 MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024  # all parts of an .xlsx unzipped (zip bombs); 100k rows x 17 cols ~ 60 MB
 MAX_SCAN_ROWS = 1_048_576  # physical rows looked at (Excel's own sheet limit), blank ones included
 HEADER_SCAN_ROWS = 10  # the header is among the first this-many non-empty rows
-MAX_STOCK = 1_000_000
-MAX_PRICE = Decimal("1000000000")
+MAX_PRICE = Decimal("1000000000")  # the highest price a partner can set (a chat message or a file)
 MAX_VALUE_SHOWN = 64  # RejectedRow.value is cut to this many characters (it goes into the report)
 
 # Reasons a row is rejected (RejectedRow.reason)

@@ -9,7 +9,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import AdminAction, AdminCb, MenuAction, MenuCb
 from bot.filters import IsAdmin, IsRegistered
 from bot.flow import show
@@ -72,11 +72,11 @@ async def partners_list(query: CallbackQuery, callback_data: AdminCb, session: A
     lines = [i18n.get("admin-partners-title", page=page + 1, pages=pages)]
     for n, row in enumerate(rows, start=page * admin_service.PAGE_SIZE + 1):
         p = row.partner
-        handle = f" @{views.esc(p.username)}" if p.username else ""
-        lines.append(i18n.get("admin-partner-line", n=n, name=views.esc(p.name or "—"), handle=handle,
+        handle = f" @{fmt.esc(p.username)}" if p.username else ""
+        lines.append(i18n.get("admin-partner-line", n=n, name=fmt.esc(p.name or "—"), handle=handle,
                               tgid=p.telegram_id, lang=p.language, integrations=row.integrations,
                               status=i18n.get("partner-status-" + p.status),
-                              joined=views.local_date(partner, p.created_at)))
+                              joined=fmt.local_date(partner, p.created_at)))
     nav = []
     if page > 0:
         nav.append(kb.button("◀️", AdminCb(action=AdminAction.PARTNERS, arg=str(page - 1))))
@@ -94,10 +94,10 @@ async def failing(query: CallbackQuery, session: AsyncSession, partner: Partner 
     lines = [i18n.get("admin-failing-title", count=len(items))]
     for integration, owner in items:
         lines.append(i18n.get(
-            "admin-failing-line", title=views.esc(views.integration_title(i18n, integration)),
-            owner=views.esc(owner.name or str(owner.telegram_id)), tgid=owner.telegram_id,
+            "admin-failing-line", title=fmt.esc(fmt.integration_title(i18n, integration)),
+            owner=fmt.esc(owner.name or str(owner.telegram_id)), tgid=owner.telegram_id,
             error=i18n.get("error-" + (integration.last_error or "bad_response")), streak=integration.failure_streak,
-            checked=views.local_time(partner, integration.last_check_at), key=masked_from_hint(integration.key_hint)))
+            checked=fmt.local_time(partner, integration.last_check_at), key=masked_from_hint(integration.key_hint)))
     await show(query, "\n\n".join(lines)[:4000], kb.rows(_back_home(i18n)))
 
 
@@ -108,7 +108,7 @@ async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, p
     link = f"https://t.me/{me.username}?start={invite.code}"
     await query.answer()
     await show(query, i18n.get("admin-invite-created", link=link, code=invite.code,
-                               expires=views.local_date(partner, invite.expires_at)),
+                               expires=fmt.local_date(partner, invite.expires_at)),
                kb.rows([kb.button(i18n.get("btn-admin-invite-another"), AdminCb(action=AdminAction.INVITE))], _back_home(i18n)))
 
 
@@ -124,7 +124,7 @@ async def _configs_view(session: AsyncSession, platform: Platform, i18n: I18nCon
         source = i18n.get("admin-config-source-admin") if config.is_override else i18n.get("admin-config-source-env")
         rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
         lines.append(i18n.get("admin-config-line", marketplace=i18n.get("mp-" + config.marketplace),
-                              url=views.esc(effective), source=source, rate=rate, auth=config.auth_type))
+                              url=fmt.esc(effective), source=source, rate=rate, auth=config.auth_type))
         buttons.append([kb.button(i18n.get("mp-" + config.marketplace), AdminCb(action=AdminAction.CONFIG, arg=config.marketplace))])
     buttons.append(_back_home(i18n))
     return "\n\n".join(lines), kb.rows(*buttons)
@@ -160,9 +160,9 @@ async def _config_text(session: AsyncSession, platform: Platform, i18n: I18nCont
     effective = await platform.connectors.base_url(session, marketplace)
     source = i18n.get("admin-config-source-admin") if config.is_override else i18n.get("admin-config-source-env")
     rate = config.rate_limit if config.rate_limit else i18n.get("admin-config-rate-default")
-    return i18n.get("admin-config-line", marketplace=i18n.get("mp-" + marketplace.value), url=views.esc(effective),
+    return i18n.get("admin-config-line", marketplace=i18n.get("mp-" + marketplace.value), url=fmt.esc(effective),
                     source=source, rate=rate, auth=config.auth_type) + "\n" + i18n.get(
-        "admin-config-docs", docs=views.esc(config.documentation or "—"))
+        "admin-config-docs", docs=fmt.esc(config.documentation or "—"))
 
 
 async def config_card(query: CallbackQuery, callback_data: AdminCb, state: FSMContext, session: AsyncSession,

@@ -16,7 +16,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import ConnectAction, ConnectCb, IntegrationAction, IntegrationCb, MenuAction, MenuCb
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
@@ -90,7 +90,7 @@ async def replace_keys_start(query: CallbackQuery, callback_data: IntegrationCb,
     await state.set_data({"marketplace": marketplace.value, "replace_id": integration.id,
                           "client_id": integration.seller_id if _asks_client_id(marketplace) else None})
     await state.set_state(ConnectFlow.api_key)
-    await show(query, i18n.get("replace-intro", title=views.esc(views.integration_title(i18n, integration))) + "\n\n"
+    await show(query, i18n.get("replace-intro", title=fmt.esc(fmt.integration_title(i18n, integration))) + "\n\n"
                + i18n.get(f"connect-howto-{marketplace.value}") + "\n\n"
                + i18n.get(f"connect-ask-key-{marketplace.value}"), kb.back_cancel(i18n))
 
@@ -132,7 +132,7 @@ async def key_entered(message: Message, state: FSMContext, session: AsyncSession
     try:
         info = await integrations.test(platform, session, marketplace, credentials)
     except ConnectorError as error:
-        await _edit(status, views.connection_error(i18n, marketplace, error), kb.after_failure(i18n))
+        await _edit(status, fmt.connection_error(i18n, marketplace, error), kb.after_failure(i18n))
         return
 
     if data.get("replace_id"):
@@ -157,7 +157,7 @@ async def _finish_replace(status: Message, state: FSMContext, session: AsyncSess
         await _edit(status, i18n.get("replace-other-account"), kb.after_failure(i18n))
         return
     await state.clear()
-    await _edit(status, i18n.get("replace-done") + "\n\n" + views.integration_card(i18n, partner, integration),
+    await _edit(status, i18n.get("replace-done") + "\n\n" + fmt.integration_card(i18n, partner, integration),
                 kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
 
 
@@ -167,10 +167,10 @@ async def _next_step(target, state: FSMContext, session: AsyncSession, partner: 
     pending = integrations.pending_choice(draft)
     if pending is not None:
         await state.set_state(ConnectFlow.choosing)
-        buttons = [[kb.button(views.esc(o.name)[:60], ConnectCb(action=ConnectAction.PICK, value=o.id))] for o in pending.options[:40]]
+        buttons = [[kb.button(fmt.esc(o.name)[:60], ConnectCb(action=ConnectAction.PICK, value=o.id))] for o in pending.options[:40]]
         buttons.append([kb.button(i18n.get("btn-back"), ConnectCb(action=ConnectAction.BACK)),
                         kb.button(i18n.get("btn-cancel"), ConnectCb(action=ConnectAction.CANCEL))])
-        text = i18n.get("connect-ok-account", name=views.esc(draft.account_name or "")) + "\n\n"
+        text = i18n.get("connect-ok-account", name=fmt.esc(draft.account_name or "")) + "\n\n"
         text += i18n.get(f"connect-choose-{pending.kind.value}-{draft.marketplace}")
         await _show(target, text, kb.rows(*buttons))
         return
@@ -179,12 +179,12 @@ async def _next_step(target, state: FSMContext, session: AsyncSession, partner: 
     except AlreadyConnected as duplicate:
         await discard_draft(session, partner.id, draft.id)
         await state.clear()
-        await _show(target, i18n.get("connect-already", title=views.esc(views.integration_title(i18n, duplicate.existing))),
+        await _show(target, i18n.get("connect-already", title=fmt.esc(fmt.integration_title(i18n, duplicate.existing))),
                     kb.rows([kb.button(i18n.get("btn-open-card"), IntegrationCb(action=IntegrationAction.OPEN, id=duplicate.existing.id))],
                             kb.to_menu(i18n)))
         return
     await state.clear()
-    await _show(target, views.connected(i18n, partner, draft),
+    await _show(target, fmt.connected(i18n, partner, draft),
                 kb.rows([kb.button(i18n.get("btn-open-card"), IntegrationCb(action=IntegrationAction.OPEN, id=draft.id))],
                         [kb.button(i18n.get("btn-connect-another"), MenuCb(action=MenuAction.CONNECT))],
                         kb.to_menu(i18n)))
@@ -238,7 +238,7 @@ async def back(query: CallbackQuery, state: FSMContext, session: AsyncSession, p
         if integration is None:
             await show(query, i18n.get("menu-title"), kb.rows(kb.to_menu(i18n)))
             return
-        await show(query, views.integration_card(i18n, partner, integration),
+        await show(query, fmt.integration_card(i18n, partner, integration),
                    kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
         return
     if current == ConnectFlow.api_key.state and _asks_client_id(marketplace):

@@ -9,7 +9,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import DashAction, DashCb, IntegrationAction, IntegrationCb
 from bot.filters import IsRegistered
 from bot.flow import show
@@ -29,7 +29,7 @@ CAUSES = {c.value for c in ErrorCause}
 
 
 def kind_title(i18n: I18nContext, kind: str) -> str:
-    return i18n.get(f"dash-kind-{kind}") if kind in set(JobKind) else views.esc(kind)
+    return i18n.get(f"dash-kind-{kind}") if kind in set(JobKind) else fmt.esc(kind)
 
 
 def every(i18n: I18nContext, seconds: int) -> str:
@@ -59,15 +59,15 @@ def _counts(i18n: I18nContext, run: SyncRun) -> str:
 def _run_line(i18n: I18nContext, partner: Partner, run: SyncRun, details: bool = True) -> str:
     statuses = {"ok": i18n.get("dash-run-ok"), "partial": i18n.get("dash-run-partial"),
                 "failed": i18n.get("dash-run-failed"), "running": i18n.get("dash-run-running")}
-    line = f"  {STATUS_ICON.get(run.status, '•')} {views.local_time(partner, run.started_at)} · " \
-           f"{statuses.get(run.status, views.esc(run.status))}"
+    line = f"  {STATUS_ICON.get(run.status, '•')} {fmt.local_time(partner, run.started_at)} · " \
+           f"{statuses.get(run.status, fmt.esc(run.status))}"
     if run.status == "failed":
         if run.error in CAUSES:
             line += " — " + i18n.get("error-" + run.error)
         elif run.error:
-            line += " — " + i18n.get("dash-run-error-other", code=views.esc(run.error[:60]))
+            line += " — " + i18n.get("dash-run-error-other", code=fmt.esc(run.error[:60]))
         if run.error_detail and details:
-            line += " " + i18n.get("error-detail", detail=views.esc(run.error_detail[:150]))
+            line += " " + i18n.get("error-detail", detail=fmt.esc(run.error_detail[:150]))
     elif run.status != "running":
         counts = _counts(i18n, run)
         if counts:
@@ -77,16 +77,16 @@ def _run_line(i18n: I18nContext, partner: Partner, run: SyncRun, details: bool =
 
 def _schedule_line(i18n: I18nContext, partner: Partner, schedule: Schedule, paused: bool) -> str:
     text = i18n.get("dash-schedule", every=every(i18n, schedule.interval_seconds),
-                    next=i18n.get("dash-paused") if paused else views.local_time(partner, schedule.next_run_at))
+                    next=i18n.get("dash-paused") if paused else fmt.local_time(partner, schedule.next_run_at))
     if schedule.last_ok_at:
-        text += " · " + i18n.get("dash-last-ok", time=views.local_time(partner, schedule.last_ok_at))
+        text += " · " + i18n.get("dash-last-ok", time=fmt.local_time(partner, schedule.last_ok_at))
     return text
 
 
 async def _text(session: AsyncSession, partner: Partner, i18n: I18nContext, integration: MarketplaceIntegration,
                 plan: dict[str, Schedule], runs_shown: int, details: bool) -> str:
     paused = integration.status == IntegrationStatus.PAUSED
-    lines = [i18n.get("dash-title", title=views.esc(views.integration_title(i18n, integration)))]
+    lines = [i18n.get("dash-title", title=fmt.esc(fmt.integration_title(i18n, integration)))]
     for kind in KINDS:
         lines.append("")
         header = f"<b>{kind_title(i18n, kind)}</b>"

@@ -8,7 +8,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import IntegrationAction, IntegrationCb, MenuAction, MenuCb
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
@@ -32,8 +32,8 @@ async def list_integrations(query: CallbackQuery, state: FSMContext, session: As
         await show(query, i18n.get("mps-empty"),
                    kb.rows([kb.button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))], kb.to_menu(i18n)))
         return
-    cards = "\n\n".join(views.integration_card(i18n, partner, item) for item in items)
-    buttons = [[kb.button(f"{views.STATUS_ICON.get(item.status, '')} {views.integration_title(i18n, item)}"[:60],
+    cards = "\n\n".join(fmt.integration_card(i18n, partner, item) for item in items)
+    buttons = [[kb.button(f"{fmt.STATUS_ICON.get(item.status, '')} {fmt.integration_title(i18n, item)}"[:60],
                           IntegrationCb(action=IntegrationAction.OPEN, id=item.id))] for item in items]
     buttons.append([kb.button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))])
     buttons.append(kb.to_menu(i18n))
@@ -55,7 +55,7 @@ async def _load(query: CallbackQuery, callback_data: IntegrationCb, session: Asy
 
 async def _show_card(query: CallbackQuery, partner: Partner, integration: MarketplaceIntegration,
                      i18n: I18nContext, prefix: str = "") -> None:
-    await show(query, prefix + views.integration_card(i18n, partner, integration),
+    await show(query, prefix + fmt.integration_card(i18n, partner, integration),
                kb.integration_card(i18n, integration.id, paused=integration.status == IntegrationStatus.PAUSED))
 
 
@@ -76,7 +76,7 @@ async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, se
     if error is None:
         prefix = i18n.get("test-ok") + "\n\n"
     else:
-        prefix = views.connection_error(i18n, Marketplace(integration.marketplace), error) + "\n\n"
+        prefix = fmt.connection_error(i18n, Marketplace(integration.marketplace), error) + "\n\n"
     await _show_card(query, partner, integration, i18n, prefix)
 
 
@@ -97,7 +97,7 @@ async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session
     if integration is None:
         return
     await query.answer()
-    await show(query, i18n.get("delete-confirm", title=views.esc(views.integration_title(i18n, integration))),
+    await show(query, i18n.get("delete-confirm", title=fmt.esc(fmt.integration_title(i18n, integration))),
                kb.confirm_delete(i18n, integration.id))
 
 
@@ -106,10 +106,10 @@ async def delete_confirmed(query: CallbackQuery, callback_data: IntegrationCb, s
     integration = await _load(query, callback_data, session, partner, platform, i18n)
     if integration is None:
         return
-    title = views.integration_title(i18n, integration)
+    title = fmt.integration_title(i18n, integration)
     await integrations.remove(session, integration, actor=partner.telegram_id)
     await query.answer(i18n.get("deleted"))
-    await show(query, i18n.get("delete-done", title=views.esc(title)),
+    await show(query, i18n.get("delete-done", title=fmt.esc(title)),
                kb.rows([kb.button(i18n.get("btn-marketplaces"), MenuCb(action=MenuAction.MARKETPLACES))], kb.to_menu(i18n)))
 
 
@@ -123,7 +123,7 @@ def _rules_view(i18n: I18nContext, integration: MarketplaceIntegration):
     rules = StockRules.from_settings(settings)
     policy = settings.get("drift_policy", DriftPolicy.PUSH_BACK)
     text = "\n".join([
-        i18n.get("rules-title", title=views.esc(views.integration_title(i18n, integration))),
+        i18n.get("rules-title", title=fmt.esc(fmt.integration_title(i18n, integration))),
         i18n.get("rules-buffer", value=rules.buffer),
         i18n.get("rules-max", value=rules.max_quantity if rules.max_quantity is not None else "—"),
         i18n.get("rules-share", value=rules.share_percent),

@@ -13,7 +13,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import MenuAction, MenuCb, OrderCardAction, OrderCb, OrdersAction, OrdersCb
 from bot.filters import IsRegistered
 from bot.flow import show
@@ -34,7 +34,7 @@ NO_SHIP_HINTS = ("uzum", "ozon")
 # ---- words ----
 
 def state_name(i18n: I18nContext, state: str) -> str:
-    return i18n.get(f"order-state-{state}") if state in set(OrderState) else views.esc(state)
+    return i18n.get(f"order-state-{state}") if state in set(OrderState) else fmt.esc(state)
 
 
 def period_name(i18n: I18nContext, period: str | None) -> str:
@@ -52,11 +52,11 @@ def _mp_name(i18n: I18nContext, marketplace: str | None) -> str:
         return i18n.get("orders-mp-all")
     if marketplace in ("uzum", "yandex", "wildberries", "ozon"):
         return i18n.get("mp-" + marketplace)
-    return views.esc(marketplace)
+    return fmt.esc(marketplace)
 
 
 def _sum(view: OrderView, value) -> str:
-    return f"{views.money(value)} {order_queries.currency_of(view.integration.marketplace, view.order.currency)}"
+    return f"{fmt.money(value)} {order_queries.currency_of(view.integration.marketplace, view.order.currency)}"
 
 
 # ---- the list ----
@@ -78,7 +78,7 @@ async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext,
             count, totals = await order_queries.sales(session, partner.id, filters, partner.timezone)
             if count:
                 text += "\n" + i18n.get("orders-sales", count=count, total=" · ".join(
-                    f"{views.money(amount)} {currency}" for currency, amount in totals.items()))
+                    f"{fmt.money(amount)} {currency}" for currency, amount in totals.items()))
     text += "\n" + i18n.get("orders-filters", marketplace=_mp_name(i18n, filters.marketplace),
                             state=state_name(i18n, filters.state) if filters.state else i18n.get("orders-state-all"),
                             period=period_name(i18n, filters.period))
@@ -177,19 +177,19 @@ async def set_filter(query: CallbackQuery, callback_data: OrdersCb, state: FSMCo
 
 def card_text(i18n: I18nContext, partner: Partner, view: OrderView) -> str:
     order, integration = view.order, view.integration
-    lines = [i18n.get("order-title", id=views.esc(order.external_id)),
-             views.esc(views.integration_title(i18n, integration)),
-             i18n.get("order-status", state=state_name(i18n, order.state), status=views.esc(order.status)),
-             i18n.get("order-placed", time=views.local_time(partner, order.placed_at)),
-             i18n.get("order-ship-by", time=views.local_time(partner, order.ship_by)),
-             i18n.get("order-scheme", scheme=views.esc(order.scheme)),
+    lines = [i18n.get("order-title", id=fmt.esc(order.external_id)),
+             fmt.esc(fmt.integration_title(i18n, integration)),
+             i18n.get("order-status", state=state_name(i18n, order.state), status=fmt.esc(order.status)),
+             i18n.get("order-placed", time=fmt.local_time(partner, order.placed_at)),
+             i18n.get("order-ship-by", time=fmt.local_time(partner, order.ship_by)),
+             i18n.get("order-scheme", scheme=fmt.esc(order.scheme)),
              i18n.get("order-items")]
     items = order.item_list
     for item in items[:ITEMS_SHOWN]:
         quantity = item.get("quantity") or 0
         price = item.get("price")
-        lines.append("• " + i18n.get("order-item-line", name=views.esc((item.get("name") or "—")[:80]),
-                                     sku=views.esc(item.get("sku") or "—"), quantity=quantity,
+        lines.append("• " + i18n.get("order-item-line", name=fmt.esc((item.get("name") or "—")[:80]),
+                                     sku=fmt.esc(item.get("sku") or "—"), quantity=quantity,
                                      price=_sum(view, price) if price is not None else "—"))
     if len(items) > ITEMS_SHOWN:
         lines.append(i18n.get("order-items-more", count=len(items) - ITEMS_SHOWN))
@@ -261,8 +261,8 @@ async def cancel_reasons(query: CallbackQuery, callback_data: OrderCb, session: 
                                                          arg=f"{OrderAction.CANCEL.value}_{r.value}"))]
                for r in CancelReason]
     buttons.append([kb.button(i18n.get("btn-back"), OrderCb(action=OrderCardAction.OPEN, id=view.order.id))])
-    await show(query, i18n.get("order-cancel-why", id=views.esc(view.order.external_id),
-                               title=views.esc(views.integration_title(i18n, view.integration))), kb.rows(*buttons))
+    await show(query, i18n.get("order-cancel-why", id=fmt.esc(view.order.external_id),
+                               title=fmt.esc(fmt.integration_title(i18n, view.integration))), kb.rows(*buttons))
 
 
 async def _requested(query: CallbackQuery, callback_data: OrderCb, session: AsyncSession, partner: Partner,
@@ -291,8 +291,8 @@ async def ask_action(query: CallbackQuery, callback_data: OrderCb, session: Asyn
         return
     view, action, reason = requested
     await query.answer()
-    order_id = views.esc(view.order.external_id)
-    title = views.esc(views.integration_title(i18n, view.integration))
+    order_id = fmt.esc(view.order.external_id)
+    title = fmt.esc(fmt.integration_title(i18n, view.integration))
     if action == OrderAction.CONFIRM:
         text, yes = i18n.get("order-ask-confirm", id=order_id, title=title), i18n.get("btn-order-confirm-yes")
     elif action == OrderAction.SHIP:
@@ -310,8 +310,8 @@ async def do_action(query: CallbackQuery, callback_data: OrderCb, session: Async
     if requested is None:
         return
     view, action, reason = requested
-    order_id = views.esc(view.order.external_id)
-    title = views.esc(views.integration_title(i18n, view.integration))
+    order_id = fmt.esc(view.order.external_id)
+    title = fmt.esc(fmt.integration_title(i18n, view.integration))
     try:
         await query.answer(i18n.get("order-action-sending"))
         done = await order_actions.perform(platform, session, partner, view, action, reason)
@@ -330,7 +330,7 @@ async def do_action(query: CallbackQuery, callback_data: OrderCb, session: Async
         text = i18n.get("order-action-failed", id=order_id, title=title) + "\n" + i18n.get("error-" + error.cause.value)
         text += _detail(i18n, error)
     else:
-        status = views.esc(done.order.status)
+        status = fmt.esc(done.order.status)
         outcome = {OrderAction.CONFIRM: "order-confirmed", OrderAction.SHIP: "order-shipped",
                    OrderAction.CANCEL: "order-cancel-done"}[action]
         text = i18n.get(outcome, id=order_id, title=title, status=status)
@@ -341,7 +341,7 @@ async def do_action(query: CallbackQuery, callback_data: OrderCb, session: Async
 
 def _detail(i18n: I18nContext, error: ConnectorError) -> str:
     """The marketplace's own words, when it gave any."""
-    return "\n" + i18n.get("error-detail", detail=views.esc(error.detail[:300])) if error.detail else ""
+    return "\n" + i18n.get("error-detail", detail=fmt.esc(error.detail[:300])) if error.detail else ""
 
 
 def router() -> Router:

@@ -13,13 +13,13 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import ImportAction, ImportCb, MenuAction, MenuCb, ProductAction, ProductCb, ProductsAction, ProductsCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import ProductsFlow
 from db.models import JsonText, Partner, Product
-from services import products as catalog
+from services import products
 from services import spreadsheets
 
 log = logging.getLogger(__name__)
@@ -31,16 +31,16 @@ REJECTED_SHOWN = 15
 # ---- the list ----
 
 async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext, page_no: int, query: str | None):
-    items, pages, total = await catalog.page(session, partner.id, page_no, query)
+    items, pages, total = await products.page(session, partner.id, page_no, query)
     page_no = min(page_no, pages - 1)
     if total == 0 and not query:
         text = i18n.get("products-empty")
     elif total == 0:
-        text = i18n.get("products-not-found", query=views.esc(query))
+        text = i18n.get("products-not-found", query=fmt.esc(query))
     else:
         text = i18n.get("products-title", total=total, page=page_no + 1, pages=pages)
         if query:
-            text += "\n" + i18n.get("products-search-active", query=views.esc(query))
+            text += "\n" + i18n.get("products-search-active", query=fmt.esc(query))
     rows = [[kb.button(f"{p.sku} · {p.name}"[:48] + f" · {p.stock}", ProductCb(action=ProductAction.OPEN, id=p.id))]
             for p in items]
     nav = []
@@ -97,11 +97,11 @@ def _back_to_list(i18n: I18nContext):
 # ---- the product card ----
 
 async def _card(session: AsyncSession, partner: Partner, i18n: I18nContext, product: Product):
-    views_ = await catalog.listings_of(session, product)
-    text = views.product_card(i18n, partner, product, views_)
+    listings = await products.listings_of(session, product)
+    text = fmt.product_card(i18n, partner, product, listings)
     buttons = [[kb.button(i18n.get("btn-set-stock"), ProductCb(action=ProductAction.STOCK, id=product.id)),
                 kb.button(i18n.get("btn-set-price"), ProductCb(action=ProductAction.PRICE, id=product.id))]]
-    if views_:
+    if listings:
         buttons.append([kb.button(i18n.get("btn-mp-price"), ProductCb(action=ProductAction.MARKETPLACE_PRICE, id=product.id))])
     buttons.append(_back_to_list(i18n))
     return text, kb.rows(*buttons)
@@ -109,7 +109,7 @@ async def _card(session: AsyncSession, partner: Partner, i18n: I18nContext, prod
 
 async def _product(query: CallbackQuery, callback_data: ProductCb, session: AsyncSession, partner: Partner,
                    i18n: I18nContext) -> Product | None:
-    product = await catalog.get(session, partner.id, callback_data.id)
+    product = await products.get(session, partner.id, callback_data.id)
     if product is None:
         await query.answer(i18n.get("not-found"), show_alert=True)
     return product
@@ -133,18 +133,18 @@ async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMCo
     back = kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
     if callback_data.action == ProductAction.STOCK:
         await state.set_state(ProductsFlow.stock)
-        await show(query, i18n.get("product-ask-stock", sku=views.esc(product.sku), stock=product.stock), back)
+        await show(query, i18n.get("product-ask-stock", sku=fmt.esc(product.sku), stock=product.stock), back)
     else:
         await state.set_state(ProductsFlow.price)
-        marketplaces = {v.integration.marketplace for v in await catalog.listings_of(session, product)}
-        await show(query, i18n.get("product-ask-price", sku=views.esc(product.sku),
-                                   price=views.money(product.price)) + views.price_rules(i18n, marketplaces), back)
+        marketplaces = {v.integration.marketplace for v in await products.listings_of(session, product)}
+        await show(query, i18n.get("product-ask-price", sku=fmt.esc(product.sku),
+                                   price=fmt.money(product.price)) + fmt.price_rules(i18n, marketplaces), back)
 
 
 async def _typed_value(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                        i18n: I18nContext, parse, bad_text: str):
     """(the product being edited, the value the partner typed), or None after telling them why not."""
-    product = await catalog.get(session, partner.id, (await state.get_data()).get("product_id", ""))
+    product = await products.get(session, partner.id, (await state.get_data()).get("product_id", ""))
     if product is None:
         await state.set_state(None)
         await message.answer(i18n.get("not-found"))
@@ -159,11 +159,11 @@ async def _typed_value(message: Message, state: FSMContext, session: AsyncSessio
 
 async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
-    typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_quantity, "product-bad-stock")
+    typed = await _typed_value(message, state, session, partner, i18n, products.parse_quantity, "product-bad-stock")
     if typed is None:
         return
     product, quantity = typed
-    await catalog.set_stock(session, product, quantity, actor=partner.telegram_id)
+    await products.set_stock(session, product, quantity, actor=partner.telegram_id)
     await state.set_state(None)
     text, markup = await _card(session, partner, i18n, product)
     await message.answer(i18n.get("product-stock-set", stock=quantity) + "\n\n" + text, reply_markup=markup)
@@ -171,17 +171,17 @@ async def stock_entered(message: Message, state: FSMContext, session: AsyncSessi
 
 async def price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
-    typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_price, "product-bad-price")
+    typed = await _typed_value(message, state, session, partner, i18n, products.parse_price, "product-bad-price")
     if typed is None:
         return
     product, price = typed
     old = product.price
-    await catalog.set_price(session, product, price)
+    await products.set_price(session, product, price)
     await state.set_state(None)
-    warnings = views.price_change_warnings(i18n, old, price,
-                                           {v.integration.marketplace for v in await catalog.listings_of(session, product)})
+    warnings = fmt.price_change_warnings(i18n, old, price,
+                                           {v.integration.marketplace for v in await products.listings_of(session, product)})
     text, markup = await _card(session, partner, i18n, product)
-    await message.answer(i18n.get("product-price-set", price=views.money(price)) + warnings + "\n\n" + text,
+    await message.answer(i18n.get("product-price-set", price=fmt.money(price)) + warnings + "\n\n" + text,
                          reply_markup=markup)
 
 
@@ -192,10 +192,10 @@ async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session:
         return
     await query.answer()
     seen, buttons = set(), []
-    for view in await catalog.listings_of(session, product):
+    for view in await products.listings_of(session, product):
         if view.integration.id not in seen:
             seen.add(view.integration.id)
-            buttons.append([kb.button(views.integration_title(i18n, view.integration)[:60],
+            buttons.append([kb.button(fmt.integration_title(i18n, view.integration)[:60],
                                       ProductCb(action=ProductAction.MARKETPLACE_PICK, id=product.id, arg=view.integration.id))])
     buttons.append([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
     await show(query, i18n.get("product-mp-price-choose"), kb.rows(*buttons))
@@ -206,20 +206,20 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
     product = await _product(query, callback_data, session, partner, i18n)
     if product is None:
         return
-    view = next((v for v in await catalog.listings_of(session, product) if v.integration.id == callback_data.arg), None)
+    view = next((v for v in await products.listings_of(session, product) if v.integration.id == callback_data.arg), None)
     if view is None:  # not a listing of this product (forged or stale)
         await query.answer(i18n.get("not-found"), show_alert=True)
         return
     await query.answer()
     if callback_data.action == ProductAction.MARKETPLACE_RESET:
-        await catalog.set_marketplace_price(session, product, view.integration.id, None)
+        await products.set_marketplace_price(session, product, view.integration.id, None)
         await show(query, *await _card(session, partner, i18n, product))
         return
     await state.set_state(ProductsFlow.mp_price)
     await state.update_data(product_id=product.id, integration_id=view.integration.id)
     marketplace = view.integration.marketplace
-    await show(query, i18n.get("product-ask-mp-price", title=views.esc(views.integration_title(i18n, view.integration)),
-                               price=views.money(product.price)) + views.price_rules(i18n, {marketplace}),
+    await show(query, i18n.get("product-ask-mp-price", title=fmt.esc(fmt.integration_title(i18n, view.integration)),
+                               price=fmt.money(product.price)) + fmt.price_rules(i18n, {marketplace}),
                kb.rows([kb.button(i18n.get("btn-mp-price-reset"), ProductCb(action=ProductAction.MARKETPLACE_RESET, id=product.id,
                                                                            arg=view.integration.id))],
                        [kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))]))
@@ -227,20 +227,20 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
 
 async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                            i18n: I18nContext) -> None:
-    typed = await _typed_value(message, state, session, partner, i18n, catalog.parse_price, "product-bad-price")
+    typed = await _typed_value(message, state, session, partner, i18n, products.parse_price, "product-bad-price")
     if typed is None:
         return
     product, price = typed
     data = await state.get_data()
-    views_ = [v for v in await catalog.listings_of(session, product) if v.integration.id == data.get("integration_id")]
-    if not views_:
+    listings = [v for v in await products.listings_of(session, product) if v.integration.id == data.get("integration_id")]
+    if not listings:
         await state.set_state(None)
         await message.answer(i18n.get("not-found"))
         return
-    await catalog.set_marketplace_price(session, product, views_[0].integration.id, price)
+    await products.set_marketplace_price(session, product, listings[0].integration.id, price)
     await state.set_state(None)
     text, markup = await _card(session, partner, i18n, product)
-    await message.answer(i18n.get("product-price-set", price=views.money(price)) + "\n\n" + text, reply_markup=markup)
+    await message.answer(i18n.get("product-price-set", price=fmt.money(price)) + "\n\n" + text, reply_markup=markup)
 
 
 # ---- spreadsheets ----
@@ -254,7 +254,7 @@ async def export_ask(query: CallbackQuery, callback_data: ProductsCb, session: A
                             kb.button("CSV (.csv)", ProductsCb(action=ProductsAction.EXPORT, arg="csv"))], _back_to_list(i18n)))
         return
     await query.answer(i18n.get("export-preparing"))
-    rows = [row async for row in catalog.export_rows(session, partner.id)]
+    rows = [row async for row in products.export_rows(session, partner.id)]
     headers, body = spreadsheets.export_table(rows, headers_language=partner.language)
     encode = spreadsheets.to_xlsx if callback_data.arg == "xlsx" else spreadsheets.to_csv
     # A big catalog takes seconds to encode: off the event loop, so other partners are still answered.
@@ -283,13 +283,13 @@ async def import_file(message: Message, state: FSMContext, session: AsyncSession
     except spreadsheets.ImportFileError as error:
         await message.answer(i18n.get(f"import-error-{error.code}"), reply_markup=kb.rows(_back_to_list(i18n)))
         return
-    pending = await catalog.prepare_import(session, partner.id, document.file_name or "file", parsed)
+    pending = await products.prepare_import(session, partner.id, document.file_name or "file", parsed)
     await state.set_state(None)
     report = JsonText.load(pending.report, {})
     text = i18n.get("import-report", total=report["total"], valid=report["valid"],
                     rejected=len(report["rejected"]))
     for number, sku, reason, _value in report["rejected"][:REJECTED_SHOWN]:
-        text += "\n" + i18n.get("import-rejected-line", row=number, sku=views.esc(sku or "—"),
+        text += "\n" + i18n.get("import-rejected-line", row=number, sku=fmt.esc(sku or "—"),
                                 reason=i18n.get(f"import-reason-{reason}"))
     if len(report["rejected"]) > REJECTED_SHOWN:
         text += "\n" + i18n.get("import-rejected-more", count=len(report["rejected"]) - REJECTED_SHOWN)
@@ -308,7 +308,7 @@ async def import_not_a_file(message: Message, i18n: I18nContext) -> None:
 async def import_decision(query: CallbackQuery, callback_data: ImportCb, session: AsyncSession, partner: Partner,
                           i18n: I18nContext) -> None:
     if callback_data.action == ImportAction.APPLY:
-        result = await catalog.apply_import(session, partner.id, callback_data.id, actor=partner.telegram_id)
+        result = await products.apply_import(session, partner.id, callback_data.id, actor=partner.telegram_id)
         if result is None:
             await query.answer(i18n.get("button-outdated"), show_alert=True)
             return
@@ -316,7 +316,7 @@ async def import_decision(query: CallbackQuery, callback_data: ImportCb, session
         await show(query, i18n.get("import-applied", stock=result[0], prices=result[1]),
                    kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))
         return
-    cancelled = await catalog.cancel_import(session, partner.id, callback_data.id)
+    cancelled = await products.cancel_import(session, partner.id, callback_data.id)
     await query.answer()
     await show(query, i18n.get("import-cancelled") if cancelled else i18n.get("button-outdated"),
                kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))

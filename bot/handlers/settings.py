@@ -10,7 +10,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb
 from bot.filters import IsRegistered
 from bot.flow import show
@@ -29,7 +29,7 @@ QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}
 def kind_name(i18n: I18nContext, kind: str) -> str:
     if kind in set(AlertKind):
         return i18n.get(f"notif-kind-{kind}")
-    return views.esc(kind)
+    return fmt.esc(kind)
 
 
 def quiet_text(i18n: I18nContext, quiet: tuple[int, int] | None) -> str:
@@ -46,7 +46,7 @@ def _view(i18n: I18nContext, partner: Partner):
         lines.append("• " + i18n.get("notif-kind-line", kind=kind_name(i18n, kind), value=value))
     lines.append("")
     lines.append(i18n.get("notif-quiet-line", value=quiet_text(i18n, prefs.quiet),
-                          timezone=views.esc(partner.timezone)))
+                          timezone=fmt.esc(partner.timezone)))
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
     toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
                          NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in AlertKind]
@@ -84,7 +84,7 @@ async def quiet_hours(query: CallbackQuery, callback_data: NotifCb, session: Asy
         buttons = [[kb.button(("✅ " if value == current else "") + quiet_text(i18n, value),
                               NotifCb(action=NotifAction.QUIET, arg=key))] for key, value in QUIET_PRESETS.items()]
         buttons.append([kb.button(i18n.get("btn-back"), NotifCb(action=NotifAction.HOME))])
-        await show(query, i18n.get("notif-quiet-ask", timezone=views.esc(partner.timezone)), kb.rows(*buttons))
+        await show(query, i18n.get("notif-quiet-ask", timezone=fmt.esc(partner.timezone)), kb.rows(*buttons))
         return
     if callback_data.arg not in QUIET_PRESETS:
         await query.answer(i18n.get("button-outdated"), show_alert=True)

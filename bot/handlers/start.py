@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards as kb
 from bot.callbacks import LangCb, MenuAction, MenuCb
 from bot.flow import abandon_flow
-from bot.views import esc
+from bot.formatting import esc
 from db.models import Partner
 from services import partners as partner_service
 from services.partners import RegistrationOutcome

@@ -11,7 +11,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import IntegrationAction, IntegrationCb, MenuAction, MenuCb, ProductsAction, ProductsCb, SyncAction, SyncCb
 from bot.filters import IsRegistered
 from bot.flow import show
@@ -44,7 +44,7 @@ async def choose_integration(query: CallbackQuery, session: AsyncSession, partne
         await _start(query, items[0], partner, jobs, bot, i18n)
         return
     await query.answer()
-    buttons = [[kb.button(views.integration_title(i18n, i)[:60], SyncCb(action=SyncAction.RUN, id=i.id))] for i in items]
+    buttons = [[kb.button(fmt.integration_title(i18n, i)[:60], SyncCb(action=SyncAction.RUN, id=i.id))] for i in items]
     buttons.append([kb.button(i18n.get("btn-back-to-products"), ProductsCb(action=ProductsAction.LIST, arg="0"))])
     await show(query, i18n.get("sync-choose"), kb.rows(*buttons))
 
@@ -67,8 +67,8 @@ async def _start(query: CallbackQuery, integration: MarketplaceIntegration, part
         await query.answer(i18n.get("sync-already-running"), show_alert=True)
         return
     await query.answer()
-    title = views.integration_title(i18n, integration)
-    message = await show(query, i18n.get("sync-started", title=views.esc(title)))
+    title = fmt.integration_title(i18n, integration)
+    message = await show(query, i18n.get("sync-started", title=fmt.esc(title)))
     texts = texts_for(i18n)
     chat_id, message_id = message.chat.id, message.message_id
     last_edit = time.monotonic()
@@ -78,7 +78,7 @@ async def _start(query: CallbackQuery, integration: MarketplaceIntegration, part
         if time.monotonic() - last_edit < PROGRESS_EVERY:
             return
         last_edit = time.monotonic()
-        await _edit(bot, chat_id, message_id, texts.get("sync-progress", title=views.esc(title), count=report.seen))
+        await _edit(bot, chat_id, message_id, texts.get("sync-progress", title=fmt.esc(title), count=report.seen))
 
     async def done(outcome: Outcome) -> None:
         report = outcome.report or CatalogReport(integration.id, "")
@@ -104,12 +104,12 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup=None)
 
 def summary(texts: Texts, title: str, report: CatalogReport) -> str:
     if report.error is not None:
-        text = texts.get("sync-failed", title=views.esc(title), count=report.seen) + "\n" + \
+        text = texts.get("sync-failed", title=fmt.esc(title), count=report.seen) + "\n" + \
             texts.get("error-" + report.error.cause.value)
         if report.error.detail:
-            text += "\n" + texts.get("error-detail", detail=views.esc(report.error.detail[:200]))
+            text += "\n" + texts.get("error-detail", detail=fmt.esc(report.error.detail[:200]))
         return text
-    lines = [texts.get("sync-done", title=views.esc(title), count=report.seen),
+    lines = [texts.get("sync-done", title=fmt.esc(title), count=report.seen),
              texts.get("sync-counts", created=report.created_products, by_sku=report.matched_by_sku,
                        by_barcode=report.matched_by_barcode, unmatched=report.unmatched)]
     if report.gone:
@@ -119,11 +119,11 @@ def summary(texts: Texts, title: str, report: CatalogReport) -> str:
                                        barcodes=len(report.shared_barcodes)))
     for drift in report.stock_drift:
         key = "sync-drift-stock-adopted" if drift["action"] == "adopted" else "sync-drift-stock-pushed"
-        lines.append("↔️ " + texts.get(key, sku=views.esc(drift["sku"]), seen=drift["seen"], pushed=drift["pushed"]))
+        lines.append("↔️ " + texts.get(key, sku=fmt.esc(drift["sku"]), seen=drift["seen"], pushed=drift["pushed"]))
     for drift in report.price_drift:
         key = "sync-drift-price-adopted" if drift["action"] == "adopted" else "sync-drift-price-pushed"
-        lines.append("↔️ " + texts.get(key, sku=views.esc(drift["sku"]), seen=views.money(drift["seen"]),
-                                       pushed=views.money(drift["pushed"])))
+        lines.append("↔️ " + texts.get(key, sku=fmt.esc(drift["sku"]), seen=fmt.money(drift["seen"]),
+                                       pushed=fmt.money(drift["pushed"])))
     shown = len(report.stock_drift) + len(report.price_drift)
     if report.drift_count > shown:
         lines.append(texts.get("sync-drift-more", count=report.drift_count - shown))
@@ -149,19 +149,19 @@ async def show_details(query: CallbackQuery, callback_data: SyncCb, session: Asy
         await query.answer(i18n.get("not-found"), show_alert=True)
         return
     await query.answer()
-    title = views.esc(views.integration_title(i18n, integration))
+    title = fmt.esc(fmt.integration_title(i18n, integration))
     if callback_data.action == SyncAction.DUPLICATES:
         skus, barcodes = await catalog_sync.duplicates(session, integration.id)
         lines = [i18n.get("sync-duplicates-title", title=title)]
-        lines += [i18n.get("sync-duplicate-sku-line", sku=views.esc(sku), count=n) for sku, n in skus[:SHOWN]]
-        lines += [i18n.get("sync-shared-barcode-line", barcode=views.esc(b), skus=views.esc(", ".join(s)))
+        lines += [i18n.get("sync-duplicate-sku-line", sku=fmt.esc(sku), count=n) for sku, n in skus[:SHOWN]]
+        lines += [i18n.get("sync-shared-barcode-line", barcode=fmt.esc(b), skus=fmt.esc(", ".join(s)))
                   for b, s in barcodes[:SHOWN]]
         if not skus and not barcodes:
             lines.append(i18n.get("sync-no-duplicates"))
     else:
         rows, total = await catalog_sync.unmatched(session, integration.id, SHOWN)
         lines = [i18n.get("sync-unmatched-title", title=title, count=total)]
-        lines += [f"• {views.esc((r.name or '—')[:60])} ({views.esc(r.external_id)})" for r in rows]
+        lines += [f"• {fmt.esc((r.name or '—')[:60])} ({fmt.esc(r.external_id)})" for r in rows]
         if total > len(rows):
             lines.append(i18n.get("sync-drift-more", count=total - len(rows)))
     await show(query, "\n".join(lines)[:4000],

@@ -54,3 +54,22 @@ def random_order(state: SandboxState, rng: random.Random | None = None) -> Sandb
 
 def _lines(catalog, lines: list[tuple[int, int]]) -> list[OrderLine]:
     return [OrderLine(index, quantity, catalog.get_price(index)) for index, quantity in lines]
+
+
+def new_order_notification(marketplace: str, order, *, seller_id: str, posting_number: str | None = None,
+                           warehouse_id: str | None = None) -> dict:
+    """The push notification the marketplace sends about a new order (Yandex ORDER_CREATED to the campaign's URL,
+    Ozon TYPE_NEW_POSTING), in the shapes of their specs; `seller_id`: the Yandex campaign / the Ozon Client-Id."""
+    from datetime import datetime, timezone
+
+    created = datetime.fromtimestamp(order.created_at, timezone.utc).isoformat(timespec="milliseconds")
+    created = created.replace("+00:00", "Z")
+    if marketplace == "yandex":
+        return {"notificationType": "ORDER_CREATED", "campaignId": int(seller_id), "orderId": order.id,
+                "createdAt": created,
+                "items": [{"offerId": f"SKU-{line.index}", "count": line.quantity} for line in order.lines]}
+    if marketplace == "ozon":
+        return {"message_type": "TYPE_NEW_POSTING", "posting_number": posting_number,
+                "products": [{"sku": line.index, "offer_id": "", "quantity": line.quantity} for line in order.lines],
+                "in_process_at": created, "warehouse_id": int(warehouse_id), "seller_id": int(seller_id)}
+    raise ValueError(f"{marketplace} sends no push notifications")

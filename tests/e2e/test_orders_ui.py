@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, update
 
 from services.jobs import JobKind
-from bot import views
+from bot import formatting as fmt
 from bot.callbacks import DashCb, NotifCb, OrderCb, OrdersCb
 from db.models import MarketplaceIntegration, Order, Partner, now
 from sandbox.marketplaces.catalog import Lifecycle
@@ -93,7 +93,7 @@ async def test_orders_list_filters_card_and_actions(harness):
     only_uzum = await press_and_wait(user, "Uzum Market", "Orders: 1")
     async with harness.runtime.sessionmaker() as session:
         uzum_total = await session.scalar(select(Order.total).where(of_sandbox(uzum.id)))
-    assert f"💰 Sold: 1 order for {views.money(uzum_total)} UZS" in only_uzum.text, only_uzum.text
+    assert f"💰 Sold: 1 order for {fmt.money(uzum_total)} UZS" in only_uzum.text, only_uzum.text
     assert [label for label in button_texts(only_uzum) if "#" in label] == [
         label for label in order_labels if f"#{uzum.id}" in label]
     await press_and_wait(user, "Clear filters", "Orders: 3")

@@ -53,7 +53,7 @@ def dynamic_keys() -> set[str]:
              "connect-choose-warehouse-ozon"}
     assert {k.value for k in ChoiceKind} == {"shop", "warehouse"}
     keys |= {f"partner-status-{s}" for s in ("active", "unreachable", "disabled")}
-    from bot.views import FIX_HINTS, PRICE_RULE_MARKETPLACES
+    from bot.formatting import FIX_HINTS, PRICE_RULE_MARKETPLACES
     from services import spreadsheets
 
     keys |= {f"price-rule-{m}" for m in PRICE_RULE_MARKETPLACES}
