@@ -13,7 +13,14 @@ from decimal import Decimal, InvalidOperation
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n.exceptions import KeyNotFoundError
 
-from bot.callbacks import IntegrationAction, IntegrationCb, OrderCardAction, OrderCb, SyncAction, SyncCb
+from bot.callbacks import (
+    IntegrationAction,
+    IntegrationCb,
+    OrderCardAction,
+    OrderCb,
+    SyncAction,
+    SyncCb,
+)
 from bot.formatting import esc, local_date, local_time, money
 from services.outbox.records import Alert, AlertKind, Recipient
 

@@ -11,7 +11,18 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent
 
-from bot.handlers import admin, connect, dashboard, fallback, marketplaces, orders, products, settings, start, sync
+from bot.handlers import (
+    admin,
+    connect,
+    dashboard,
+    fallback,
+    marketplaces,
+    orders,
+    products,
+    settings,
+    start,
+    sync,
+)
 from bot.i18n import build_i18n_middleware
 from bot.middlewares import DbSessionMiddleware
 from services.jobs.runner import JobRunner

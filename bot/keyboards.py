@@ -4,7 +4,17 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ConnectAction, ConnectCb, DashAction, DashCb, IntegrationAction, IntegrationCb, LangCb, MenuAction, MenuCb
+from bot.callbacks import (
+    ConnectAction,
+    ConnectCb,
+    DashAction,
+    DashCb,
+    IntegrationAction,
+    IntegrationCb,
+    LangCb,
+    MenuAction,
+    MenuCb,
+)
 from connectors.base import Marketplace
 
 MARKETPLACE_ORDER = (Marketplace.UZUM, Marketplace.YANDEX, Marketplace.WILDBERRIES, Marketplace.OZON)

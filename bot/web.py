@@ -39,7 +39,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors import profile
-from connectors.base import Marketplace
+from connectors.base import Marketplace, WebhookIgnore, WebhookPoll
 from services import integrations
 from services.jobs import JobKind
 
@@ -222,9 +222,9 @@ def notification_handler(marketplace: Marketplace):
                 notice = hooks.read(await request.read())
             except web.HTTPRequestEntityTooLarge:
                 notice = hooks.too_large()
-        if isinstance(notice, hooks.Poll):
+        if isinstance(notice, WebhookPoll):
             request.app[TRIGGERS].notify(marketplace.value, notice.shop_id, notice.event)
-        elif isinstance(notice, hooks.Ignore) and not notice.known:
+        elif isinstance(notice, WebhookIgnore) and not notice.known:
             # A type newer than our copy of the spec: acknowledged (refusing it would only make the marketplace retry).
             log.info("%s notification of unknown type %r acknowledged", marketplace, str(notice.event)[:64])
         status, body = hooks.reply(notice, started, name=APP_NAME, version=APP_VERSION)

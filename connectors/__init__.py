@@ -11,7 +11,13 @@ import functools
 
 import httpx
 
-from connectors.base import AccountContext, Credentials, Marketplace, MarketplaceClient, MarketplaceProfile
+from connectors.base import (
+    AccountContext,
+    Credentials,
+    Marketplace,
+    MarketplaceClient,
+    MarketplaceProfile,
+)
 from connectors.clock import Clock
 
 

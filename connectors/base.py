@@ -4,11 +4,12 @@ Services only ever see these types: never marketplace JSON, never httpx.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date as _date, datetime
+from datetime import date as _date
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
 
@@ -389,24 +390,57 @@ class Supply:
     closed: bool = False
 
 
+# ---- what a marketplace's push notification asks for (each connector's webhooks module reads its own format) ----
+
+@dataclass(frozen=True)
+class WebhookPoll:
+    """Poll the orders of this shop (Yandex campaignId, Ozon Client-Id) now: `event` happened to one of them."""
+
+    shop_id: str
+    event: str
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookPing:
+    """The marketplace's connection check: answer at once."""
+
+
+@dataclass(frozen=True)
+class WebhookIgnore:
+    """Acknowledged, nothing to do. `known`: the type is in our copy of the spec (else newer than it)."""
+
+    event: str
+    known: bool = True
+
+
+@dataclass(frozen=True)
+class WebhookRefusal:
+    """Refused: reply `status` with the marketplace's own error `code` and `message`."""
+
+    status: int
+    code: str
+    message: str
+
+
+WebhookNotice = WebhookPoll | WebhookPing | WebhookIgnore | WebhookRefusal
+
+
 class Webhooks(Protocol):
     """What a connector's webhooks module offers (connectors/yandex/webhooks.py, connectors/ozon/webhooks.py): pure
-    functions, the web server (bot/web.py) only routes to them. A notice is a `Poll` (poll the orders of
-    `shop_id`: `event` happened), a ping, an `Ignore` (acknowledged; `known` False for a type newer than our spec
-    copy) or a refusal; `reply` turns any notice into the marketplace's own (HTTP status, JSON body)."""
+    functions, the web server (bot/web.py) only routes to them: `read` turns a body into a WebhookNotice, `reply`
+    turns any notice into the marketplace's own (HTTP status, JSON body)."""
 
     NETWORKS: tuple[str, ...]  # where its notifications come from (it signs nothing)
     PATH: str  # what the marketplace appends to the URL entered in its cabinet
-    Poll: type
-    Ignore: type
 
-    def read(self, raw: bytes) -> Any: ...
+    def read(self, raw: bytes) -> WebhookNotice: ...
 
-    def reply(self, notice: Any, started: datetime, *, name: str, version: str) -> tuple[int, dict]: ...
+    def reply(self, notice: WebhookNotice, started: datetime, *, name: str, version: str) -> tuple[int, dict]: ...
 
-    def refused(self) -> Any: ...
+    def refused(self) -> WebhookRefusal: ...
 
-    def too_large(self) -> Any: ...
+    def too_large(self) -> WebhookRefusal: ...
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,6 @@ from typing import Any, TypeVar
 import httpx
 import pydantic
 
-from connectors.clock import Clock, SystemClock
-from connectors.pacing import Pace
 from connectors.base import (
     AuthError,
     BadResponse,
@@ -46,7 +44,8 @@ from connectors.base import (
     RateLimited,
     Warning,
 )
-
+from connectors.clock import Clock, SystemClock
+from connectors.pacing import Pace
 
 log = logging.getLogger("connectors.http")
 
@@ -459,23 +458,6 @@ class HttpCore:
             outcome,
             (time.monotonic() - wall_started) * 1000,
         )
-
-
-# ----------------------------------------------------------------------------------- client base
-class BaseClient:
-    """What every marketplace client shares: owning an HttpCore and closing it."""
-
-    marketplace: Marketplace
-    _http: HttpCore
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 # ------------------------------------------------------------------------------ shared key checks

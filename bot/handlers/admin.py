@@ -8,8 +8,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
+from bot import keyboards as kb
 from bot.callbacks import AdminAction, AdminCb, MenuAction, MenuCb
 from bot.filters import IsAdmin, IsRegistered
 from bot.flow import show
@@ -17,10 +17,9 @@ from bot.states import AdminFlow
 from connectors.base import Marketplace
 from db.models import Partner
 from db.vault import masked_from_hint
-from services.platform import Platform
 from services import admin as admin_service
 from services import partners as partner_service
-
+from services.platform import Platform
 
 MAX_RATE_LIMIT = 10_000
 

@@ -15,9 +15,16 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
-from bot.callbacks import ConnectAction, ConnectCb, IntegrationAction, IntegrationCb, MenuAction, MenuCb
+from bot import keyboards as kb
+from bot.callbacks import (
+    ConnectAction,
+    ConnectCb,
+    IntegrationAction,
+    IntegrationCb,
+    MenuAction,
+    MenuCb,
+)
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
 from bot.log import remember_secret
@@ -25,10 +32,10 @@ from bot.states import ConnectFlow
 from connectors import profile
 from connectors.base import ConnectorError, CredentialField, Credentials, Marketplace
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner
-from services.platform import Platform
 from services import integrations
 from services.integrations import AlreadyConnected, OtherAccount, discard_draft
 from services.key_formats import check_api_key, check_client_id, normalize
+from services.platform import Platform
 
 log = logging.getLogger(__name__)
 

@@ -8,18 +8,23 @@ from aiogram.types import CallbackQuery
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
+from bot import keyboards as kb
 from bot.callbacks import DashAction, DashCb, IntegrationAction, IntegrationCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from connectors.base import ErrorCause
-from db.models import IntegrationStatus, MarketplaceIntegration, Partner, Schedule, SyncRun
-from services.platform import Platform
+from db.models import (
+    IntegrationStatus,
+    MarketplaceIntegration,
+    Partner,
+    Schedule,
+    SyncRun,
+)
 from services import integrations
 from services.jobs import JobKind, schedule
 from services.jobs.runs import last_runs
-
+from services.platform import Platform
 
 KINDS = (JobKind.ORDERS, JobKind.CATALOG, JobKind.STOCK_PUSH, JobKind.PRICE_PUSH, JobKind.RECONCILE)
 RUNS_SHOWN = 3

@@ -12,7 +12,6 @@ from db.models import Partner
 from services.key_formats import looks_like_secret
 
 
-
 async def admin_refused(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("admin-only"))
 

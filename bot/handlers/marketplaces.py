@@ -7,20 +7,19 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
+from bot import keyboards as kb
 from bot.callbacks import IntegrationAction, IntegrationCb, MenuAction, MenuCb
 from bot.filters import IsRegistered
 from bot.flow import abandon_flow, show
-from connectors.base import Marketplace
 from bot.states import RulesFlow
+from connectors.base import Marketplace
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner
-from services.platform import Platform
 from services import integrations
 from services.catalog_sync import DriftPolicy
 from services.integrations import settings_of
+from services.platform import Platform
 from services.stock import RULE_LIMITS, StockRules, channel_quantity
-
 
 
 async def list_integrations(query: CallbackQuery, state: FSMContext, session: AsyncSession, partner: Partner,

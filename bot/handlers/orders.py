@@ -12,16 +12,29 @@ from aiogram.types import CallbackQuery
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
-from bot.callbacks import MenuAction, MenuCb, OrderCardAction, OrderCb, OrdersAction, OrdersCb
+from bot import keyboards as kb
+from bot.callbacks import (
+    MenuAction,
+    MenuCb,
+    OrderCardAction,
+    OrderCb,
+    OrdersAction,
+    OrdersCb,
+)
 from bot.filters import IsRegistered
 from bot.flow import show
-from connectors.base import CancelReason, ConnectorError, NotSupported, OrderAction, OrderState
+from connectors.base import (
+    CancelReason,
+    ConnectorError,
+    NotSupported,
+    OrderAction,
+    OrderState,
+)
 from db.models import Partner
-from services.platform import Platform
 from services import order_actions, order_queries
 from services.order_queries import PERIODS, STATES, Filters, OrderView
+from services.platform import Platform
 
 log = logging.getLogger(__name__)
 

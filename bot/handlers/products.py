@@ -12,15 +12,23 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
-from bot.callbacks import ImportAction, ImportCb, MenuAction, MenuCb, ProductAction, ProductCb, ProductsAction, ProductsCb
+from bot import keyboards as kb
+from bot.callbacks import (
+    ImportAction,
+    ImportCb,
+    MenuAction,
+    MenuCb,
+    ProductAction,
+    ProductCb,
+    ProductsAction,
+    ProductsCb,
+)
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import ProductsFlow
 from db.models import JsonText, Partner, Product
-from services import products
-from services import spreadsheets
+from services import products, spreadsheets
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
+from bot import keyboards as kb
 from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb
 from bot.filters import IsRegistered
 from bot.flow import show
@@ -20,7 +20,6 @@ from services import partners
 from services.outbox.policy import prefs_of
 from services.outbox.records import AlertKind
 from services.products import parse_quantity
-
 
 # Quiet-hour presets: callback argument -> (from hour, to hour) in the partner's timezone; "off" -> none.
 QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}

@@ -17,7 +17,6 @@ from services import partners as partner_service
 from services.partners import RegistrationOutcome
 
 
-
 async def start(message: Message, command: CommandObject, session: AsyncSession, partner: Partner | None,
                 i18n: I18nContext, state: FSMContext, admin_ids: frozenset[int], open_registration: bool) -> None:
     user = message.from_user

@@ -10,20 +10,28 @@ from aiogram.types import CallbackQuery
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import formatting as fmt
-from bot.callbacks import IntegrationAction, IntegrationCb, MenuAction, MenuCb, ProductsAction, ProductsCb, SyncAction, SyncCb
+from bot import keyboards as kb
+from bot.callbacks import (
+    IntegrationAction,
+    IntegrationCb,
+    MenuAction,
+    MenuCb,
+    ProductsAction,
+    ProductsCb,
+    SyncAction,
+    SyncCb,
+)
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.i18n import Texts, texts_for
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner
-from services.platform import Platform
 from services import catalog_sync, integrations
 from services.catalog_sync import CatalogReport
 from services.jobs import AlreadyRunning, JobKind
 from services.jobs.runner import JobRunner
 from services.jobs.types import Outcome
-
+from services.platform import Platform
 
 # Telegram allows about one edit per second per chat; a progress line every few seconds is plenty.
 PROGRESS_EVERY = 3.0

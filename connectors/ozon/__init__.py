@@ -6,10 +6,10 @@ Modules: client (the class), account, catalog, stock, prices, orders, sales (one
 from __future__ import annotations
 
 from connectors.base import CredentialField, Marketplace, MarketplaceProfile
+from connectors.ozon import webhooks
 from connectors.ozon.account import check_key
 from connectors.ozon.client import OzonClient
 from connectors.ozon.models import OZON_CURRENCY
-from connectors.ozon import webhooks
 
 PROFILE = MarketplaceProfile(
     marketplace=Marketplace.OZON,

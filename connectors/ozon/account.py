@@ -31,8 +31,14 @@ from connectors.base import (
 )
 from connectors.http import check_key_expiry, parse_model
 from connectors.ozon import limits
-from connectors.ozon.models import OZON_SELLER_STOCK_TYPES, OzonRole, OzonRoles, OzonSellerInfo, OzonWarehouse, \
-    OzonWarehousePage
+from connectors.ozon.models import (
+    OZON_SELLER_STOCK_TYPES,
+    OzonRole,
+    OzonRoles,
+    OzonSellerInfo,
+    OzonWarehouse,
+    OzonWarehousePage,
+)
 
 # What the bot does with an Ozon key and one method that proves each is allowed. /v1/roles lists the
 # methods each role of the key may call; a capability is present if any role allows its method.

@@ -26,7 +26,13 @@ import itertools
 from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
 from typing import Any
 
-from connectors.base import BadResponse, IpRestricted, Listing, Marketplace, PermissionDenied
+from connectors.base import (
+    BadResponse,
+    IpRestricted,
+    Listing,
+    Marketplace,
+    PermissionDenied,
+)
 from connectors.ozon import limits
 from connectors.ozon.models import (
     OZON_CURRENCY,

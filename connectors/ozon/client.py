@@ -14,8 +14,7 @@ module that describes it, taking the client:
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
@@ -23,26 +22,21 @@ import httpx
 from connectors.base import (
     AccountContext,
     AuthError,
-    CancelReason,
-    Choice,
-    ConnectionInfo,
     Credentials,
-    ItemResult,
-    Listing,
     Marketplace,
-    Order,
-    OrderPage,
-    PriceUpdate,
-    SalesRow,
-    StockLevel,
-    StockUpdate,
 )
+from connectors.client_base import BaseClient, Features
 from connectors.clock import Clock
-from connectors.http import BaseClient, HttpCore, parse_model, parse_model_json
+from connectors.http import HttpCore, parse_model, parse_model_json
 from connectors.ozon import account, catalog, orders, prices, sales, stock
 from connectors.ozon.errors import OZON_POLICY
 from connectors.ozon.limits import ozon_pace
-from connectors.ozon.models import OzonRoles, OzonSellerInfo, OzonWarehouse, ProductInfoRow
+from connectors.ozon.models import (
+    OzonRoles,
+    OzonSellerInfo,
+    OzonWarehouse,
+    ProductInfoRow,
+)
 from connectors.pacing import Pace
 
 
@@ -51,6 +45,7 @@ class OzonClient(BaseClient):
     when a StockUpdate names none (and whose stock type the stock figures count)."""
 
     marketplace = Marketplace.OZON
+    features = Features(account=account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
     def __init__(
         self,
@@ -107,12 +102,6 @@ class OzonClient(BaseClient):
         return parse_model_json(type_, response.content, f"ozon {path}", status=response.status_code)
 
     # -- account -----------------------------------------------------------------------------------
-    async def check_connection(self) -> ConnectionInfo:
-        return await account.check_connection(self)
-
-    async def list_warehouses(self) -> list[Choice]:
-        return await account.list_warehouses(self)
-
     async def roles(self) -> OzonRoles:
         return await account.roles(self)
 
@@ -129,9 +118,6 @@ class OzonClient(BaseClient):
         return await account.stock_scope(self)
 
     # -- catalog -----------------------------------------------------------------------------------
-    def iter_listings(self) -> AsyncIterator[Listing]:
-        return catalog.iter_listings(self)
-
     async def product_info(self, *, product_ids: Sequence[int] = (), skus: Sequence[int] = ()
                            ) -> list[ProductInfoRow]:
         return await catalog.product_info(self, product_ids=product_ids, skus=skus)
@@ -143,34 +129,5 @@ class OzonClient(BaseClient):
         return await catalog.offers_for(self, skus)
 
     # -- stock and prices --------------------------------------------------------------------------
-    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await stock.read_stock(self, skus)
-
-    async def update_stock(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        return await stock.update_stock(self, updates)
-
-    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        return await prices.update_prices(self, updates)
-
     # -- orders ------------------------------------------------------------------------------------
-    async def new_orders(self) -> list[Order]:
-        return await orders.new_orders(self)
-
-    async def orders_since(self, cursor: str | None) -> OrderPage:
-        return await orders.orders_since(self, cursor)
-
-    async def get_order(self, order_id: str) -> Order:
-        return await orders.get_order(self, order_id)
-
-    async def confirm_order(self, order_id: str) -> Order:
-        return await orders.confirm_order(self, order_id)
-
-    async def ship_order(self, order_id: str) -> Order:
-        return await orders.ship_order(self, order_id)
-
-    async def cancel_order(self, order_id: str, reason: CancelReason | str | None = None) -> Order:
-        return await orders.cancel_order(self, order_id, reason)
-
     # -- analytics ---------------------------------------------------------------------------------
-    async def sales(self, date_from: date, date_to: date) -> list[SalesRow]:
-        return await sales.sales(self, date_from, date_to)

@@ -28,7 +28,13 @@ from connectors.base import (
     Marketplace,
     PermissionDenied,
 )
-from connectors.http import ErrorPolicy, RateLimitSignal, Reply, first_text, retry_after_header
+from connectors.http import (
+    ErrorPolicy,
+    RateLimitSignal,
+    Reply,
+    first_text,
+    retry_after_header,
+)
 from connectors.ozon import limits
 from connectors.ozon.models import OzonUpdateResult
 

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from connectors.base import Marketplace
 from connectors.clock import Clock
-from connectors.pacing import GUARD_UNDOCUMENTED_WINDOWS as GUARD, HOUR, MINUTE, Limiter, Pace, RateSpec, gate_for, pacer_for
+from connectors.pacing import GUARD_UNDOCUMENTED_WINDOWS as GUARD
+from connectors.pacing import HOUR, MINUTE, Limiter, Pace, RateSpec, gate_for, pacer_for
 
 # ------------------------------------------------------------------------------------- rate limits
 OZON_GLOBAL = RateSpec(50, 1.0, window=GUARD)  # "a maximum of 50 requests per second to all methods"

@@ -19,8 +19,17 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Required
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12 on
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from typing_extensions import (
+    TypedDict,  # pydantic reads typing.TypedDict only from Python 3.12 on
+)
 
 from connectors.base import Currency
 

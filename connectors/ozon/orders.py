@@ -77,8 +77,14 @@ from connectors.base import (
 )
 from connectors.ozon import limits
 from connectors.ozon.errors import OzonShipFailed
-from connectors.ozon.models import OzonCancelReply, OzonPosting, OzonPostingPage, OzonPostingReply, currency_code, \
-    unix
+from connectors.ozon.models import (
+    OzonCancelReply,
+    OzonPosting,
+    OzonPostingPage,
+    OzonPostingReply,
+    currency_code,
+    unix,
+)
 
 log = logging.getLogger("connectors.ozon")
 

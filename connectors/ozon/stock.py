@@ -20,7 +20,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from connectors.base import BadResponse, ItemOutcome, ItemResult, StockLevel, StockUpdate
+from connectors.base import (
+    BadResponse,
+    ItemOutcome,
+    ItemResult,
+    StockLevel,
+    StockUpdate,
+)
 from connectors.http import parse_model
 from connectors.ozon import limits
 from connectors.ozon.errors import item_result

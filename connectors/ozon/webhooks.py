@@ -16,9 +16,16 @@ Replies are (HTTP status, JSON body) pairs:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from connectors.base import (
+    WebhookIgnore,
+    WebhookNotice,
+    WebhookPing,
+    WebhookPoll,
+    WebhookRefusal,
+)
 
 # The published source ranges (push_start: "IP addresses from which notifications are sent").
 NETWORKS = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
@@ -42,39 +49,7 @@ ERROR_REQUEST_DUPLICATED = "ERROR_REQUEST_DUPLICATED"
 
 
 # ------------------------------------------------------------------------------------ what a body means
-@dataclass(frozen=True)
-class Poll:
-    """A notification about a posting of seller `shop_id` (the Client-Id): poll that seller's integrations."""
-
-    shop_id: str
-    event: str  # the message_type
-    posting_number: str | None = None
-
-
-@dataclass(frozen=True)
-class Ping:
-    """Ozon's connection check: answer with `ping_reply()` at once."""
-
-
-@dataclass(frozen=True)
-class Ignore:
-    """Acknowledged with nothing to do. `known`: False for a type newer than our copy of the spec (refusing it
-    would only make Ozon retry, or suspend the notifications)."""
-
-    event: str
-    known: bool = True
-
-
-@dataclass(frozen=True)
-class BadRequest:
-    """Not a notification we can use: answer `error_reply(status, code, message)`."""
-
-    status: int
-    code: str
-    message: str
-
-
-Notification = Poll | Ping | Ignore | BadRequest
+Notification = WebhookNotice
 
 
 def shop_id_of(value: Any) -> str | None:
@@ -93,7 +68,7 @@ def parse_body(raw: bytes | str) -> Notification:
     try:
         body = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (ValueError, UnicodeDecodeError):
-        return BadRequest(400, ERROR_UNKNOWN, "malformed JSON")
+        return WebhookRefusal(400, ERROR_UNKNOWN, "malformed JSON")
     return classify(body)
 
 
@@ -101,19 +76,19 @@ def classify(body: Any) -> Notification:
     """What a parsed notification body asks for: Poll (a posting of a seller changed), Ping, Ignore, or
     BadRequest (not a JSON object, no message_type, an order notification without a seller_id)."""
     if not isinstance(body, dict):
-        return BadRequest(400, ERROR_UNKNOWN, "the body must be a JSON object")
+        return WebhookRefusal(400, ERROR_UNKNOWN, "the body must be a JSON object")
     kind = body.get("message_type")
     if not isinstance(kind, str) or not kind:
-        return BadRequest(400, ERROR_PARAMETER_VALUE_MISSED, "message_type is required")
+        return WebhookRefusal(400, ERROR_PARAMETER_VALUE_MISSED, "message_type is required")
     if kind == PING_TYPE:
-        return Ping()
+        return WebhookPing()
     if kind in ORDER_TYPES:
         seller = shop_id_of(body.get("seller_id"))
         if seller is None:
-            return BadRequest(400, ERROR_PARAMETER_VALUE_MISSED, f"{kind}: seller_id is required")
+            return WebhookRefusal(400, ERROR_PARAMETER_VALUE_MISSED, f"{kind}: seller_id is required")
         posting = body.get("posting_number")
-        return Poll(seller, kind, posting if isinstance(posting, str) and posting else None)
-    return Ignore(kind, known=kind in ACKNOWLEDGED_TYPES)
+        return WebhookPoll(seller, kind, posting if isinstance(posting, str) and posting else None)
+    return WebhookIgnore(kind, known=kind in ACKNOWLEDGED_TYPES)
 
 
 # ------------------------------------------------------------------------------------------- replies
@@ -128,13 +103,13 @@ def error_reply(status: int, code: str, message: str) -> tuple[int, dict]:
     return status, {"error": {"code": code, "message": message, "details": None}}
 
 
-def refused() -> BadRequest:
+def refused() -> WebhookRefusal:
     """A sender outside the allowed networks."""
-    return BadRequest(403, ERROR_UNKNOWN, "source address not allowed")
+    return WebhookRefusal(403, ERROR_UNKNOWN, "source address not allowed")
 
 
-def too_large() -> BadRequest:
-    return BadRequest(413, ERROR_UNKNOWN, "notification body too large")
+def too_large() -> WebhookRefusal:
+    return WebhookRefusal(413, ERROR_UNKNOWN, "notification body too large")
 
 
 def ping_reply(started: datetime, *, name: str, version: str) -> tuple[int, dict]:
@@ -153,9 +128,9 @@ def ping_reply(started: datetime, *, name: str, version: str) -> tuple[int, dict
 
 def reply_for(notification: Notification, started: datetime, *, name: str, version: str) -> tuple[int, dict]:
     """The reply to a classified notification (a Poll is answered at once; the poll runs after)."""
-    if isinstance(notification, BadRequest):
+    if isinstance(notification, WebhookRefusal):
         return error_reply(notification.status, notification.code, notification.message)
-    if isinstance(notification, Ping):
+    if isinstance(notification, WebhookPing):
         return ping_reply(started, name=name, version=version)
     return ok_reply()
 

@@ -9,7 +9,12 @@ from collections.abc import AsyncIterator
 
 from connectors.base import Listing, Marketplace
 from connectors.uzum.limits import UZUM_PRODUCTS_PAGE_SIZE
-from connectors.uzum.models import UZUM_CURRENCY, UzumCalls, UzumProduct, parse_product_page
+from connectors.uzum.models import (
+    UZUM_CURRENCY,
+    UzumCalls,
+    UzumProduct,
+    parse_product_page,
+)
 
 
 async def iter_listings(client: UzumCalls) -> AsyncIterator[Listing]:

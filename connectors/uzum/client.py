@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -19,28 +18,21 @@ from connectors.base import (
     AccountContext,
     AuthError,
     BadResponse,
-    CancelReason,
     Choice,
-    ConnectionInfo,
     ConnectorError,
     Credentials,
-    ItemResult,
     KeyExpired,
-    Listing,
     Marketplace,
     NoShops,
-    Order,
-    OrderPage,
-    PriceUpdate,
     RateLimited,
-    SalesRow,
-    StockLevel,
-    StockUpdate,
 )
+from connectors.client_base import BaseClient, Features
 from connectors.clock import Clock
-from connectors.http import BaseClient, HttpCore, backoff_delay
+from connectors.http import HttpCore, backoff_delay
 from connectors.pacing import Pace, credential_id
-from connectors.uzum import account as uzum_account  # `account` is the AccountContext here
+from connectors.uzum import (
+    account as uzum_account,  # `account` is the AccountContext here
+)
 from connectors.uzum import catalog, orders, prices, sales, stock
 from connectors.uzum.errors import UZUM_POLICY, transient
 from connectors.uzum.limits import UZUM_CALL_ATTEMPTS, UZUM_MIN_PAGE_SIZE, uzum_pace
@@ -51,6 +43,7 @@ T = TypeVar("T")
 
 class UzumClient(BaseClient):
     marketplace = Marketplace.UZUM
+    features = Features(account=uzum_account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
     def __init__(
         self,
@@ -81,54 +74,15 @@ class UzumClient(BaseClient):
         )
 
     # -- account (connectors.uzum.account) ---------------------------------------------------------
-    async def check_connection(self) -> ConnectionInfo:
-        return await uzum_account.check_connection(self)
-
-    async def list_warehouses(self) -> list[Choice]:
-        return await uzum_account.list_warehouses(self)
-
     # -- catalog, stock, prices --------------------------------------------------------------------
-    def iter_listings(self) -> AsyncIterator[Listing]:
-        return catalog.iter_listings(self)
-
-    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await stock.read_stock(self, skus)
-
-    async def update_stock(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        return await stock.update_stock(self, updates)
-
-    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        return await prices.update_prices(self, updates)
-
     # -- orders (connectors.uzum.orders) -----------------------------------------------------------
-    async def new_orders(self) -> list[Order]:
-        return await orders.new_orders(self)
-
-    async def orders_since(self, cursor: str | None) -> OrderPage:
-        return await orders.orders_since(self, cursor)
-
     async def order_count(self, status: str | None = None) -> int:
         return await orders.order_count(self, status)
-
-    async def get_order(self, order_id: str) -> Order:
-        return await orders.get_order(self, order_id)
 
     async def cancel_reasons(self) -> list[Choice]:
         return await orders.cancel_reasons(self)
 
-    async def confirm_order(self, order_id: str) -> Order:
-        return await orders.confirm_order(self, order_id)
-
-    async def cancel_order(self, order_id: str, reason: CancelReason | str | None = None) -> Order:
-        return await orders.cancel_order(self, order_id, reason)
-
-    async def ship_order(self, order_id: str) -> Order:
-        return await orders.ship_order(self, order_id)
-
     # -- sales (connectors.uzum.sales) -------------------------------------------------------------
-    async def sales(self, date_from: date, date_to: date) -> list[SalesRow]:
-        return await sales.sales(self, date_from, date_to)
-
     # -- what the feature modules use (models.UzumCalls) -------------------------------------------
     @property
     def clock(self) -> Clock:

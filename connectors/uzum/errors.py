@@ -32,7 +32,13 @@ from connectors.base import (
     PermissionDenied,
     RateLimited,
 )
-from connectors.http import ErrorPolicy, RateLimitSignal, Reply, first_text, retry_after_header
+from connectors.http import (
+    ErrorPolicy,
+    RateLimitSignal,
+    Reply,
+    first_text,
+    retry_after_header,
+)
 
 T = TypeVar("T")
 Item = dict[str, Any]  # one `skuAmountList` / `priceData` item as sent (keyed by "skuId")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from connectors.base import Marketplace
 from connectors.clock import Clock
-from connectors.pacing import GUARD_UNDOCUMENTED_WINDOWS as GUARD, Pace, RateSpec, pacer_for
+from connectors.pacing import GUARD_UNDOCUMENTED_WINDOWS as GUARD
+from connectors.pacing import Pace, RateSpec, pacer_for
 
 # -- rate limits (every request of a token, paced by `uzum_pace`) -----------------------------------------
 UZUM_DEFAULT = RateSpec(5, 1.0, burst=5, window=GUARD)  # UNCONFIRMED: a conservative guess, per token

@@ -52,8 +52,8 @@ from connectors.base import (
     BadResponse,
     CancelReason,
     Choice,
-    MarketplaceUnavailable,
     Marketplace,
+    MarketplaceUnavailable,
     NotSupported,
     Order,
     OrderAction,
@@ -63,7 +63,11 @@ from connectors.base import (
     Scheme,
 )
 from connectors.uzum.errors import transient
-from connectors.uzum.limits import UZUM_CLOCK_SKEW, UZUM_ORDER_LOOKBACK_DAYS, UZUM_ORDERS_PAGE_SIZE
+from connectors.uzum.limits import (
+    UZUM_CLOCK_SKEW,
+    UZUM_ORDER_LOOKBACK_DAYS,
+    UZUM_ORDERS_PAGE_SIZE,
+)
 from connectors.uzum.models import (
     UZUM_CURRENCY,
     UzumCalls,

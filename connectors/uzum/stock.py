@@ -15,7 +15,11 @@ from typing import Any
 
 from connectors.base import ItemOutcome, ItemResult, StockLevel, StockUpdate
 from connectors.uzum.errors import Item, item_sku, rejected, write_all
-from connectors.uzum.limits import UZUM_STOCK_BATCH, UZUM_STOCK_CACHE_MAX, UZUM_STOCKS_PAGE_SIZE
+from connectors.uzum.limits import (
+    UZUM_STOCK_BATCH,
+    UZUM_STOCK_CACHE_MAX,
+    UZUM_STOCKS_PAGE_SIZE,
+)
 from connectors.uzum.models import StockRow, UzumCalls, ignore_reply, parse_stock_page
 
 

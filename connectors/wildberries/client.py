@@ -13,7 +13,6 @@ of the protocol (and no webhooks).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import date as _date
 from typing import Any, TypeVar
 
 import httpx
@@ -21,24 +20,18 @@ import httpx
 from connectors.base import (
     AccountContext,
     AuthError,
-    CancelReason,
-    Choice,
     ConnectionInfo,
     Credentials,
     ItemResult,
     Listing,
     Marketplace,
-    Order,
-    OrderPage,
     PriceUpdate,
     RateLimited,
-    SalesRow,
-    StockLevel,
-    StockUpdate,
     Supply,
 )
+from connectors.client_base import BaseClient, Features
 from connectors.clock import Clock
-from connectors.http import BaseClient, HttpCore, backoff_delay
+from connectors.http import HttpCore, backoff_delay
 from connectors.pacing import Pace, credential_id, pacer_for
 from connectors.wildberries import account, catalog, orders, prices, sales, stock
 from connectors.wildberries.account import (
@@ -62,6 +55,7 @@ class WildberriesClient(BaseClient):
     """The Wildberries seller API for one token (and, for stock, one warehouse of the AccountContext)."""
 
     marketplace = Marketplace.WILDBERRIES
+    features = Features(account=account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
     def __init__(
         self,
@@ -91,41 +85,8 @@ class WildberriesClient(BaseClient):
     async def check_connection(self) -> ConnectionInfo:
         return await account.check_connection(self, self._token)
 
-    async def list_warehouses(self) -> list[Choice]:
-        return await account.list_warehouses(self)
-
     def iter_listings(self, *, with_prices: bool | None = None) -> AsyncIterator[Listing]:
         return catalog.iter_listings(self, with_prices=with_prices)
-
-    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await stock.read_stock(self, skus)
-
-    async def update_stock(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        return await stock.update_stock(self, updates)
-
-    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        return await prices.update_prices(self, updates)
-
-    async def new_orders(self) -> list[Order]:
-        return await orders.new_orders(self)
-
-    async def orders_since(self, cursor: str | None) -> OrderPage:
-        return await orders.orders_since(self, cursor)
-
-    async def get_order(self, order_id: str) -> Order:
-        return await orders.get_order(self, order_id)
-
-    async def confirm_order(self, order_id: str) -> Order:
-        return await orders.confirm_order(self, order_id)
-
-    async def cancel_order(self, order_id: str, reason: CancelReason | str | None = None) -> Order:
-        return await orders.cancel_order(self, order_id, reason)
-
-    async def ship_order(self, order_id: str) -> Order:
-        return await orders.ship_order(self, order_id)
-
-    async def sales(self, date_from: _date, date_to: _date) -> list[SalesRow]:
-        return await sales.sales(self, date_from, date_to)
 
     # -- beyond the protocol --------------------------------------------------------------------------
     async def ping(self, host: str) -> WbPing:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from connectors.base import CredentialField, Marketplace, MarketplaceProfile
+from connectors.yandex import webhooks
 from connectors.yandex.account import check_key
 from connectors.yandex.client import YandexClient
 from connectors.yandex.models import DEFAULT_CURRENCY
-from connectors.yandex import webhooks
 
 BASE_URL = "https://api.partner.market.yandex.ru"  # production; every path carries its version (/v1/..., /v2/...)
 

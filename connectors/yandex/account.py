@@ -21,7 +21,11 @@ from collections.abc import AsyncIterator
 from connectors.base import Choice, ConnectionInfo, Marketplace, NoShops
 from connectors.yandex import limits
 from connectors.yandex.api import YandexApi
-from connectors.yandex.models import YandexCampaign, YandexCampaignsPage, YandexWarehousesReply
+from connectors.yandex.models import (
+    YandexCampaign,
+    YandexCampaignsPage,
+    YandexWarehousesReply,
+)
 
 # ---------------------------------------------------------------------------------------- the key
 # Legacy OAuth tokens start like this (the current OAuth page shows `Authorization: Bearer y0_...`).

@@ -15,7 +15,12 @@ from connectors.base import Listing, Marketplace
 from connectors.yandex import limits
 from connectors.yandex.account import business_id
 from connectors.yandex.api import YandexApi
-from connectors.yandex.models import YandexOffer, YandexOfferMapping, YandexOfferMappingsPage, to_currency
+from connectors.yandex.models import (
+    YandexOffer,
+    YandexOfferMapping,
+    YandexOfferMappingsPage,
+    to_currency,
+)
 
 
 async def iter_listings(api: YandexApi) -> AsyncIterator[Listing]:

@@ -18,32 +18,21 @@ Not supported (NotSupported): FBY supply requests (out of scope for the bot).
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from datetime import date
+from collections.abc import AsyncIterator
 from importlib import metadata
 
 import httpx
 
 from connectors.base import (
     AccountContext,
-    CancelReason,
-    Choice,
-    ConnectionInfo,
     Credentials,
-    ItemResult,
-    Listing,
     Marketplace,
     NotSupported,
-    Order,
-    OrderPage,
-    PriceUpdate,
-    SalesRow,
-    StockLevel,
-    StockUpdate,
     Supply,
 )
+from connectors.client_base import BaseClient, Features
 from connectors.clock import Clock
-from connectors.http import BaseClient, HttpCore
+from connectors.http import HttpCore
 from connectors.yandex import account, catalog, orders, prices, sales, stock
 from connectors.yandex.api import YandexApi
 from connectors.yandex.errors import YANDEX_POLICY
@@ -54,6 +43,7 @@ SUPPLIES_NOT_SUPPORTED = "Yandex FBY supply requests are not handled by the bot 
 
 class YandexClient(BaseClient):
     marketplace = Marketplace.YANDEX
+    features = Features(account=account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
     def __init__(
         self,
@@ -78,55 +68,20 @@ class YandexClient(BaseClient):
         # (`account` here is the AccountContext argument; elsewhere it is the connectors.yandex.account module.)
         self._api = YandexApi(self._http, credentials, account)
 
-    # -- account -------------------------------------------------------------------------------------
-    async def check_connection(self) -> ConnectionInfo:
-        return await account.check_connection(self._api)
+    @property
+    def api(self) -> YandexApi:
+        return self._api
 
+    # -- account -------------------------------------------------------------------------------------
     def iter_campaigns(self) -> AsyncIterator[YandexCampaign]:
         return account.iter_campaigns(self._api)
 
-    async def list_warehouses(self) -> list[Choice]:
-        return await account.list_warehouses(self._api)
-
     # -- catalog, stock, prices ----------------------------------------------------------------------
-    def iter_listings(self) -> AsyncIterator[Listing]:
-        return catalog.iter_listings(self._api)
-
-    async def read_stock(self, skus: Sequence[str]) -> list[StockLevel]:
-        return await stock.read_stock(self._api, skus)
-
-    async def update_stock(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        return await stock.update_stock(self._api, updates)
-
     async def business_settings(self) -> YandexBusinessSettings:
         return await prices.business_settings(self._api)
 
-    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        return await prices.update_prices(self._api, updates)
-
     # -- orders --------------------------------------------------------------------------------------
-    async def new_orders(self) -> list[Order]:
-        return await orders.new_orders(self._api)
-
-    async def orders_since(self, cursor: str | None) -> OrderPage:
-        return await orders.orders_since(self._api, cursor)
-
-    async def get_order(self, order_id: str) -> Order:
-        return await orders.get_order(self._api, order_id)
-
-    async def confirm_order(self, order_id: str) -> Order:
-        return await orders.confirm_order(self._api, order_id)
-
-    async def ship_order(self, order_id: str) -> Order:
-        return await orders.ship_order(self._api, order_id)
-
-    async def cancel_order(self, order_id: str, reason: CancelReason | str | None = None) -> Order:
-        return await orders.cancel_order(self._api, order_id, reason)
-
     # -- sales ---------------------------------------------------------------------------------------
-    async def sales(self, date_from: date, date_to: date) -> list[SalesRow]:
-        return await sales.sales(self._api, date_from, date_to)
-
     # -- supplies ------------------------------------------------------------------------------------
     async def list_supplies(self) -> list[Supply]:
         raise NotSupported(SUPPLIES_NOT_SUPPORTED)

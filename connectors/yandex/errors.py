@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import BadResponse, ConnectorError, Marketplace
-from connectors.http import ErrorPolicy, RateLimitSignal, Reply, first_text, header_number, http_date_header
+from connectors.http import (
+    ErrorPolicy,
+    RateLimitSignal,
+    Reply,
+    first_text,
+    header_number,
+    http_date_header,
+)
 from connectors.yandex.limits import yandex_remaining
 
 # ------------------------------------------------------------------------------------------- reasons

@@ -11,7 +11,8 @@ from decimal import Decimal
 from connectors.base import Marketplace
 from connectors.clock import Clock
 from connectors.http import Reply, header_number, http_date_header
-from connectors.pacing import GUARD_UNDOCUMENTED_WINDOWS as GUARD, HOUR, MINUTE, Pace, RateSpec, pacer_for
+from connectors.pacing import GUARD_UNDOCUMENTED_WINDOWS as GUARD
+from connectors.pacing import HOUR, MINUTE, Pace, RateSpec, pacer_for
 
 # Parallel requests per campaignId (/campaigns/{id}/...), per businessId (/businesses/{id}/...), per cabinet
 # otherwise. The new page says 4, the Sept-2025 page said 2: design for <= 2.

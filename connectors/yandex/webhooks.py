@@ -21,9 +21,16 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from connectors.base import (
+    WebhookIgnore,
+    WebhookNotice,
+    WebhookPing,
+    WebhookPoll,
+    WebhookRefusal,
+)
 
 NOTIFICATION_PATH = "/notification"
 PATH = NOTIFICATION_PATH  # what Market appends to the base URL entered in its cabinet
@@ -61,39 +68,7 @@ def reply_version() -> str:
 
 
 # ----------------------------------------------------------------------------------- what arrived
-@dataclass(frozen=True)
-class Poll:
-    """Poll the orders of this shop (campaignId) now: `event` (the notificationType) happened to one of them."""
-
-    shop_id: str
-    event: str
-
-
-@dataclass(frozen=True)
-class Ping:
-    """The connection check (answer within 1 s)."""
-
-    event: str = PING
-
-
-@dataclass(frozen=True)
-class Ignore:
-    """Acknowledged, nothing to do. `known`: the type is in our copy of the spec (else newer than it)."""
-
-    event: str
-    known: bool = True
-
-
-@dataclass(frozen=True)
-class BadRequest:
-    """Refused: reply `status` with the error `error_type` (NotificationApiErrorType) and `message`."""
-
-    status: int
-    error_type: str
-    message: str
-
-
-Notice = Poll | Ping | Ignore | BadRequest
+Notice = WebhookNotice
 
 
 def shop_id_of(value: Any) -> str | None:
@@ -107,31 +82,31 @@ def shop_id_of(value: Any) -> str | None:
     return None
 
 
-def parse_body(raw: bytes) -> Any | BadRequest:
+def parse_body(raw: bytes) -> Any | WebhookRefusal:
     """The body's JSON (any Content-Type), or the 400 for one that is not JSON."""
     try:
         return json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
-        return BadRequest(400, WRONG_EVENT_FORMAT, "malformed JSON")
+        return WebhookRefusal(400, WRONG_EVENT_FORMAT, "malformed JSON")
 
 
 def parse_notification(body: Any) -> Notice:
     """What a parsed notification body asks for (SendNotificationRequest)."""
-    if isinstance(body, BadRequest):
+    if isinstance(body, WebhookRefusal):
         return body
     if not isinstance(body, dict):
-        return BadRequest(400, WRONG_EVENT_FORMAT, "the body must be a JSON object")
+        return WebhookRefusal(400, WRONG_EVENT_FORMAT, "the body must be a JSON object")
     kind = body.get("notificationType")
     if not isinstance(kind, str) or not kind:
-        return BadRequest(400, WRONG_EVENT_FORMAT, "notificationType is required")
+        return WebhookRefusal(400, WRONG_EVENT_FORMAT, "notificationType is required")
     if kind in ORDER_TYPES:
         campaign = shop_id_of(body.get("campaignId"))
         if campaign is None:
-            return BadRequest(400, WRONG_EVENT_FORMAT, f"{kind}: campaignId (a positive integer) is required")
-        return Poll(campaign, kind)
+            return WebhookRefusal(400, WRONG_EVENT_FORMAT, f"{kind}: campaignId (a positive integer) is required")
+        return WebhookPoll(campaign, kind)
     if kind == PING:
-        return Ping()
-    return Ignore(kind, known=kind in OTHER_TYPES)
+        return WebhookPing()
+    return WebhookIgnore(kind, known=kind in OTHER_TYPES)
 
 
 def read_notification(raw: bytes) -> Notice:
@@ -139,13 +114,13 @@ def read_notification(raw: bytes) -> Notice:
     return parse_notification(parse_body(raw))
 
 
-def refused_source() -> BadRequest:
+def refused_source() -> WebhookRefusal:
     """A sender outside the allowed networks."""
-    return BadRequest(403, UNKNOWN, "source address not allowed")
+    return WebhookRefusal(403, UNKNOWN, "source address not allowed")
 
 
-def too_large() -> BadRequest:
-    return BadRequest(413, WRONG_EVENT_FORMAT, "notification body too large")
+def too_large() -> WebhookRefusal:
+    return WebhookRefusal(413, WRONG_EVENT_FORMAT, "notification body too large")
 
 
 # ------------------------------------------------------------------------------------------ replies
@@ -167,8 +142,8 @@ def error_reply(status: int, error_type: str, message: str) -> tuple[int, dict]:
 
 def reply_to(notice: Notice, started: datetime, *, version: str | None = None) -> tuple[int, dict]:
     """The reply to a notice: the error for a BadRequest, else 200 (a poll is started after replying)."""
-    if isinstance(notice, BadRequest):
-        return error_reply(notice.status, notice.error_type, notice.message)
+    if isinstance(notice, WebhookRefusal):
+        return error_reply(notice.status, notice.code, notice.message)
     return ok_reply(started, version=version)
 
 
@@ -177,11 +152,11 @@ def read(raw: bytes) -> Notice:
     return read_notification(raw)
 
 
-def refused() -> BadRequest:
+def refused() -> WebhookRefusal:
     return refused_source()
 
 
 def reply(notice: Notice, started: datetime, *, name: str = REPLY_NAME, version: str | None = None) -> tuple[int, dict]:
-    if isinstance(notice, BadRequest):
-        return error_reply(notice.status, notice.error_type, notice.message)
+    if isinstance(notice, WebhookRefusal):
+        return error_reply(notice.status, notice.code, notice.message)
     return ok_reply(started, version=version, name=name)

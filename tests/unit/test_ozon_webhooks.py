@@ -16,8 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Marketplace
-
+from connectors.base import (
+    Marketplace,
+    WebhookIgnore,
+    WebhookPing,
+    WebhookPoll,
+    WebhookRefusal,
+)
 from connectors.ozon import webhooks as W
 from tests.support.contract import ozon_raw_spec
 
@@ -57,11 +62,11 @@ def test_every_documented_example_is_understood():
         kind = body["message_type"]
         result = W.classify(body)
         if kind in W.ORDER_TYPES:
-            assert result == W.Poll(str(body["seller_id"]), kind, body["posting_number"]), body
+            assert result == WebhookPoll(str(body["seller_id"]), kind, body["posting_number"]), body
         elif kind in W.ACKNOWLEDGED_TYPES:
-            assert result == W.Ignore(kind, known=True), body
+            assert result == WebhookIgnore(kind, known=True), body
         else:  # the stock-change example's placeholder "string": a type we do not know, still acknowledged
-            assert result == W.Ignore(kind, known=False), body
+            assert result == WebhookIgnore(kind, known=False), body
         assert W.reply_for(result, datetime.now(timezone.utc), name="n", version="v") == (200, {"result": True})
     kinds = {body["message_type"] for body in found}
     assert W.ORDER_TYPES <= kinds
@@ -70,16 +75,16 @@ def test_every_documented_example_is_understood():
 def test_the_connection_check_is_a_ping():
     (check, *_) = examples("push_start")
     assert set(check) == {"message_type", "time"}
-    assert W.classify({**check, "message_type": W.PING_TYPE}) == W.Ping()
-    assert W.parse_body(json.dumps({"message_type": "TYPE_PING", "time": check["time"]}).encode()) == W.Ping()
+    assert W.classify({**check, "message_type": W.PING_TYPE}) == WebhookPing()
+    assert W.parse_body(json.dumps({"message_type": "TYPE_PING", "time": check["time"]}).encode()) == WebhookPing()
 
 
 @pytest.mark.parametrize("seller_id", [2600101, "2600101", " 2600101", "002600101"])
 def test_an_order_notification_asks_for_its_sellers_poll(seller_id):
     body = {"message_type": "TYPE_NEW_POSTING", "posting_number": "24319409-0021-1", "seller_id": seller_id}
-    assert W.parse_body(json.dumps(body)) == W.Poll("2600101", "TYPE_NEW_POSTING", "24319409-0021-1")
+    assert W.parse_body(json.dumps(body)) == WebhookPoll("2600101", "TYPE_NEW_POSTING", "24319409-0021-1")
     assert W.classify({"message_type": "TYPE_STATE_CHANGED", "seller_id": seller_id}) == \
-        W.Poll("2600101", "TYPE_STATE_CHANGED", None)
+        WebhookPoll("2600101", "TYPE_STATE_CHANGED", None)
 
 
 @pytest.mark.parametrize("raw, code, what", [
@@ -99,16 +104,16 @@ def test_an_order_notification_asks_for_its_sellers_poll(seller_id):
 ])
 def test_a_body_we_cannot_use_is_a_400_in_the_documented_error_shape(raw, code, what):
     result = W.parse_body(raw)
-    assert isinstance(result, W.BadRequest) and result.status == 400 and result.code == code
+    assert isinstance(result, WebhookRefusal) and result.status == 400 and result.code == code
     assert what in result.message
     status, body = W.reply_for(result, datetime.now(timezone.utc), name="n", version="v")
     assert status == 400 and body == {"error": {"code": code, "message": result.message, "details": None}}
 
 
 def test_other_types_need_no_seller_and_are_acknowledged():
-    assert W.classify({"message_type": "TYPE_CHAT_CLOSED"}) == W.Ignore("TYPE_CHAT_CLOSED")
+    assert W.classify({"message_type": "TYPE_CHAT_CLOSED"}) == WebhookIgnore("TYPE_CHAT_CLOSED")
     assert W.classify({"message_type": "TYPE_SOMETHING_NEW", "seller_id": 1}) == \
-        W.Ignore("TYPE_SOMETHING_NEW", known=False)
+        WebhookIgnore("TYPE_SOMETHING_NEW", known=False)
 
 
 # ============================================================================================== replies
@@ -139,7 +144,7 @@ def test_the_ping_reply_follows_push_start():
     assert body == {"version": "1.2.3", "name": "SellerCloudX", "time": "2026-06-15T12:04:05Z"}
     pattern = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
     assert pattern.match(documented["time"]) and pattern.match(body["time"])
-    assert W.reply_for(W.Ping(), started, name="SellerCloudX", version="1.2.3") == (status, body)
+    assert W.reply_for(WebhookPing(), started, name="SellerCloudX", version="1.2.3") == (status, body)
 
 
 # ============================================================================ where it is served

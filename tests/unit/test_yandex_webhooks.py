@@ -9,13 +9,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from connectors.base import Marketplace
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from connectors.base import (
+    Marketplace,
+    WebhookIgnore,
+    WebhookPing,
+    WebhookPoll,
+    WebhookRefusal,
+)
 from connectors.yandex import limits
 from connectors.yandex import webhooks as W
 from tests.support.contract import SPECS_DIR
@@ -107,10 +112,10 @@ def test_the_types_are_the_specs_enum():
 
 
 def test_ping_and_its_reply_match_the_spec():
-    assert W.read_notification(raw(ping())) == W.Ping()
+    assert W.read_notification(raw(ping())) == WebhookPing()
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
     started = datetime.now(timezone.utc)
-    body = spec_reply(W.reply_to(W.Ping(), started))
+    body = spec_reply(W.reply_to(WebhookPing(), started))
     assert set(body) == {"version", "name", "time"}
     assert body["name"] == "SellerCloudX" and 1 <= len(body["version"]) <= 100
     assert body["time"].endswith("Z")
@@ -127,24 +132,24 @@ def test_the_reply_time_is_utc_with_milliseconds_whatever_the_zone_given():
 
 
 def test_order_created_asks_for_a_poll_of_its_campaign():
-    assert W.read_notification(raw(order_created())) == W.Poll(str(CAMPAIGN), "ORDER_CREATED")
-    spec_reply(W.reply_to(W.Poll(str(CAMPAIGN), "ORDER_CREATED"), datetime.now(timezone.utc)))
+    assert W.read_notification(raw(order_created())) == WebhookPoll(str(CAMPAIGN), "ORDER_CREATED")
+    spec_reply(W.reply_to(WebhookPoll(str(CAMPAIGN), "ORDER_CREATED"), datetime.now(timezone.utc)))
 
 
 @pytest.mark.parametrize("kind", sorted(ORDER_EXAMPLES))
 def test_every_order_notification_type_asks_for_a_poll(kind):
     notice = W.parse_notification(valid_notification(ORDER_EXAMPLES[kind]()))
-    assert notice == W.Poll(str(CAMPAIGN), kind)
+    assert notice == WebhookPoll(str(CAMPAIGN), kind)
     assert spec_reply(W.reply_to(notice, datetime.now(timezone.utc)))["name"] == "SellerCloudX"
 
 
 def test_other_notifications_are_acknowledged_with_nothing_to_do():
     chat = valid_notification({"notificationType": "CHAT_CREATED", "businessId": 1, "chatId": 5,
                                "createdAt": iso_now()})
-    assert W.parse_notification(chat) == W.Ignore("CHAT_CREATED", known=True)
+    assert W.parse_notification(chat) == WebhookIgnore("CHAT_CREATED", known=True)
     # A type newer than the spec copy is acknowledged too (refusing it would only make Yandex retry).
     newer = W.parse_notification({"notificationType": "SOMETHING_NEW_IN_2027", "campaignId": CAMPAIGN})
-    assert newer == W.Ignore("SOMETHING_NEW_IN_2027", known=False)
+    assert newer == WebhookIgnore("SOMETHING_NEW_IN_2027", known=False)
     for notice in (W.parse_notification(chat), newer):
         assert spec_reply(W.reply_to(notice, datetime.now(timezone.utc)))
 
@@ -154,7 +159,7 @@ def test_duplicates_ask_for_the_same_poll():
     both acknowledged with 200 - never DUPLICATED_EVENT, which would only make Yandex retry."""
     body = raw(order_created(order_id=777))
     first, second = W.read_notification(body), W.read_notification(body)
-    assert first == second == W.Poll(str(CAMPAIGN), "ORDER_CREATED")
+    assert first == second == WebhookPoll(str(CAMPAIGN), "ORDER_CREATED")
     assert W.reply_to(second, datetime.now(timezone.utc))[0] == 200
 
 
@@ -171,7 +176,7 @@ def test_duplicates_ask_for_the_same_poll():
 ])
 def test_a_bad_body_is_400_in_the_spec_error_shape(body, what):
     notice = W.read_notification(body)
-    assert isinstance(notice, W.BadRequest) and notice.status == 400
+    assert isinstance(notice, WebhookRefusal) and notice.status == 400
     reply = spec_reply(W.reply_to(notice, datetime.now(timezone.utc)))
     assert reply["error"]["type"] == "WRONG_EVENT_FORMAT" and what in reply["error"]["message"]
 
