@@ -302,8 +302,7 @@ class Demo:
             await press(partner, "My marketplaces", "Your marketplaces")
             await press(partner, marketplace, "Status")
             await press(partner, "Sync status", "Check for new orders every")
-            await partner.press("1 min")
-            await partner.wait_callback_answer()
+            await press(partner, "1 min", "every 1 min, next")  # the dashboard, edited with the new interval
         say("  ✓ new orders are checked every minute on all four")
         await to_menu(partner)
 

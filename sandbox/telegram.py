@@ -5,6 +5,13 @@ aiogram talks to it exactly as to api.telegram.org
 long polling, aiogram's own response validation and error mapping. The test plays the user through
 :class:`SandboxUser` (in-process) or the small ``/_sandbox/*`` HTTP control API (bot in another process).
 
+A chat app's side of the same API (what sandbox.webchat uses): ``/_sandbox/chat`` (the chat as an app shows it:
+both sides' messages in their current state, text with its entities, files, keyboards), ``/_sandbox/events``
+(long polling for what happens next: new, edited and deleted messages, callback answers, chat actions),
+``/_sandbox/press`` with ``row``/``column`` (the button where the app shows it), ``/_sandbox/send_document``,
+``/_sandbox/file`` (a file shown in that chat), ``/_sandbox/commands`` (the command menu by Telegram's scope
+rules) and ``/_sandbox/bot``.
+
 What it gets right, because aiogram or a real bot would break on it otherwise:
 
 * form POSTs whose complex fields (``reply_markup``, ``entities``) are JSON strings; JSON bodies and

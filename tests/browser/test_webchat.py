@@ -75,6 +75,8 @@ async def click(message, button: str, answer: str):
 
 async def open_as(page: Page, demo, role: str) -> None:
     await page.goto(demo.url)
+    if await page.locator("#guide-open").is_visible():  # a phone: the users are in the guide's drawer
+        await page.locator("#guide-open").click()
     await page.locator(f".user-card[data-role='{role}']").click()
     await expect(page.locator(f".user-card[data-role='{role}']")).to_have_attribute("aria-checked", "true")
     await expect(page.locator("#bot-status")).to_have_text("bot")  # the chat is loaded and listening

@@ -257,8 +257,12 @@
       doc.append(icon, info);
       bubble.appendChild(doc);
     }
-    const body = m.text != null ? m.text : m.caption;
-    const entities = m.text != null ? m.entities : m.caption_entities;
+    let body = m.text != null ? m.text : m.caption;
+    let entities = m.text != null ? m.entities : m.caption_entities;
+    if (m.from === "user" && body && /^\/start \S+$/.test(body)) {
+      body = "/start"; // as Telegram apps show a deep link's start (the bot gets the parameter)
+      entities = [{ type: "bot_command", offset: 0, length: 6 }];
+    }
     const text = document.createElement("div");
     text.className = "text";
     if (body) text.appendChild(renderEntities(body, entities));
