@@ -70,7 +70,11 @@ class DemoError(Exception):
 
 
 def say(text: str = "") -> None:
-    print(text, flush=True)
+    """Progress in the terminal. A terminal that went away (Ctrl-C also ends a `| tee`) must not stop the stopping."""
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, OSError):
+        pass
 
 
 # ---------------------------------------------------------------------------------------------- saved state
@@ -306,6 +310,20 @@ class Demo:
         say("  ✓ new orders are checked every minute on all four")
         await to_menu(partner)
 
+    async def reopen(self) -> None:
+        """A later start: the bot kept its data, but the sandbox Telegram server's chats start empty. The partner
+        and the admin open the bot again (/start), as after reinstalling Telegram, so their chats have a menu."""
+        assert self.telegram
+        for user in (DEMO_PARTNER, DEMO_ADMIN):
+            chat = self.telegram.user(user.user_id, first_name=user.first_name, language_code=user.language_code)
+            await chat.send("/start")
+            try:
+                await wait_for(chat, "Main menu")
+            except DemoError as error:  # not fatal: the chat is there, the visitor can press START again
+                say(f"  ! {user.first_name}'s /start got no menu: {error}")
+        say(f"  ✓ {DEMO_PARTNER.first_name} and {DEMO_ADMIN.first_name} opened the bot again "
+            "(chats start empty after a restart; the bot's data is kept)")
+
     # -- the buyer --
 
     async def place_orders(self) -> None:
@@ -357,6 +375,8 @@ class Demo:
         say(f"  ✓ the bot is running: python -m bot run (log: {self._shown(self.directory)}{LOG_FILE})")
         if fresh:
             await self.seed()
+        else:
+            await self.reopen()
         if self.orders_every:
             self._tasks.append(asyncio.create_task(self.place_orders(), name="demo-buyer"))
         self.ready.set()

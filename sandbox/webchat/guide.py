@@ -60,8 +60,9 @@ def steps() -> list[dict]:
     return [
         {"title": "Connect Uzum", "user": "new",
          "text": "Be a new seller (the invite link opens the chat as a new user), press START, then "
-                 "“➕ Connect a marketplace” → “Uzum Market”. Paste the Uzum token (Copy below) and pick a shop. "
-                 "The bot deletes the message with your key at once."},
+                 "“➕ Connect a marketplace” → “Uzum Market”. Paste the Uzum token (Copy below) and pick a shop "
+                 "(Samarqand Market: the demo partner has the other one). The bot deletes the message with your "
+                 "key at once."},
         {"title": "Sync products", "user": "new",
          "text": "“🏠 Main menu” → “📦 Products” → “🔄 Sync products”. The progress message changes in place; "
                  "40 products arrive."},

@@ -26,6 +26,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -149,6 +150,10 @@ class WebChat:
 
     @web.middleware
     async def _errors(self, request: web.Request, handler):
+        # Only this page may act as the demo's users: another site open in the same browser must not post here.
+        origin = request.headers.get("Origin")
+        if request.method == "POST" and origin and urlsplit(origin).netloc != request.host:
+            return web.json_response({"ok": False, "error": "cross-origin request refused"}, status=403)
         try:
             return await handler(request)
         except WebChatError as error:
@@ -216,11 +221,14 @@ class WebChat:
                     after = event["seq"]
                     data = json.dumps(event, ensure_ascii=False)
                     await response.write(f"id: {after}\ndata: {data}\n\n".encode())
-        except (ConnectionResetError, asyncio.CancelledError):  # the page went away, or the server stops
+        except ConnectionResetError:  # the page went away
             pass
         return response
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type != "application/json":
+            raise web.HTTPUnsupportedMediaType(text='{"ok": false, "error": "JSON expected"}',
+                                               content_type="application/json")
         try:
             body = await request.json()
         except ValueError:

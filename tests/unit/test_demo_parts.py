@@ -224,6 +224,11 @@ async def test_the_page_config_and_a_round_trip(stack):
         ("message", "user", "hello"), ("message", "bot", "echo: hello")]
     async with http.post("/api/send", json={"user": 999, "text": "hi"}) as reply:
         assert reply.status == 404  # not a demo user
+    # Another site open in the same browser cannot make the demo's users act.
+    async with http.post("/api/send", json={"user": 2001, "text": "hi"}, headers={"Origin": "https://evil.example"}) as reply:
+        assert reply.status == 403
+    async with http.post("/api/send", data='{"user": 2001, "text": "hi"}', headers={"Content-Type": "text/plain"}) as reply:
+        assert reply.status == 415
 
 
 async def test_press_upload_download_and_alerts(stack):
