@@ -7,11 +7,17 @@ import re
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Page, expect
 
 from sandbox.marketplaces import accounts
 from sandbox.marketplaces.orders import create_order
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, browser_required
+
+try:
+    from playwright.async_api import Page, expect
+except ImportError:  # `make test` installs it (requirements.lock); in CI its absence is a failure
+    if browser_required():
+        raise
+    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
