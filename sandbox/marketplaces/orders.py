@@ -1,5 +1,6 @@
 """Making orders in the sandbox marketplaces — for tests, the demo CLI flag and the HTTP control endpoint —
-the way each stand-in keeps them (its account key, shop / campaign / warehouse)."""
+the way each stand-in keeps them (its account key, shop / campaign / warehouse); and, for the demo, weeks of
+past orders (add_order_history)."""
 from __future__ import annotations
 
 import random
@@ -67,6 +68,9 @@ _HISTORY_OUTCOMES = (
     (2, [(Lifecycle.SHIPPED, 55), (Lifecycle.DELIVERED, 30), (Lifecycle.CANCELLED, 10), (Lifecycle.CONFIRMED, 5)]),
     (0, [(Lifecycle.CONFIRMED, 45), (Lifecycle.NEW, 40), (Lifecycle.CANCELLED, 5), (Lifecycle.SHIPPED, 10)]),
 )
+# About how many days after it was placed an order of the history last changed, by its final status.
+_LAST_CHANGE_DAYS = {Lifecycle.NEW: 0.0, Lifecycle.CONFIRMED: 0.2, Lifecycle.SHIPPED: 1.0, Lifecycle.DELIVERED: 3.0,
+                     Lifecycle.CANCELLED: 0.5}
 
 
 def add_order_history(state: SandboxState, *, days: int = 28, per_day: tuple[int, int] = (2, 6),
@@ -98,9 +102,7 @@ def add_order_history(state: SandboxState, *, days: int = 28, per_day: tuple[int
                 order.created_at = placed
                 order.ship_by = placed + 2 * DAY
                 # the last change: when it was packed, shipped, delivered or cancelled (never in the future)
-                steps = {Lifecycle.NEW: 0.0, Lifecycle.CONFIRMED: 0.2, Lifecycle.SHIPPED: 1.0,
-                         Lifecycle.DELIVERED: 3.0, Lifecycle.CANCELLED: 0.5}
-                order.updated_at = min(now - 60, placed + steps[status] * DAY * (0.5 + rng.random()))
+                order.updated_at = min(now - 60, placed + _LAST_CHANGE_DAYS[status] * DAY * (0.5 + rng.random()))
                 order.status = status
                 made.append(order)
     return made
