@@ -1,10 +1,10 @@
-# Two commands do all set-up: `make run` and `make test` (see README.md).
+# Three commands do all set-up: `make demo`, `make run` and `make test` (see README.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test migrate sandbox rotate-keys lock clean
+.PHONY: demo run test migrate sandbox rotate-keys lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -12,6 +12,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
 	touch $(STAMP)
+
+# The whole product in a browser: sandbox marketplaces and Telegram, the bot, a web chat on http://127.0.0.1:8000.
+demo: $(STAMP)
+	$(PY) -m sandbox.demo $(DEMO_ARGS)
 
 run: $(STAMP)
 	$(PY) -m bot run

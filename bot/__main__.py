@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "run":
         if settings.BOT_TOKEN is None or not settings.BOT_TOKEN.get_secret_value().strip():
             print("BOT_TOKEN is not set: put BOT_TOKEN=<token from @BotFather> in .env or the environment "
-                  "(see .env.example).", file=sys.stderr)
+                  "(see .env.example), or try `make demo`: the whole bot in a browser, nothing to set up.",
+                  file=sys.stderr)
             sys.exit(2)
         asyncio.run(run(settings))
     elif args.command == "migrate":

@@ -53,6 +53,8 @@ async def serve(host: str, telegram_port: int, marketplace_port: int, orders_eve
     print("\n".join(env_lines(telegram, marketplaces)))
     print(credentials_text())
     print(f"# Play the user: python -m sandbox.chat --telegram {telegram.url} --user 1001")
+    print(f"#   or in a browser: python -m sandbox.webchat --telegram {telegram.url}  (http://127.0.0.1:8000)")
+    print("# Everything at once, with demo data: make demo")
     print("# (in invite mode, put the user's id in ADMIN_IDS or use an admin's invite link)", flush=True)
     print(f"# New orders: POST {marketplaces.url}/_sandbox/orders "
           '{"marketplace": "ozon", "lines": [[1, 2]]}  (or start with --orders-every SECONDS)', flush=True)

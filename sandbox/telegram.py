@@ -5,6 +5,13 @@ aiogram talks to it exactly as to api.telegram.org
 long polling, aiogram's own response validation and error mapping. The test plays the user through
 :class:`SandboxUser` (in-process) or the small ``/_sandbox/*`` HTTP control API (bot in another process).
 
+A chat app's side of the same API (what sandbox.webchat uses): ``/_sandbox/chat`` (the chat as an app shows it:
+both sides' messages in their current state, text with its entities, files, keyboards), ``/_sandbox/events``
+(long polling for what happens next: new, edited and deleted messages, callback answers, chat actions),
+``/_sandbox/press`` with ``row``/``column`` (the button where the app shows it), ``/_sandbox/send_document``,
+``/_sandbox/file`` (a file shown in that chat), ``/_sandbox/commands`` (the command menu by Telegram's scope
+rules) and ``/_sandbox/bot``.
+
 What it gets right, because aiogram or a real bot would break on it otherwise:
 
 * form POSTs whose complex fields (``reply_markup``, ``entities``) are JSON strings; JSON bodies and
@@ -419,6 +426,9 @@ class _Chat:
     user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # the user's, raw
     deleted: list[int] = field(default_factory=list)  # ids deleted by the bot, in order
     events: list[tuple[str, int]] = field(default_factory=list)  # ("new" | "edit", message_id)
+    # What a chat client shows, in order: (seq, kind, message_id, extra). Kinds: "message" (new, from the bot
+    # or the user), "edit", "delete", "callback_answer", "action" (sendChatAction). seq is server-wide.
+    timeline: list[tuple[int, str, int | None, dict[str, Any]]] = field(default_factory=list)
 
     def render(self) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": self.chat_id, "type": "private", "first_name": self.user.first_name}
@@ -645,6 +655,7 @@ class TelegramSandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         bot_username: str = "sandbox_bot",
+        bot_name: str = "Sandbox Bot",
         global_rate: int | None = None,
         per_chat_rate: int | None = None,
         time_scale: float = 1.0,
@@ -654,6 +665,7 @@ class TelegramSandbox:
         self.host = host
         self.port = port
         self.bot_username = bot_username
+        self.bot_name = bot_name  # the bot's first_name, as getMe and every Message.from show it
         # Rate limits, off by default: at most N sends per (simulated) second overall / per chat.
         # time_scale = real seconds per simulated second (0.1 makes a test of the limits 10x faster);
         # retry_after is reported in simulated seconds.
@@ -671,6 +683,10 @@ class TelegramSandbox:
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(4_000_000_000_001)  # Telegram's ids are long numbers
         self._file_ids = itertools.count(1)
+        self._seq = itertools.count(1)  # the chat timelines' event numbers (server-wide, increasing)
+        self._last_bot: dict[str, Any] | None = None  # the bot user of the latest Bot API call
+        # Tells chat clients that a server they reconnect to is a new one (empty chats, cursors from 0).
+        self.instance = f"{time.time_ns():x}"
         self._updates: list[dict[str, Any]] = []  # unconfirmed updates, in order
         self._allowed_updates: list[str] | None = None
         self._poll_generation: collections.Counter[str] = collections.Counter()  # per token
@@ -736,6 +752,13 @@ class TelegramSandbox:
         app.router.add_post("/_sandbox/unblock", self._control_block)
         app.router.add_get("/_sandbox/callback_answer", self._control_callback_answer)
         app.router.add_get("/_sandbox/stats", self._control_stats)
+        # The chat client's side (sandbox.webchat): what a Telegram app shows and lets the user do.
+        app.router.add_get("/_sandbox/chat", self._control_chat)
+        app.router.add_get("/_sandbox/events", self._control_events)
+        app.router.add_post("/_sandbox/send_document", self._control_send_document)
+        app.router.add_get("/_sandbox/file", self._control_file)
+        app.router.add_get("/_sandbox/commands", self._control_commands)
+        app.router.add_get("/_sandbox/bot", self._control_bot)
         return app
 
     async def start(self) -> None:
@@ -750,6 +773,7 @@ class TelegramSandbox:
     async def stop(self) -> None:
         self._closing = True
         self._updates_signal.fire()  # pending getUpdates return [] at once
+        self._changed.fire()  # and so do pending /_sandbox/events
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -839,6 +863,133 @@ class TelegramSandbox:
         """Updates not yet confirmed by the bot."""
         return copy.deepcopy(self._updates)
 
+    # -- a chat client's view (sandbox.webchat): what a Telegram app shows in one private chat --
+
+    def chat_snapshot(self, chat_id: int) -> dict[str, Any]:
+        """The chat as an app shows it now: every message still there (the bot's and the user's, in order,
+        in their current state) and `seq`, the cursor to ask chat_events() for what happens next."""
+        chat = self._chats.get(int(chat_id))
+        if chat is None:
+            return {"messages": [], "seq": 0, "instance": self.instance}
+        ids = sorted(set(chat.messages) | set(chat.user_messages))
+        views = [self._view(chat, message_id) for message_id in ids]
+        return {"messages": [v for v in views if v is not None and not v["deleted"]],
+                "seq": chat.timeline[-1][0] if chat.timeline else 0, "instance": self.instance}
+
+    def chat_events(self, chat_id: int, after: int = 0) -> list[dict[str, Any]]:
+        """What happened in the chat after the event numbered `after`, oldest first. A new or edited
+        message comes in its current state (so an edit read late shows the latest text)."""
+        chat = self._chats.get(int(chat_id))
+        if chat is None:
+            return []
+        events = []
+        for seq, kind, message_id, extra in reversed(chat.timeline):
+            if seq <= after:
+                break
+            event: dict[str, Any] = {"seq": seq, "type": kind}
+            if kind in ("message", "edit"):
+                event["message"] = self._view(chat, message_id)  # type: ignore[arg-type]
+            elif message_id is not None:
+                event["message_id"] = message_id
+            event.update(extra)
+            events.append(event)
+        events.reverse()
+        return events
+
+    async def wait_chat_events(self, chat_id: int, after: int = 0, timeout: float = 25.0) -> list[dict[str, Any]]:
+        """chat_events(), waiting up to `timeout` seconds for at least one (long polling)."""
+        found: list[dict[str, Any]] = []
+
+        def ready() -> bool:
+            found[:] = self.chat_events(chat_id, after)
+            return bool(found) or self._closing
+
+        await self._changed.wait_for(ready, timeout)
+        return found
+
+    def commands_for(self, chat_id: int, language_code: str | None) -> list[dict[str, str]]:
+        """The command menu a private chat shows: Telegram's scope order (this chat, all private chats,
+        default), each with the user's language first, then without a language."""
+        scopes = [{"type": "chat", "chat_id": int(chat_id)}, {"type": "all_private_chats"}, {"type": "default"}]
+        for scope in scopes:
+            for language in dict.fromkeys((language_code or "", "")):
+                found = self.commands.get((json.dumps(scope, sort_keys=True), language))
+                if found is not None:
+                    return copy.deepcopy(found)
+        return []
+
+    def chat_file(self, chat_id: int, file_id: str) -> tuple[bytes, str | None] | None:
+        """A file attached to a message of this chat (a document or photo of the bot, an upload of the
+        user): (content, filename). Files of other chats are not reachable through it."""
+        chat = self._chats.get(int(chat_id))
+        if chat is None or file_id not in self._files:
+            return None
+        attached = {info["file_id"] for m in chat.messages.values() if m.media and not m.deleted
+                    for info in ([m.media["document"]] if "document" in m.media else m.media.get("photo", []))}
+        attached |= {m["document"]["file_id"] for i, m in chat.user_messages.items()
+                     if "document" in m and i not in chat.deleted}
+        data, filename = self._files[file_id]
+        if file_id not in attached or data is None:
+            return None
+        return data, filename
+
+    @property
+    def bot_info(self) -> dict[str, Any]:
+        """The bot as a chat header shows it (its id is known once the bot made a call)."""
+        bot = self._last_bot or {"first_name": self.bot_name, "username": self.bot_username}
+        return {"id": bot.get("id"), "first_name": bot["first_name"], "username": bot["username"]}
+
+    def _note(self, chat: _Chat, kind: str, message_id: int | None, **extra: Any) -> None:
+        chat.timeline.append((next(self._seq), kind, message_id, extra))
+        self._changed.fire()
+
+    def _view(self, chat: _Chat, message_id: int) -> dict[str, Any] | None:
+        """One message as a chat client needs it: visible text with its entities, the file, keyboards."""
+        msg = chat.messages.get(message_id)
+        if msg is not None:
+            view: dict[str, Any] = {
+                "message_id": msg.message_id, "from": "bot", "date": msg.date, "edit_date": msg.edit_date,
+                "kind": msg.kind, "text": msg.text, "entities": msg.entities, "caption": msg.caption,
+                "caption_entities": msg.caption_entities, "deleted": msg.deleted, "file": None,
+                "inline_keyboard": [], "reply_markup": None,
+            }
+            if msg.media:
+                info = msg.media["document"] if "document" in msg.media else msg.media["photo"][-1]
+                data, filename = self._files.get(info["file_id"], (None, None))
+                view["file"] = {"file_id": info["file_id"], "file_name": info.get("file_name") or filename,
+                                "mime_type": info.get("mime_type") or (mimetypes.guess_type(filename or "")[0]),
+                                "file_size": info.get("file_size"), "available": data is not None}
+            for row in (msg.markup or {}).get("inline_keyboard") or []:
+                view["inline_keyboard"].append([
+                    {"text": b["text"], "type": next((k for k in INLINE_BUTTON_KINDS if k in b), "callback_data"),
+                     **({"url": b["url"]} if "url" in b else {}),
+                     **({"copy_text": b["copy_text"].get("text", "")} if isinstance(b.get("copy_text"), dict) else {})}
+                    for b in row])
+            markup = msg.markup or {}
+            if "keyboard" in markup:
+                view["reply_markup"] = {
+                    "keyboard": msg.reply_keyboard or [],
+                    **{k: markup[k] for k in ("resize_keyboard", "one_time_keyboard", "is_persistent",
+                                              "input_field_placeholder") if k in markup}}
+            elif markup.get("remove_keyboard"):
+                view["reply_markup"] = {"remove_keyboard": True}
+            elif markup.get("force_reply"):
+                view["reply_markup"] = {"force_reply": True, **({"input_field_placeholder": markup[
+                    "input_field_placeholder"]} if "input_field_placeholder" in markup else {})}
+            return view
+        raw = chat.user_messages.get(message_id)
+        if raw is None:
+            return None
+        view = {"message_id": message_id, "from": "user", "date": raw["date"], "edit_date": None,
+                "kind": "document" if "document" in raw else "text", "text": raw.get("text"),
+                "entities": raw.get("entities", []), "caption": raw.get("caption"), "caption_entities": [],
+                "deleted": message_id in chat.deleted, "file": None, "inline_keyboard": [], "reply_markup": None}
+        if "document" in raw:
+            doc = raw["document"]
+            view["file"] = {"file_id": doc["file_id"], "file_name": doc.get("file_name"),
+                            "mime_type": doc.get("mime_type"), "file_size": doc.get("file_size"), "available": True}
+        return view
+
     # -- internals shared by the user API and the HTTP handlers --
 
     def _chat_of(self, user: SandboxUser) -> _Chat:
@@ -869,6 +1020,7 @@ class TelegramSandbox:
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
         chat.user_messages[message["message_id"]] = message
+        self._note(chat, "message", message["message_id"])
         self._enqueue({"message": message})
         return message["message_id"]
 
@@ -890,6 +1042,7 @@ class TelegramSandbox:
         if caption:
             message["caption"] = caption
         chat.user_messages[message["message_id"]] = message
+        self._note(chat, "message", message["message_id"])
         self._enqueue({"message": message})
         return message["message_id"]
 
@@ -944,7 +1097,7 @@ class TelegramSandbox:
         return {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
-            "first_name": "Sandbox Bot",
+            "first_name": self.bot_name,
             "username": self.bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
@@ -1087,6 +1240,7 @@ class TelegramSandbox:
         _apply_markup(msg, markup)
         chat.messages[msg.message_id] = msg
         chat.events.append(("new", msg.message_id))
+        self._note(chat, "message", msg.message_id)
         self.stats["sent"] += 1
         self._changed.fire()
         return msg
@@ -1107,7 +1261,7 @@ class TelegramSandbox:
         msg.edited = True
         msg.edit_date = int(time.time())
         chat.events.append(("edit", msg.message_id))
-        self._changed.fire()
+        self._note(chat, "edit", msg.message_id)
         return self._render(msg)
 
     def _delete(self, chat: _Chat, message_id: int) -> bool:
@@ -1119,7 +1273,7 @@ class TelegramSandbox:
         elif message_id not in chat.user_messages:
             return False
         chat.deleted.append(message_id)
-        self._changed.fire()
+        self._note(chat, "delete", message_id)
         return True
 
     def _read_file(self, params: dict[str, Any], name: str) -> tuple[str, bytes | None, str | None]:
@@ -1157,7 +1311,8 @@ class TelegramSandbox:
                 raise ApiError(404, "Not Found: method not found")
             params = await self._read_params(request)
             self._check_fault(name, params)
-            result = await known[1](params, self._bot_user(token), token)
+            self._last_bot = self._bot_user(token)
+            result = await known[1](params, self._last_bot, token)
         except ApiError as exc:
             self.stats["errors"] += 1
             if exc.status == 429:
@@ -1376,13 +1531,18 @@ class TelegramSandbox:
             "url": params.get("url") or None,
             "cache_time": _int_param(params, "cache_time", required=False),
         }
+        chat = self._chats.get(record["chat_id"])
+        if chat is not None:
+            self._note(chat, "callback_answer", record["message_id"] if isinstance(record["message_id"], int) else None,
+                       callback_id=str(params.get("callback_query_id")), **record["answer"])
         self._changed.fire()
         return True
 
     async def _send_chat_action(self, params: dict[str, Any], bot: dict[str, Any], token: str) -> bool:
-        self._sendable_chat(params)
+        chat = self._sendable_chat(params)
         if params.get("action") not in CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
+        self._note(chat, "action", None, action=params["action"])
         return True
 
     async def _get_chat(self, params: dict[str, Any], bot: dict[str, Any], token: str) -> dict[str, Any]:
@@ -1476,6 +1636,13 @@ class TelegramSandbox:
     async def _control_press(self, request: web.Request) -> web.Response:
         body = await self._control_body(request)
         user = self._control_user(body)
+        if body.get("row") is not None:  # a chat client pressing the button it shows at (row, column)
+            try:
+                callback_id = self._press_at(user, int(body["message_id"]), int(body["row"]), int(body["column"]),
+                                             body.get("text"))
+            except (AssertionError, KeyError, TypeError, ValueError) as exc:
+                return self._control_error(exc)
+            return web.json_response({"ok": True, "callback_id": callback_id})
         message = None
         if body.get("message_id") is not None:
             message = SentMessage(message_id=int(body["message_id"]), chat_id=user.chat_id)
@@ -1484,6 +1651,23 @@ class TelegramSandbox:
         except (AssertionError, KeyError) as exc:
             return self._control_error(exc)
         return web.json_response({"ok": True, "callback_id": callback_id})
+
+    def _press_at(self, user: SandboxUser, message_id: int, row: int, column: int, text: str | None) -> str:
+        """Press the inline button at (row, column) of a message, as an app does. If the message is gone, or
+        the button there now has another text (the message was edited), nothing is sent: AssertionError."""
+        chat = self._chat_of(user)
+        target = chat.messages.get(message_id)
+        if target is None or target.deleted:
+            raise AssertionError(f"message #{message_id} is not in chat {user.chat_id} (deleted?)")
+        try:
+            button = target.buttons[row][column]
+        except IndexError:
+            raise AssertionError(f"message #{message_id} has no button at row {row}, column {column}") from None
+        if text is not None and button.text != text:
+            raise AssertionError(f"the button at row {row}, column {column} is now {button.text!r}, not {text!r}")
+        if button.callback_data is None:
+            raise AssertionError(f"button {button.text!r} has no callback_data (url={button.url!r})")
+        return self._user_callback(user, target, button.callback_data)
 
     async def _control_callback(self, request: web.Request) -> web.Response:
         body = await self._control_body(request)
@@ -1531,6 +1715,66 @@ class TelegramSandbox:
 
     async def _control_stats(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "calls": dict(self.calls), "stats": self.stats})
+
+    @staticmethod
+    def _chat_id_param(request: web.Request) -> int:
+        try:
+            return int(request.query["chat_id"])
+        except (KeyError, ValueError):
+            raise web.HTTPBadRequest(text='{"ok": false, "error": "chat_id (a number) expected"}',
+                                     content_type="application/json") from None
+
+    async def _control_chat(self, request: web.Request) -> web.Response:
+        """GET /_sandbox/chat?chat_id=N: the chat as an app shows it (chat_snapshot) and the bot."""
+        snapshot = self.chat_snapshot(self._chat_id_param(request))
+        return web.json_response({"ok": True, **snapshot, "bot": self.bot_info})
+
+    async def _control_events(self, request: web.Request) -> web.Response:
+        """GET /_sandbox/events?chat_id=N&after=SEQ&timeout=S: long polling for the chat's next events."""
+        chat_id = self._chat_id_param(request)
+        try:
+            after = int(request.query.get("after", 0))
+            timeout = min(max(float(request.query.get("timeout", 0)), 0.0), 60.0)
+        except ValueError as exc:
+            return self._control_error(exc)
+        events = await self.wait_chat_events(chat_id, after, timeout)
+        return web.json_response({"ok": True, "events": events, "seq": events[-1]["seq"] if events else after,
+                                  "instance": self.instance})
+
+    async def _control_send_document(self, request: web.Request) -> web.Response:
+        """POST /_sandbox/send_document {"user_id", "filename", "data_base64", "caption"?}: the user sends a file."""
+        body = await self._control_body(request)
+        try:
+            data = base64.b64decode(str(body["data_base64"]), validate=True)
+            filename = str(body["filename"]).strip()
+            if not data or not filename:
+                raise ValueError("a file needs a name and some content")
+            message_id = await self._control_user(body).send_document(filename, data, caption=body.get("caption"))
+        except (KeyError, ValueError) as exc:
+            return self._control_error(exc)
+        return web.json_response({"ok": True, "message_id": message_id})
+
+    async def _control_file(self, request: web.Request) -> web.Response:
+        """GET /_sandbox/file?chat_id=N&file_id=F: a file shown in that chat, as the app downloads it."""
+        found = self.chat_file(self._chat_id_param(request), request.query.get("file_id", ""))
+        if found is None:
+            return web.json_response({"ok": False, "error": "no such file in this chat"}, status=404)
+        data, filename = found
+        headers = {}
+        if filename:
+            from urllib.parse import quote
+
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return web.Response(body=data, headers=headers,
+                            content_type=mimetypes.guess_type(filename or "")[0] or "application/octet-stream")
+
+    async def _control_commands(self, request: web.Request) -> web.Response:
+        """GET /_sandbox/commands?chat_id=N&language_code=xx: the command menu that chat shows."""
+        commands = self.commands_for(self._chat_id_param(request), request.query.get("language_code"))
+        return web.json_response({"ok": True, "commands": commands})
+
+    async def _control_bot(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "bot": self.bot_info})
 
 
 async def _serve(host: str, port: int) -> None:

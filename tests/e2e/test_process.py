@@ -50,7 +50,7 @@ async def test_without_bot_token_one_clear_line():
     assert code == 2
     lines = [line for line in out.splitlines() if line.strip()]
     assert lines == ["BOT_TOKEN is not set: put BOT_TOKEN=<token from @BotFather> in .env or the environment "
-                     "(see .env.example)."]
+                     "(see .env.example), or try `make demo`: the whole bot in a browser, nothing to set up."]
 
 
 @pytest.fixture

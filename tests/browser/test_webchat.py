@@ -1,0 +1,212 @@
+"""The demo's web chat in a real browser, as a visitor uses it: connect a marketplace by typing and pressing buttons
+and see the card edited in place, upload a CSV, download the export, see an order alert arrive without a reload —
+plus the invite deep link, the command menu and a phone-sized window."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import pytest_asyncio
+
+from sandbox.marketplaces import accounts
+from sandbox.marketplaces.orders import create_order
+from tests.browser.conftest import DESKTOP, PHONE, browser_required
+
+try:
+    from playwright.async_api import Page, expect
+except ImportError:  # `make test` installs it (requirements.lock); in CI its absence is a failure
+    if browser_required():
+        raise
+    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+WAIT = 20_000  # ms: one bot round trip is far faster; the machine may be busy
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser, demo):
+    context = await browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(WAIT)
+    yield page
+    await context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def messages(page: Page):
+    return page.locator("#messages .msg")
+
+
+def bot_message(page: Page, text: str | re.Pattern):
+    return page.locator("#messages .msg.bot", has_text=text).last
+
+
+def by_id(page: Page, message_id: int):
+    return page.locator(f"#messages .msg[data-id='{message_id}']")
+
+
+async def last_id(page: Page) -> int:
+    ids = await page.locator("#messages .msg").evaluate_all("rows => rows.map(row => Number(row.dataset.id))")
+    return max(ids, default=0)
+
+
+async def new_bot_message(page: Page, after: int, text: str):
+    """The first bot message shown after message `after` whose text contains `text` (waits for it)."""
+    handle = await page.wait_for_function(
+        """([after, text]) => {
+            const row = [...document.querySelectorAll("#messages .msg.bot")]
+              .find(r => Number(r.dataset.id) > after && r.textContent.includes(text));
+            return row ? Number(row.dataset.id) : null;
+        }""", arg=[after, text])
+    return by_id(page, await handle.json_value())
+
+
+async def send(page: Page, text: str, answer: str):
+    """Type and send `text`; the bot's new message containing `answer`."""
+    after = await last_id(page)
+    await page.locator("#text").fill(text)
+    await page.locator("#text").press("Enter")
+    return await new_bot_message(page, after, answer)
+
+
+async def click(message, button: str, answer: str):
+    """Press a button of `message`; the bot edits that message into one containing `answer`."""
+    await message.locator(".ikb-btn", has_text=button).first.click()
+    await expect(message).to_contain_text(answer)
+    return message
+
+
+async def open_as(page: Page, demo, role: str) -> None:
+    await page.goto(demo.url)
+    if await page.locator("#guide-open").is_visible():  # a phone: the users are in the guide's drawer
+        await page.locator("#guide-open").click()
+    await page.locator(f".user-card[data-role='{role}']").click()
+    await expect(page.locator(f".user-card[data-role='{role}']")).to_have_attribute("aria-checked", "true")
+    await expect(page.locator("#bot-status")).to_have_text("bot")  # the chat is loaded and listening
+
+
+async def test_a_new_seller_connects_uzum_by_typing_and_pressing(page, demo):
+    await page.goto(demo.url)
+    await page.locator("#new-user").click()  # the admin makes an invite in the chat; the page opens it
+    await expect(page.locator(".user-card[aria-checked='true']")).to_have_attribute("data-role", "new")
+    await page.locator("#start-btn").click()
+    menu = await new_bot_message(page, 0, "Welcome to SellerCloudX")
+
+    # A button edits the same message in place (Telegram's edit), no new message.
+    count = await messages(page).count()
+    await click(menu, "Connect a marketplace", "Which marketplace")
+    await expect(menu.locator(".meta")).to_contain_text("edited")
+    assert await messages(page).count() == count
+
+    await click(menu, "Uzum Market", "Send your Uzum Market API token")
+    shops = await send(page, accounts.UZUM_TOKEN, "Which shop")
+    # The bot deletes the message holding the key as soon as it read it: it disappears from the page.
+    await expect(page.locator("#messages")).not_to_contain_text(accounts.UZUM_TOKEN)
+    card = await click(shops, "Samarqand Market", "Connected!")
+
+    # The card, then Pause: the card is edited in place and the callback answer shows as a toast.
+    await click(card, "Open the card", "Status: active")
+    await click(card, "Pause", "Status: paused")
+    await expect(page.locator("#toast")).to_contain_text("Paused")
+    await expect(card.locator(".ikb-btn", has_text="Resume")).to_be_visible()
+    # The bot's HTML is shown as formatting (a bold title), never as markup.
+    await expect(card.locator("strong").first).to_be_visible()
+    assert "<b>" not in await card.inner_text()
+
+
+async def test_the_partner_uploads_a_csv(page, demo, tmp_path):
+    await open_as(page, demo, "partner")
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "Products", "Products")
+    await click(menu, "Import", "Send an Excel")
+    csv = tmp_path / "stock.csv"
+    csv.write_text("SKU,Stock\nSKU-000002,17\nSKU-999999,5\n")
+    after = await last_id(page)
+    await page.locator("#file-input").set_input_files(str(csv))
+    await expect(page.locator("#messages .msg.user .doc-name", has_text="stock.csv")).to_be_visible()
+    report = await new_bot_message(page, after, "Import check")
+    await expect(report).to_contain_text("1 ready, 1 rejected")
+    await expect(report).to_contain_text("no product with this SKU")
+    await click(report, "Apply 1 rows", "Applied")
+
+
+async def test_the_partner_downloads_the_export(page, demo):
+    await open_as(page, demo, "partner")
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "Products", "Products")
+    await click(menu, "Export", "In which format")
+    after = await last_id(page)
+    await menu.locator(".ikb-btn", has_text="CSV").click()
+    document = await new_bot_message(page, after, "Your catalog: 40 products")
+    await expect(document.locator(".doc-name")).to_have_text("sellercloudx-products.csv")
+    async with page.expect_download() as info:
+        await document.locator("a.download").click()
+    download = await info.value
+    assert download.suggested_filename == "sellercloudx-products.csv"
+    text = open(await download.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("SKU,Name,Barcode,Stock,Price")
+    assert len(text.splitlines()) == 41 and "SKU-000040" in text
+
+
+async def test_an_order_alert_appears_without_a_reload(page, demo):
+    await open_as(page, demo, "partner")
+    await page.evaluate("window.__sameDocument = true")
+    # A buyer orders on Ozon (as the demo's own buyer does every minute) ...
+    order = create_order(demo.state, "ozon", [(3, 2)])
+    # ... and the partner asks for the orders now instead of waiting for the next minute's check.
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "My marketplaces", "Your marketplaces")
+    await click(menu, "Ozon", "Status")
+    await click(menu, "Sync status", "Check for new orders every")
+    after = await last_id(page)
+    await menu.locator(".ikb-btn", has_text="Retry now: orders").click()
+    alert = await new_bot_message(page, after, str(order.id))
+    await expect(alert).to_contain_text("New order")
+    assert await page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+    after = await last_id(page)
+    await alert.locator(".ikb-btn", has_text="Open the order").click()
+    await new_bot_message(page, after, f"Order #{order.id}")
+
+
+async def test_an_invite_link_opens_the_chat_as_a_new_user(page, demo):
+    await open_as(page, demo, "admin")
+    admin_menu = await send(page, "/admin", "Administration")
+    await click(admin_menu, "Create invite", "Invite created")
+    await admin_menu.locator("a[href*='?start=']").last.click()
+    await expect(page.locator(".user-card[aria-checked='true']")).to_have_attribute("data-role", "new")
+    await page.locator("#start-btn").click()
+    await new_bot_message(page, 0, "Welcome to SellerCloudX")
+    # The same link cannot be used twice: the next new user who opens it gets the bot's refusal.
+    await open_as(page, demo, "admin")
+    await by_id(page, int(await admin_menu.get_attribute("data-id"))).locator("a[href*='?start=']").last.click()
+    await expect(page.locator("#start-btn")).to_be_visible()
+    await page.locator("#start-btn").click()
+    await new_bot_message(page, 0, "not valid")
+
+
+async def test_the_command_menu_and_a_phone_sized_window(browser, demo):
+    context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    page.set_default_timeout(WAIT)
+    try:
+        await page.goto(demo.url + "/?user=2001")
+        await expect(page.locator("#bot-status")).to_have_text("bot")
+        await expect(page.locator("#guide")).not_to_be_in_viewport()  # the guide is a drawer on a phone
+        await page.locator("#menu-btn").click()
+        await expect(page.locator("#command-menu")).to_contain_text("/help")
+        after = await last_id(page)
+        await page.locator("#command-menu button", has_text="/help").click()
+        await new_bot_message(page, after, "How to use SellerCloudX")
+        await page.locator("#guide-open").click()
+        await expect(page.locator("#guide")).to_be_in_viewport()
+        copy = page.locator(".copy").first
+        await copy.click()
+        await expect(copy).to_have_text("Copied")
+        await page.locator("#guide-close").click()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page is wider than the phone: {width}px"
+    finally:
+        await context.close()
