@@ -217,6 +217,8 @@ class MarketplaceClient(Protocol):
 
     async def sales(self, date_from: _date, date_to: _date) -> list[SalesRow]: ...
 
+    async def finance(self, date_from: _date, date_to: _date) -> list[FinanceEntry]: ...
+
     async def list_warehouses(self) -> list[Choice]: ...
 
     async def aclose(self) -> None: ...
@@ -379,6 +381,45 @@ class SalesRow:
     revenue: Decimal
     currency: str | None = None
     returns: int = 0
+
+
+class MoneyKind(StrEnum):
+    """What a figure of a marketplace's finance report is, in words every marketplace's report maps to."""
+
+    SALE = "sale"  # what buyers paid for goods sold (the seller's revenue before fees)
+    RETURN = "return"  # refunded to buyers for returned goods (a positive amount: it is taken off revenue)
+    COMMISSION = "commission"  # the marketplace's sales commission / fee for the sale
+    LOGISTICS = "logistics"  # delivery to the buyer, returns delivery, last mile, acceptance at its warehouse
+    STORAGE = "storage"  # keeping goods at the marketplace's warehouse
+    ADVERTISING = "advertising"  # paid promotion
+    PENALTY = "penalty"  # fines, deductions
+    OTHER_FEE = "other_fee"  # any other charge (acquiring, services, compensation withheld ...)
+    COMPENSATION = "compensation"  # paid to the seller besides sales (lost goods, bonuses): adds to the payout
+    PAYOUT = "payout"  # transferred to the seller's account (for the record: not a figure of the period's profit)
+
+
+# The kinds that are costs of selling: revenue - these - cost of goods = gross profit.
+FEE_KINDS = frozenset({MoneyKind.COMMISSION, MoneyKind.LOGISTICS, MoneyKind.STORAGE, MoneyKind.ADVERTISING,
+                       MoneyKind.PENALTY, MoneyKind.OTHER_FEE})
+
+
+@dataclass(frozen=True)
+class FinanceEntry:
+    """One figure of a marketplace's finance report, on one day, in the marketplace's money.
+
+    `amount` is never negative: what it means is its `kind` (a fee is a positive amount the seller pays). Where the
+    report ties it to an order and a product, `order_id` (the marketplace's, as in Order.external_id) and `sku` (the
+    seller's own code, as in OrderItem.sku) say which; storage, ads and the like usually have neither. `key` is the
+    marketplace's own id of the line (a transaction, a report row), so the same line read twice is stored once."""
+
+    day: _date  # the day the marketplace counts it for (its accounting date)
+    kind: MoneyKind
+    amount: Decimal
+    currency: Currency
+    key: str
+    sku: str | None = None
+    order_id: str | None = None
+    quantity: int | None = None  # units, for sales and returns
 
 
 @dataclass(frozen=True)
