@@ -16,6 +16,7 @@ from connectors.base import (
     CancelReason,
     Choice,
     ConnectionInfo,
+    FinanceEntry,
     ItemResult,
     Listing,
     Marketplace,
@@ -38,7 +39,7 @@ class Features:
     stock: ModuleType  # read_stock, update_stock
     prices: ModuleType  # update_prices
     orders: ModuleType  # new_orders, orders_since, get_order, confirm_order, ship_order, cancel_order
-    sales: ModuleType  # sales
+    sales: ModuleType  # sales, finance
 
 
 class BaseClient:
@@ -89,6 +90,9 @@ class BaseClient:
 
     async def sales(self, date_from: date, date_to: date) -> list[SalesRow]:
         return await self.features.sales.sales(self.api, date_from, date_to)
+
+    async def finance(self, date_from: date, date_to: date) -> list[FinanceEntry]:
+        return await self.features.sales.finance(self.api, date_from, date_to)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -128,6 +128,9 @@ class Lifecycle:
     SHIPPED = "shipped"  # handed to delivery
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    # Delivered, then sent back by the buyer: the sale is refunded (finance reports). Orders become it only in the
+    # order history a stand-in is given (sandbox.marketplaces.orders.add_order_history), never by an action.
+    RETURNED = "returned"
     ALL = (NEW, CONFIRMED, SHIPPED, DELIVERED, CANCELLED)
 
 
