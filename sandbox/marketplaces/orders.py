@@ -89,11 +89,13 @@ _HISTORY_OUTCOMES = (
 )
 # About how many days after it was placed an order of the history last changed, by its final status.
 _LAST_CHANGE_DAYS = {Lifecycle.NEW: 0.0, Lifecycle.CONFIRMED: 0.2, Lifecycle.SHIPPED: 1.0, Lifecycle.DELIVERED: 3.0,
-                     Lifecycle.CANCELLED: 0.5}
+                     Lifecycle.CANCELLED: 0.5, Lifecycle.RETURNED: 10.0}
+# Returns come back only from orders delivered long enough ago for the buyer to have sent them back.
+_RETURNS_OLDER_THAN_DAYS = 6
 
 
 def add_order_history(state: SandboxState, *, days: int = 28, per_day: tuple[int, int] = (2, 6),
-                      seed: int | None = None, now: float | None = None) -> list[SandboxOrder]:
+                      seed: int | None = None, now: float | None = None, returns: float = 0.0) -> list[SandboxOrder]:
     """Weeks of past orders on every default account (the shops random_order() uses): what a shop that has been
     selling for a while shows. For the demo; the default sandbox has no history.
 
@@ -101,6 +103,8 @@ def add_order_history(state: SandboxState, *, days: int = 28, per_day: tuple[int
     random times of the day; older orders are mostly delivered (some cancelled), the last two days' are still being
     packed or on their way. Orders are stamped in the past (created, updated, ship-by), so a connector's first poll
     reads them like any shop's existing orders — as its silent baseline when they exist before the shop is connected.
+    `returns`: the share of delivered orders older than 6 days that the buyer sent back (RETURNED; the finance
+    reports show their refunds).
     """
     rng = random.Random(seed)
     now = state.orders.clock() if now is None else now
@@ -117,6 +121,9 @@ def add_order_history(state: SandboxState, *, days: int = 28, per_day: tuple[int
             age_days = (now - placed) / DAY
             outcomes = next(choices for older_than, choices in _HISTORY_OUTCOMES if age_days >= older_than)
             status = rng.choices([s for s, _ in outcomes], [w for _, w in outcomes])[0]
+            if (status == Lifecycle.DELIVERED and age_days >= _RETURNS_OLDER_THAN_DAYS
+                    and rng.random() < returns):
+                status = Lifecycle.RETURNED
             for order in _create_orders(state, marketplace, lines):
                 order.created_at = placed
                 order.ship_by = placed + 2 * DAY
