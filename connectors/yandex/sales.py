@@ -128,8 +128,11 @@ def order_entries(order: YandexStatsOrder) -> list[FinanceEntry]:
             continue
         lines = sold.setdefault(item.shopSku, {})
         units, returned = item.count or 0, item.returned()
-        _add(lines, MoneyKind.SALE, item.price("BUYER")[1], units)
-        _add(lines, MoneyKind.RETURN, item.price("BUYER")[0] * returned, returned)
+        unit_price, total = item.price("BUYER")
+        if not unit_price and units:
+            unit_price = total / units
+        _add(lines, MoneyKind.SALE, total, units)
+        _add(lines, MoneyKind.RETURN, unit_price * returned, returned)
         for kind in COMPENSATED_PRICES:
             _add(lines, kind, item.price(kind)[1], None)
     entries = [
