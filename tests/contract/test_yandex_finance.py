@@ -87,7 +87,7 @@ def books(env, first: date, last: date) -> tuple[dict, dict, list]:
 # ======================================================================= the books, over 90 days
 async def test_90_days_of_finance_add_up_to_the_sandbox_books_per_kind_and_per_sku(monkeypatch):
     monkeypatch.setattr(limits, "STATS_PAGE_LIMIT", 40)  # pages of 40: paging within each 30-day window
-    env = await make_env()
+    env = await make_env(enforce_rate_limits=True)
     try:
         add_order_history(env.state, days=90, returns=0.05, seed=11)
         last = moscow_today(env)
@@ -126,6 +126,7 @@ async def test_90_days_of_finance_add_up_to_the_sandbox_books_per_kind_and_per_s
     windows = sorted({(b["updateFrom"], b["updateTo"]) for b in sent})
     assert windows == [(a.isoformat(), b.isoformat()) for a, b in stats_windows(first, last)]
     assert len(windows) == 3 and len(sent) > len(windows)
+    assert {status for _, _, status in env.calls()} == {200}  # paced within the limits: never a 420
     assert all(date.fromisoformat(b) - date.fromisoformat(a) < timedelta(days=30) for a, b in windows)
 
 
