@@ -13,6 +13,7 @@ from aiogram.types import BotCommand, ErrorEvent
 
 from bot.handlers import (
     admin,
+    analytics,
     connect,
     dashboard,
     fallback,
@@ -53,7 +54,7 @@ def build_dispatcher(
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
     # router answers everything they leave.
-    features = (start, admin, connect, marketplaces, products, sync, orders, settings, dashboard, fallback)
+    features = (start, admin, connect, marketplaces, products, sync, orders, settings, dashboard, analytics, fallback)
     dp.include_routers(*(feature.router() for feature in features))
     dp.errors.register(_on_error)
     return dp

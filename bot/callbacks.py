@@ -174,3 +174,23 @@ class DashCb(CallbackData, prefix="sd"):
     action: DashAction
     id: str  # integration id
     arg: str = ""
+
+
+class AnalyticsAction(StrEnum):
+    OPEN = "open"  # a new report message (from the menu, a summary, the profit or top list)
+    SHOW = "show"  # the report with these settings, edited in place (period, marketplace, chart switched)
+    CUSTOM = "custom"  # ask for a typed date range
+    PROFIT = "profit"
+    TOP = "top"  # the top-10 lists as text
+    EXPORT = "export"  # arg: xlsx | csv
+    REFRESH = "refresh"  # ask the marketplaces' finance reports again
+
+
+class AnalyticsCb(CallbackData, prefix="an"):
+    """The whole view rides in the button (no FSM): period (a services.analytics.PeriodKind value, or a typed range
+    as YYYYMMDD-YYYYMMDD), marketplace ("" = all), chart (bot.analytics_texts.ChartView)."""
+    action: AnalyticsAction
+    period: str = "7d"
+    mp: str = ""
+    chart: str = "d"
+    arg: str = ""

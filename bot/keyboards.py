@@ -5,6 +5,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import (
+    AnalyticsAction,
+    AnalyticsCb,
     ConnectAction,
     ConnectCb,
     DashAction,
@@ -32,6 +34,7 @@ def main_menu(i18n: I18nContext, *, is_admin: bool) -> InlineKeyboardMarkup:
     kb = [
         [button(i18n.get("btn-products"), MenuCb(action=MenuAction.PRODUCTS)),
          button(i18n.get("btn-orders"), MenuCb(action=MenuAction.ORDERS))],
+        [button(i18n.get("analytics-btn-open"), AnalyticsCb(action=AnalyticsAction.OPEN))],
         [button(i18n.get("btn-marketplaces"), MenuCb(action=MenuAction.MARKETPLACES)),
          button(i18n.get("btn-connect"), MenuCb(action=MenuAction.CONNECT))],
         [button(i18n.get("btn-notifications"), MenuCb(action=MenuAction.NOTIFICATIONS))],

@@ -27,3 +27,7 @@ class RulesFlow(StatesGroup):
 
 class SettingsFlow(StatesGroup):
     low_stock = State()  # typing the partner's low-stock threshold
+
+
+class AnalyticsFlow(StatesGroup):
+    custom = State()  # typing a date range (the marketplace and chart shown are in data)

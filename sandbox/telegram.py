@@ -330,6 +330,14 @@ def find_button(rows: list[list[Button]], text: str) -> Button:
     raise AssertionError(f"no button {text!r}; available buttons: {available}")
 
 
+def _photo_size(file_info: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+    """A PhotoSize: a PNG's own dimensions (read from its header), else a placeholder size."""
+    width = height = 320
+    if data and data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return {**file_info, "width": width, "height": height}
+
+
 @dataclass
 class SentMessage:
     """A message the bot sent, in its current state (after edits and deletion)."""
@@ -719,6 +727,7 @@ class TelegramSandbox:
                 "editMessageText": self._edit_message_text,
                 "editMessageCaption": self._edit_message_caption,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
+                "editMessageMedia": self._edit_message_media,
                 "deleteMessage": self._delete_message,
                 "deleteMessages": self._delete_messages,
                 "answerCallbackQuery": self._answer_callback_query,
@@ -854,6 +863,10 @@ class TelegramSandbox:
 
     def documents(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages(chat_id) if m.kind == "document"]
+
+    def photos(self, chat_id: int) -> list[SentMessage]:
+        """The bot's photos in the chat (their PNG/JPEG bytes in document_bytes, the caption's visible text)."""
+        return [m for m in self.messages(chat_id) if m.kind == "photo"]
 
     def callback_answer(self, callback_id: str) -> dict[str, Any] | None:
         record = self._callbacks.get(str(callback_id))
@@ -1444,7 +1457,7 @@ class TelegramSandbox:
                 file_info["mime_type"] = mimetypes.guess_type(filename)[0] or "application/octet-stream"
             media: dict[str, Any] = {"document": file_info}
         else:
-            media = {"photo": [{**file_info, "width": 320, "height": 320}]}
+            media = {"photo": [_photo_size(file_info, data)]}
         msg = self._store(
             chat,
             bot,
@@ -1490,6 +1503,38 @@ class TelegramSandbox:
         if caption == msg.caption and entities == msg.caption_entities and new_inline == msg.inline_markup():
             raise ApiError(400, NOT_MODIFIED)
         msg.caption, msg.caption_entities, msg.html = caption, entities, html
+        _apply_markup(msg, new_inline)
+        return self._mark_edited(chat, msg)
+
+    async def _edit_message_media(self, params: dict[str, Any], bot: dict[str, Any], token: str) -> dict[str, Any]:
+        """A photo or document replaced (an upload arrives as a multipart part that `media.media` names with
+        attach://<part>), with the caption and parse_mode inside `media`, as Telegram takes them."""
+        chat = self._sendable_chat(params)
+        msg = self._target(chat, params)
+        media = _json_param(params, "media", "can't parse InputMedia: media isn't valid JSON")
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
+            raise bad_request("can't parse InputMedia: unsupported media type")
+        if msg.media is None:
+            raise bad_request("there is no media in the message to edit")
+        kind = media["type"]
+        file_id, data, filename = self._read_file({**params, "media": media.get("media")}, "media")
+        caption, caption_entities, html = self._format(
+            {"caption": media.get("caption"), "parse_mode": media.get("parse_mode"),
+             "caption_entities": media.get("caption_entities")}, "caption", CAPTION_LIMIT, required=False)
+        markup = self._markup(params)
+        new_inline = markup if markup and markup.get("inline_keyboard") else None
+        file_info: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"U{file_id}"}
+        if data is not None:
+            file_info["file_size"] = len(data)
+        if kind == "document":
+            if filename:
+                file_info["file_name"] = filename
+                file_info["mime_type"] = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            msg.media = {"document": file_info}
+        else:
+            msg.media = {"photo": [_photo_size(file_info, data)]}
+        msg.kind, msg.document_bytes, msg.filename = kind, data, filename
+        msg.caption, msg.caption_entities, msg.html = caption, caption_entities, html
         _apply_markup(msg, new_inline)
         return self._mark_edited(chat, msg)
 

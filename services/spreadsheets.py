@@ -250,14 +250,28 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """An .xlsx with one sheet. Memory stays flat however many rows (write-only workbook, inline strings).
     When the columns are the export's own (len(headers) == len(EXPORT_COLUMNS)) they get their widths and
     text formats; otherwise widths come from the header texts."""
+    return to_xlsx_sheets([("Catalog", headers, rows)])
+
+
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """An .xlsx with one sheet per (title, headers, rows), each written as `to_xlsx` writes its one."""
     from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        _write_sheet(wb, title, headers, rows)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(wb, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     keys: Sequence[str | None] = EXPORT_COLUMNS if len(headers) == len(EXPORT_COLUMNS) else [None] * len(headers)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Catalog")
+    ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
     for idx, (key, header) in enumerate(zip(keys, headers), 1):
         dim = ws.column_dimensions[get_column_letter(idx)]
@@ -290,10 +304,6 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
             else:
                 out.append(value)  # int / Decimal: a number cell
         ws.append(out)
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def _xlsx_text(text: str) -> str:
