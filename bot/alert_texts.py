@@ -217,6 +217,10 @@ class _Fallback:
     def __init__(self, texts):
         self.texts = texts
 
+    @property
+    def locale(self) -> str | None:  # numbers are grouped the partner's way (bot.analytics_texts.number)
+        return getattr(self.texts, "locale", None)
+
     def get(self, key: str, /, **kwargs) -> str:
         try:
             return self.texts.get(key, **kwargs)
@@ -278,3 +282,59 @@ def _clip(value, limit: int) -> str:
 def _size(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+# ------------------------------------------------------------------------------------------- the summary
+# Sent as a photo (the chart) whose caption is the text: kept within a caption's 1024 characters.
+
+def _summary(texts, partner: Recipient, p: dict):
+    from bot import analytics_texts as at
+    from bot.callbacks import AnalyticsAction, AnalyticsCb
+    from services import summaries
+    from services.analytics import PeriodKind
+
+    period = summaries.period_from_data(p)
+    weekly = p.get("mode") == "weekly"
+    if weekly:
+        title = texts.get("analytics-summary-title-weekly", period=f"{at.day(period.first)} – {at.day(period.last)}")
+    else:
+        title = texts.get("analytics-summary-title-daily", date=at.day(period.last))
+    now, before = summaries.totals_from_data(p.get("now")), summaries.totals_from_data(p.get("before"))
+    figures = at.totals_lines(texts, now, before) + at.split_lines(texts, summaries.by_marketplace_from_data(
+        p.get("by_marketplace")))
+    if not now.orders and not before.orders:
+        figures = [texts.get("analytics-no-orders")]
+    compared = texts.get("analytics-summary-compared-weekly" if weekly else "analytics-summary-compared-daily")
+    attention = [texts.get("analytics-summary-runs-out", name=esc(_clip(c.get("name") or c.get("sku"), 40)),
+                           stock=_int(c.get("stock")), days=at.number(texts, c.get("days") or 0, 0))
+                 if _int(c.get("stock")) > 0 else
+                 texts.get("analytics-summary-out-of-stock", name=esc(_clip(c.get("name") or c.get("sku"), 40)))
+                 for c in p.get("running_out") or [] if isinstance(c, dict)]
+    more = _int(p.get("running_out_count")) - len(attention)
+    if more > 0:
+        attention.append(texts.get("analytics-more", count=more))
+    attention += [texts.get("analytics-summary-failing", title=_title(texts, i), streak=_int(i.get("streak")))
+                  for i in p.get("failing") or [] if isinstance(i, dict)]
+    attention += [texts.get("analytics-summary-key-expiring", title=_title(texts, i), days=_int(i.get("days")))
+                  for i in p.get("expiring") or [] if isinstance(i, dict)]
+    tail = [texts.get("analytics-summary-attention"), *attention] if attention else \
+        [texts.get("analytics-summary-all-good")]
+    lines = [title, "", *figures, compared, "", *tail]
+    text = at._fit(lines, at.CAPTION_BUDGET, lambda count: texts.get("analytics-more", count=count))
+    code = at.period_code(period) if weekly else PeriodKind.YESTERDAY.value
+    markup = _keyboard(texts.get("analytics-summary-btn-open"), AnalyticsCb(action=AnalyticsAction.OPEN, period=code))
+    return text, markup
+
+
+RENDERERS[AlertKind.SUMMARY] = _summary
+
+
+def picture(rows: list[Alert], texts, partner: Recipient):
+    """The chart a rendered alert carries (sent as a photo with the text as its caption), or None: a summary's last
+    days by marketplace. A bot.analytics_texts.Chart, drawn by the sender off the event loop."""
+    if len(rows) != 1 or rows[0].kind != AlertKind.SUMMARY:
+        return None
+    from bot import analytics_texts as at
+    from services import summaries
+
+    return at.daily_chart(_Fallback(texts), summaries.daily_from_data(rows[0].payload.get("daily")))

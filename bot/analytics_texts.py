@@ -79,6 +79,13 @@ def share(texts, part: int, whole: int) -> str:
     return f"{number(texts, Decimal(part) * 100 / whole, 0 if part * 10 >= whole else 1)}%" if whole else "—"
 
 
+def period_code(period: Period) -> str:
+    """A period as bot.callbacks.AnalyticsCb carries it: a PeriodKind value, or a typed range YYYYMMDD-YYYYMMDD."""
+    if period.kind != PeriodKind.CUSTOM:
+        return period.kind.value
+    return f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+
+
 def day(value: date) -> str:
     return value.strftime("%d.%m.%Y")
 

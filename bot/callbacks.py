@@ -194,3 +194,14 @@ class AnalyticsCb(CallbackData, prefix="an"):
     mp: str = ""
     chart: str = "d"
     arg: str = ""
+
+
+class SummaryAction(StrEnum):
+    OPEN = "open"
+    MODE = "mode"  # arg: services.outbox.policy.SummaryMode value
+    TIME = "time"  # arg: minutes after the partner's midnight, one of bot.handlers.settings.SUMMARY_TIMES
+
+
+class SummaryCb(CallbackData, prefix="sm"):
+    action: SummaryAction
+    arg: str = ""

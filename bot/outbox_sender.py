@@ -48,9 +48,10 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot import alert_texts
+from bot import alert_texts, charts
+from bot.analytics_texts import CAPTION_BUDGET, Chart
 from bot.i18n import DEFAULT_LOCALE, Texts
 from services.outbox import store
 from services.outbox.policy import Prefs, prefs_of, quiet_until
@@ -73,6 +74,7 @@ BACKOFF_FIRST = 5  # seconds before the first retry after a network/server error
 BACKOFF_MAX = 3600
 ROUND_SECONDS = 0.25  # one claim round covers about this much sending
 CATCH_UP = 2  # tokens a late send may make up for (the send log still caps every window)
+PICTURE_NAME = "summary.png"
 
 
 @dataclass
@@ -82,6 +84,7 @@ class _Message:
     alerts: list[Alert]
     text: str
     markup: InlineKeyboardMarkup | None
+    picture: Chart | None = None  # sent as a photo with `text` as its caption (drawn when sent)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -350,7 +353,8 @@ class OutboxSender:
                 decided.failed += bad
                 if rendered is not None:
                     group, text, markup = rendered
-                    messages.append(_Message(chat_id, recipient.partner_id, group, text, markup))
+                    messages.append(_Message(chat_id, recipient.partner_id, group, text, markup,
+                                             self._picture(group, recipient)))
             decided.claim = [i for m in messages for i in m.ids]
             claimed = await store.settle(session, decided, now)
             await session.commit()
@@ -396,6 +400,13 @@ class OutboxSender:
         except Exception:
             rendered, _ = self._render(good[:1], recipient)
             return rendered, bad
+
+    def _picture(self, group: list[Alert], recipient: Recipient) -> Chart | None:
+        try:
+            return alert_texts.picture(group, Texts(self.core, recipient.language or DEFAULT_LOCALE), recipient)
+        except Exception:  # the text still goes, without its chart
+            log.exception("outbox %s: can't prepare its chart; sent as text", group[0].id)
+            return None
 
     # ------------------------------------------------------------------------------------ sending
 
@@ -444,9 +455,14 @@ class OutboxSender:
 
     async def _send(self, message: _Message) -> None:
         try:
-            sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=message.markup,
-                                               parse_mode="HTML",
-                                               link_preview_options=LinkPreviewOptions(is_disabled=True))
+            photo = await self._draw(message)
+            if photo is not None:
+                sent = await self.bot.send_photo(message.chat_id, BufferedInputFile(photo, PICTURE_NAME),
+                                                 caption=message.text, reply_markup=message.markup, parse_mode="HTML")
+            else:
+                sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=message.markup,
+                                                   parse_mode="HTML",
+                                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
         except TelegramRetryAfter as exc:
             pause = exc.retry_after * self.retry_after_scale
             until = time.monotonic() + pause
@@ -482,6 +498,17 @@ class OutboxSender:
             self._slots.release()
             if not self._queue:
                 self._wake.set()  # the feeder may be waiting for this chat
+
+    async def _draw(self, message: _Message) -> bytes | None:
+        """The message's chart as PNG, drawn in the chart threads (the loop keeps sending meanwhile); None: text only
+        (no chart, or it could not be drawn, or the text is too long to be a caption)."""
+        if message.picture is None or len(message.text) > CAPTION_BUDGET:
+            return None
+        try:
+            return await charts.draw(message.picture.function, *message.picture.args)
+        except Exception:
+            log.exception("outbox %s: drawing its chart failed; sent as text", message.ids)
+            return None
 
     def _write(self, outcome: Outcome) -> None:
         self._writes.put_nowait(outcome)

@@ -401,11 +401,13 @@ async def covers(session: AsyncSession, partner_id: str, at: float, product_ids:
     products = select(Product.id, Product.sku, Product.name, Product.stock).where(Product.partner_id == partner_id)
     if product_ids is not None:
         products = products.where(Product.id.in_(product_ids))
-    result = {}
-    for product_id, sku, name, stock in await session.execute(products):
-        per_day = {days: float(units.get(sku, {}).get(days) or 0) / days for days in COVER_WINDOWS}
-        rate = per_day[COVER_WINDOWS[0]] or per_day[COVER_WINDOWS[-1]]
-        result[product_id] = Cover(product_id, sku, name, stock, per_day,
-                                   max(0.0, stock / rate) if rate > 0 else None)
-    return result
+    return {product_id: cover_of(product_id, sku, name, stock, units.get(sku, {}))
+            for product_id, sku, name, stock in await session.execute(products)}
+
+
+def cover_of(product_id: str, sku: str, name: str, stock: int, sold: dict[int, int | None]) -> Cover:
+    """A product's cover from the units sold in each of COVER_WINDOWS (window -> units)."""
+    per_day = {days: float(sold.get(days) or 0) / days for days in COVER_WINDOWS}
+    rate = per_day[COVER_WINDOWS[0]] or per_day[COVER_WINDOWS[-1]]
+    return Cover(product_id, sku, name, stock, per_day, max(0.0, stock / rate) if rate > 0 else None)
 

@@ -63,14 +63,8 @@ class View:
            chart: str | None = None, arg: str = "") -> AnalyticsCb:
         """This view's button, with one setting changed."""
         mp = self.marketplace if marketplace is False else marketplace
-        return AnalyticsCb(action=action, period=period_code(period or self.period), mp=mp or "",
+        return AnalyticsCb(action=action, period=at.period_code(period or self.period), mp=mp or "",
                            chart=chart or self.chart, arg=arg)
-
-
-def period_code(period: Period) -> str:
-    if period.kind != PeriodKind.CUSTOM:
-        return period.kind.value
-    return f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
 
 
 def today_of(partner: Partner) -> date:

@@ -11,18 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import formatting as fmt
 from bot import keyboards as kb
-from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb
+from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb, SummaryAction, SummaryCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import SettingsFlow
 from db.models import Partner
 from services import partners
-from services.outbox.policy import prefs_of
+from services.outbox.policy import Prefs, SummaryMode, prefs_of
 from services.outbox.records import MUTABLE, AlertKind
 from services.products import parse_quantity
 
 # Quiet-hour presets: callback argument -> (from hour, to hour) in the partner's timezone; "off" -> none.
 QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}
+# When the summary comes: minutes after the partner's midnight.
+SUMMARY_TIMES = (7 * 60, 8 * 60, 9 * 60, 10 * 60, 12 * 60, 18 * 60, 21 * 60)
 
 
 def kind_name(i18n: I18nContext, kind: str) -> str:
@@ -47,11 +49,13 @@ def _view(i18n: I18nContext, partner: Partner):
     lines.append(i18n.get("notif-quiet-line", value=quiet_text(i18n, prefs.quiet),
                           timezone=fmt.esc(partner.timezone)))
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
+    lines.append(i18n.get("analytics-summary-line", value=summary_text(i18n, prefs)))
     toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
                          NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in MUTABLE]
     markup = kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
                      [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action=NotifAction.QUIET)),
                       kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action=NotifAction.LOW_STOCK))],
+                     [kb.button(i18n.get("analytics-btn-summary"), SummaryCb(action=SummaryAction.OPEN))],
                      kb.to_menu(i18n))
     return "\n".join(lines), markup
 
@@ -113,6 +117,56 @@ async def low_stock_entered(message: Message, state: FSMContext, session: AsyncS
     await message.answer(i18n.get("notif-low-stock-set", value=value) + "\n\n" + text, reply_markup=markup)
 
 
+# ---- the daily summary: off / daily / weekly, and its time ----
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def summary_text(i18n: I18nContext, prefs: Prefs) -> str:
+    if prefs.summary == SummaryMode.WEEKLY:
+        return i18n.get("analytics-summary-mode-weekly", time=_clock(prefs.summary_at))
+    if prefs.summary == SummaryMode.DAILY:
+        return i18n.get("analytics-summary-mode-daily", time=_clock(prefs.summary_at))
+    return i18n.get("analytics-summary-mode-off")
+
+
+def _summary_view(i18n: I18nContext, partner: Partner):
+    prefs = prefs_of(partner)
+    mark = lambda chosen, text: ("✅ " if chosen else "") + text  # noqa: E731
+    modes = [kb.button(mark(prefs.summary == mode, i18n.get(key)), SummaryCb(action=SummaryAction.MODE, arg=mode.value))
+             for mode, key in ((SummaryMode.OFF, "analytics-summary-btn-off"),
+                               (SummaryMode.DAILY, "analytics-summary-btn-daily"),
+                               (SummaryMode.WEEKLY, "analytics-summary-btn-weekly"))]
+    times = [kb.button(mark(prefs.summary != SummaryMode.OFF and prefs.summary_at == minutes, _clock(minutes)),
+                       SummaryCb(action=SummaryAction.TIME, arg=str(minutes))) for minutes in SUMMARY_TIMES]
+    text = i18n.get("analytics-summary-ask", value=summary_text(i18n, prefs), timezone=fmt.esc(partner.timezone))
+    return text, kb.rows(modes[:1], modes[1:], times[:4], times[4:],
+                         [kb.button(i18n.get("btn-back"), NotifCb(action=NotifAction.HOME))])
+
+
+async def summary_open(query: CallbackQuery, partner: Partner, i18n: I18nContext) -> None:
+    await query.answer()
+    await show(query, *_summary_view(i18n, partner))
+
+
+async def summary_set(query: CallbackQuery, callback_data: SummaryCb, session: AsyncSession, partner: Partner,
+                      i18n: I18nContext) -> None:
+    prefs = prefs_of(partner)
+    if callback_data.action == SummaryAction.MODE and callback_data.arg in set(SummaryMode):
+        partners.set_summary(session, partner, SummaryMode(callback_data.arg))
+    elif callback_data.action == SummaryAction.TIME and callback_data.arg.isdigit() \
+            and int(callback_data.arg) in SUMMARY_TIMES:
+        # picking a time while it is off means "send it": daily, unless it was weekly
+        mode = SummaryMode.DAILY if prefs.summary == SummaryMode.OFF else prefs.summary
+        partners.set_summary(session, partner, mode, int(callback_data.arg))
+    else:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    await query.answer(i18n.get("analytics-summary-saved", value=summary_text(i18n, prefs_of(partner))))
+    await show(query, *_summary_view(i18n, partner))
+
+
 def router() -> Router:
     r = Router(name="settings")
     r.message.filter(IsRegistered())
@@ -123,4 +177,6 @@ def router() -> Router:
     r.callback_query.register(quiet_hours, NotifCb.filter(F.action == NotifAction.QUIET))
     r.callback_query.register(low_stock_ask, NotifCb.filter(F.action == NotifAction.LOW_STOCK))
     r.message.register(low_stock_entered, SettingsFlow.low_stock, F.text)
+    r.callback_query.register(summary_open, SummaryCb.filter(F.action == SummaryAction.OPEN))
+    r.callback_query.register(summary_set, SummaryCb.filter(F.action.in_({SummaryAction.MODE, SummaryAction.TIME})))
     return r

@@ -33,6 +33,7 @@ class GlobalJob(StrEnum):
     """Jobs that run for the whole platform, not one integration."""
 
     KEY_EXPIRY = "key_expiry"
+    SUMMARIES = "summaries"  # the partners' daily / weekly summaries due this minute (services/summaries.py)
 
 
 class AlreadyRunning(Exception):

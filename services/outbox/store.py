@@ -151,3 +151,21 @@ async def record(conn: AsyncConnection | AsyncSession, outcomes: list[Outcome]) 
 def _keep_recovered(error):
     """The new error text, unless the row carries the crash marker (which stays)."""
     return case((OUTBOX.c.error == RECOVERED, OUTBOX.c.error), else_=error)
+
+
+async def enqueue_many(session: AsyncSession, rows: list[tuple[str, int, str, str, dict]]) -> int:
+    """Queue many messages in one statement per thousand, each (partner id, chat id, kind, dedupe key, payload): for
+    kinds that are never muted one by one (the summaries). A dedupe key queued before is skipped; returns how many
+    were queued. The caller commits."""
+    stamp = now()
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    queued = 0
+    for start in range(0, len(rows), 1000):
+        values = [{"id": new_id(), "partner_id": partner_id, "chat_id": chat_id, "kind": kind, "dedupe_key": key,
+                   "payload": JsonText.dump(payload), "status": OutboxStatus.PENDING.value, "attempts": 0,
+                   "next_attempt_at": stamp, "created_at": stamp}
+                  for partner_id, chat_id, kind, key, payload in rows[start:start + 1000]]
+        result = await session.execute(insert(OutboxMessage).values(values)
+                                       .on_conflict_do_nothing(index_elements=["dedupe_key"]))
+        queued += max(result.rowcount or 0, 0)
+    return queued

@@ -190,3 +190,64 @@ async def test_a_typed_range_and_buttons_it_could_not_have(harness):
     callback = await user.forge_callback("an:show:99d::d:", message_id=custom.message_id)
     assert "out of date" in (await user.wait_callback_answer(callback))["text"]
     assert not next(m for m in user.messages() if m.message_id == custom.message_id).edited
+
+
+async def test_daily_summary_once_at_its_time_not_after_a_restart_never_without_integrations(harness):
+    from bot.runtime import prepare
+    from services import summaries
+
+    seller = await harness.registered(9611)
+    await connect(seller, "uzum")
+    idle = await harness.registered(9612)  # registered, nothing connected
+
+    # The seller picks 08:00 in the notification settings.
+    await seller.send("/menu")
+    await wait_for_text(seller, "Main menu")
+    await seller.press("Notifications")
+    settings = await wait_for_text(seller, "Summary: every day at 09:00")
+    await seller.press("🗓 Daily summary", message=settings)
+    await wait_for_text(seller, "yesterday's figures")
+    await seller.press("08:00")
+    await wait_for_text(seller, "every day at 08:00")
+
+    today = datetime.now(TZ).date()
+    yesterday = datetime.combine(today - timedelta(days=1), datetime.min.time(), TZ)
+    made = [("uzum", place(harness.marketplaces, "uzum", [(3, 2), (4, 1)], yesterday + timedelta(hours=10))),
+            ("uzum", place(harness.marketplaces, "uzum", [(6, 1)], yesterday + timedelta(hours=20))),
+            ("uzum", place(harness.marketplaces, "uzum", [(8, 1)], yesterday + timedelta(hours=11),
+                           Lifecycle.CANCELLED))]
+    before = [("uzum", place(harness.marketplaces, "uzum", [(3, 1)], yesterday - timedelta(hours=5)))]
+    ids = await integrations(harness)
+    await harness.runtime.jobs.run(JobKind.ORDERS, ids["uzum"])
+
+    at = datetime.combine(today, datetime.min.time(), TZ).timestamp() + 8 * 3600  # 08:00 the seller's time
+    sessionmaker = harness.runtime.sessionmaker
+    assert await summaries.queue_due(sessionmaker, at - 60) == 0  # 07:59: not yet
+    assert await summaries.queue_due(sessionmaker, at + 20) == 1  # the seller only: idle has no integration
+    assert await summaries.queue_due(sessionmaker, at + 80) == 0  # the next minute's run: already queued today
+    await harness.runtime.sender.drain_once()
+    summary = await next_photo(seller)
+    assert summary.document_bytes.startswith(PNG)
+    assert f"Yesterday, {yesterday:%d.%m.%Y}" in summary.caption
+    count, units, revenue = expected(made)
+    assert caption_numbers(summary.caption) == (count, units, {"UZS": amount(revenue["UZS"])}), summary.caption
+    assert "Orders: 3 (▲ 200%)" in summary.caption  # against the day before's one order
+    assert "📊 Open analytics" in summary.button_texts()
+
+    # A restart (a new process on the same database): its timer finds nothing to send today.
+    restarted = await prepare(harness.runtime.settings, with_scheduler=False)
+    try:
+        assert await summaries.queue_due(restarted.sessionmaker, at + 600) == 0
+        assert await restarted.sender.drain_once() == 0
+    finally:
+        await restarted.close()
+    assert len(harness.telegram.photos(seller.chat_id)) == 1
+    assert not harness.telegram.photos(idle.chat_id)
+    async with sessionmaker() as session:
+        kinds = list(await session.scalars(select(OutboxMessage.kind).where(OutboxMessage.chat_id == idle.chat_id)))
+    assert kinds == []
+
+    # The button under it opens yesterday's report.
+    await seller.press("📊 Open analytics", message=summary)
+    report = await next_photo(seller)
+    assert caption_numbers(report.caption) == (count, units, {"UZS": amount(revenue["UZS"])})
