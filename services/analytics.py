@@ -6,6 +6,7 @@ never added across currencies. Days are the partner's days (their time zone).
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -100,12 +101,17 @@ def _parse_day(text: str) -> date:
     raise BadRange("format")
 
 
+_DATE_TOKEN = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+_BETWEEN = re.compile(r"\s*(?:-|–|—|\.\.|to|по|gacha)?\s*", re.IGNORECASE)
+
+
 def parse_range(text: str, today: date) -> Period:
-    """"01.11.2026 - 15.11.2026" (also ISO dates, "–", or one date for one day) -> Period. Raises BadRange."""
-    cleaned = text.strip().replace("—", "-").replace("–", "-").replace("..", " - ")
-    parts = [p.strip() for p in (cleaned.split(" - ") if " - " in cleaned else cleaned.split())]
-    parts = [p for p in parts if p and p != "-"]
-    if not 1 <= len(parts) <= 2:
+    """"01.11.2026 - 15.11.2026" (also ISO dates, a dash of any kind, or one date for one day) -> Period. Raises
+    BadRange."""
+    text = text.strip()
+    parts = _DATE_TOKEN.findall(text)
+    rest = _DATE_TOKEN.sub(" ", text)
+    if not 1 <= len(parts) <= 2 or not _BETWEEN.fullmatch(rest):
         raise BadRange("format")
     first = _parse_day(parts[0])
     last = _parse_day(parts[-1])
