@@ -210,7 +210,8 @@ def operation_entries(operation: OzonOperation, offers: dict[str, str]) -> list[
             continue
         per_order = kind in _PER_ORDER
         entries.append(FinanceEntry(
-            day=day, kind=kind, amount=abs(value).quantize(CENT), currency=OZON_CURRENCY, key=f"{operation.operation_id}:{kind}",
+            day=day, kind=kind, amount=abs(value).quantize(CENT), currency=OZON_CURRENCY,
+            key=f"{operation.operation_id}:{kind}",
             sku=offers.get(sku, sku) if per_order and sku else None,
             order_id=posting if per_order and posting else None,
             quantity=units if kind in (MoneyKind.SALE, MoneyKind.RETURN) and units else None,

@@ -285,6 +285,23 @@ async def test_ninety_days_of_finance_equal_the_sandbox_books_both_sides_checked
             "delivered", "posting_returned_to_warehouse", "done")
 
 
+async def test_a_returned_posting_is_listed_as_delivered_and_done():
+    from sandbox.marketplaces import MarketplaceSandbox
+    from sandbox.marketplaces.catalog import Lifecycle
+    from sandbox.marketplaces.ozon import add_order
+
+    async with MarketplaceSandbox() as sandbox:
+        order = add_order(sandbox.state, [(4, 1)])
+        order.status, order.updated_at = Lifecycle.RETURNED, sandbox.state.clock()
+        transport = SpecValidatingTransport(M.OZON, httpx.AsyncHTTPTransport(), base_url=sandbox.env()["OZON_API_URL"])
+        async with sandbox_client(sandbox, transport) as c:
+            page = await c.orders_since(None)
+            new = await c.new_orders()
+        (listed,) = [o for o in page.orders if o.external_id == f"{order.id}-0001-1"]
+        assert (listed.status, listed.state.value, listed.actions) == ("delivered", "done", frozenset())
+        assert new == [] and transport.violations == []
+
+
 async def test_the_stand_in_refuses_what_the_spec_does_not_allow():
     from sandbox.marketplaces import MarketplaceSandbox
     from sandbox.marketplaces import accounts as A
