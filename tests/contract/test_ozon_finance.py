@@ -29,6 +29,7 @@ from connectors.clock import FakeClock
 from connectors.ozon import limits as oz_limits
 from connectors.ozon import sales as oz_sales
 from connectors.pacing import reset_pacers
+from sandbox.marketplaces.ozon import BOOKS_TZ as MSK  # the days the stand-in's books count
 from tests.support import FakeApi, reply
 from tests.support.contract import SpecValidatingTransport, spec_example
 
@@ -206,7 +207,6 @@ async def test_a_rate_limit_reply_is_waited_out_then_reported():
 
 
 # ============================================================================= against the sandbox's books
-from sandbox.marketplaces.ozon import BOOKS_TZ as MSK  # noqa: E402  (the stand-in's books count Moscow days)
 
 
 def books(state, first: date, last: date) -> tuple[Counter, dict[str, Counter]]:
