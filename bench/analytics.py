@@ -173,13 +173,65 @@ async def part_a(url: str, orders: int, repeat: int) -> dict[str, Any]:
             "pass": ratio <= REPORT_GOAL}
 
 
+# ---------------------------------------------------------------------------------------------- (b) charts
+def sample_chart_args(days: int = 30) -> tuple:
+    from bot.sales_charts import Panel, Stack
+
+    rng = random.Random(5)
+    labels = [f"{day + 1:02d}.11" for day in range(days)]
+    orders = Panel("Заказы", [Stack(mp, mp.title(), [rng.randint(0, 60) for _ in labels]) for mp in MARKETPLACES])
+    rub = Panel("Выручка, ₽", [Stack(mp, mp.title(), [rng.randint(0, 90_000) for _ in labels])
+                                for mp in MARKETPLACES if mp != "uzum"], money=True)
+    uzs = Panel("Tushum, soʻm", [Stack("uzum", "Uzum", [rng.randint(0, 9_000_000) for _ in labels])], money=True)
+    return labels, [orders, rub, uzs], "Нет данных"
+
+
+async def part_b(seconds: float, concurrent: int) -> dict[str, Any]:
+    """A 1 ms ticker stands in for the other partners' updates: its lateness is how long an update would wait for
+    the event loop while `concurrent` charts are drawn back to back for `seconds`."""
+    from bot import charts, sales_charts
+
+    args = sample_chart_args()
+    await charts.draw(sales_charts.daily, *args)  # warm-up: fonts and caches, as after the first chart of a day
+    drawn = 0
+    lateness: list[float] = []
+    stop = asyncio.Event()
+
+    async def drawer() -> None:
+        nonlocal drawn
+        while not stop.is_set():
+            await charts.draw(sales_charts.daily, *args)
+            drawn += 1
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            expected = loop.time() + 0.001
+            await asyncio.sleep(0.001)
+            lateness.append((loop.time() - expected) * 1000)
+
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(drawer()) for _ in range(concurrent)] + [asyncio.create_task(ticker())]
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    lateness.sort()
+    p99 = lateness[int(len(lateness) * 0.99)]
+    return {"charts": drawn, "seconds": round(elapsed, 1), "ms_per_chart": round(elapsed * 1000 / max(1, drawn), 1),
+            "ticks": len(lateness), "p50_ms": round(lateness[len(lateness) // 2], 2), "p99_ms": round(p99, 2),
+            "max_ms": round(lateness[-1], 2), "pass": p99 < P99_GOAL_MS}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--pg", default=os.environ.get("TEST_POSTGRES_URL"),
                         help="PostgreSQL URL for part (a) (emptied first); default $TEST_POSTGRES_URL")
-    parser.add_argument("--parts", default="a", help="which parts to run: a, b, c (comma-separated)")
+    parser.add_argument("--parts", default="a,b", help="which parts to run: a, b, c (comma-separated)")
+    parser.add_argument("--chart-seconds", type=float, default=15.0)
+    parser.add_argument("--chart-concurrency", type=int, default=4, help="charts requested at once")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     info = machine()
@@ -204,6 +256,14 @@ def main() -> None:
             print("(a) PostgreSQL not measured: set --pg or TEST_POSTGRES_URL")
             ok = False
         result["report"] = rows
+    if "b" in parts:
+        figures = asyncio.run(part_b(args.chart_seconds, args.chart_concurrency))
+        print(f"(b) the event loop while {args.chart_concurrency} charts are drawn at a time (30-day daily chart)")
+        print(table(["charts", "seconds", "ms / chart", "ticks", "p50 ms", "p99 ms", "max ms", "pass"],
+                    [[figures["charts"], figures["seconds"], figures["ms_per_chart"], figures["ticks"],
+                      figures["p50_ms"], figures["p99_ms"], figures["max_ms"], figures["pass"]]]))
+        ok &= figures["pass"]
+        result["charts"] = figures
     rss = peak_rss_mb()
     load["end"] = load_average()
     print(machine_line(info, load))
