@@ -211,3 +211,17 @@ async def test_sandbox_rows_match_the_full_row_schema():
                                               "dateTo": today.isoformat()})
     rows = response.json()
     assert rows and not [error.message for row in rows for error in validator.iter_errors(row)]
+
+
+async def test_a_returned_order_is_listed_as_sold_and_its_return_is_in_the_sales_report():
+    """WB's FBS statuses have no word for a return after delivery: the task stays complete / sold (DONE); the
+    return shows in the reports."""
+    async with wb_sandbox() as wb:
+        order = wb.order((3, 1, 700))
+        order.status = Lifecycle.RETURNED  # as add_order_history does: OrderBook.set_status does not take it yet
+        task = str(wb_task_ids(order)[0])
+        seen = await wb.client.get_order(task)
+        today = datetime.fromtimestamp(wb.clock.now(), MOSCOW).date()
+        rows = await wb.client.sales(today, today)
+    assert (seen.status, seen.extra["wb_status"], seen.state.value) == ("complete", "sold", "done")
+    assert [(r.sku, r.quantity, r.returns, r.revenue) for r in rows] == [(sku_of(3), 1, 1, Decimal(0))]
