@@ -337,4 +337,4 @@ def picture(rows: list[Alert], texts, partner: Recipient):
     from bot import analytics_texts as at
     from services import summaries
 
-    return at.daily_chart(_Fallback(texts), summaries.daily_from_data(rows[0].payload.get("daily")))
+    return at.summary_chart(_Fallback(texts), summaries.daily_from_data(rows[0].payload.get("daily")))

@@ -288,6 +288,16 @@ def daily_chart(texts, daily: Mapping[date, Mapping[str, tuple[int, Money]]]) ->
     return Chart(sales_charts.daily, ([_short_day(d) for d in days], panels, texts.get("analytics-chart-empty")))
 
 
+def summary_chart(texts, daily: Mapping[date, Mapping[str, tuple[int, Money]]]) -> Chart:
+    """The summary's picture: orders per day of the last week by marketplace (the caption carries the money)."""
+    days = sorted(daily)
+    marketplaces = sorted({mp for per in daily.values() for mp in per}, key=_order_of)
+    stacks = [sales_charts.Stack(mp, marketplace_name(texts, mp), [daily[d].get(mp, (0, {}))[0] for d in days])
+              for mp in marketplaces]
+    return Chart(sales_charts.summary, ([_short_day(d) for d in days], stacks, texts.get("analytics-chart-orders"),
+                                        texts.get("analytics-chart-empty")))
+
+
 def share_chart(texts, report: Report) -> Chart:
     """Each marketplace's share of the orders and of the revenue in each currency."""
     orders: dict[str, int] = {}
