@@ -160,6 +160,8 @@ async def show_report(query: CallbackQuery, callback_data: AnalyticsCb, state: F
         return
     await state.set_state(None)
     await query.answer()
+    if _chosen_already(query):  # the ✅ button: this very view is on screen, nothing to draw
+        return
     picture, text, markup = await _report(session, partner, i18n, view)
     if query.message is not None and query.message.photo:
         try:
@@ -171,6 +173,15 @@ async def show_report(query: CallbackQuery, callback_data: AnalyticsCb, state: F
                 return
             log.info("analytics: could not edit the report in place (%s); sent anew", error.message)
     await query.message.answer_photo(BufferedInputFile(picture, PHOTO_NAME), caption=text, reply_markup=markup)
+
+
+def _chosen_already(query: CallbackQuery) -> bool:
+    markup = getattr(query.message, "reply_markup", None)
+    for row in (markup.inline_keyboard if markup else []):
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text.startswith("✅ ")
+    return False
 
 
 async def ask_range(query: CallbackQuery, callback_data: AnalyticsCb, state: FSMContext, session: AsyncSession,

@@ -125,6 +125,11 @@ async def test_report_switches_in_place_and_adds_up(harness):
     assert got == (count, units, {cur: amount(v) for cur, v in revenue.items()}), edited.caption
     assert edited.document_bytes.startswith(PNG) and edited.document_bytes != report.document_bytes
 
+    # The period already shown: nothing is redrawn.
+    await user.press("✅ Today", message=edited)
+    await user.wait_callback_answer()
+    assert next(m for m in user.messages() if m.message_id == report.message_id).caption == edited.caption
+
     # One marketplace, 30 days: Ozon only (rubles only).
     current = next(m for m in user.messages() if m.message_id == report.message_id)
     await user.press("30 days", message=current)
@@ -246,6 +251,12 @@ async def test_daily_summary_once_at_its_time_not_after_a_restart_never_without_
     async with sessionmaker() as session:
         kinds = list(await session.scalars(select(OutboxMessage.kind).where(OutboxMessage.chat_id == idle.chat_id)))
     assert kinds == []
+
+    # Forged summary settings: refused, nothing saved.
+    callback = await seller.forge_callback("sm:time:61")
+    assert "out of date" in (await seller.wait_callback_answer(callback))["text"]
+    callback = await seller.forge_callback("sm:mode:hourly")
+    assert "out of date" in (await seller.wait_callback_answer(callback))["text"]
 
     # The button under it opens yesterday's report.
     await seller.press("📊 Open analytics", message=summary)
