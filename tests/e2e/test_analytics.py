@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.analytics_texts import number
-from db.models import MarketplaceIntegration, OrderLine, OutboxMessage
+from db.models import MarketplaceIntegration, OrderLine, OutboxMessage, Partner
 from sandbox.marketplaces.catalog import Lifecycle
 from sandbox.marketplaces.orders import create_order
+from services import analytics
+from services.analytics import PeriodKind
 from services.jobs import JobKind
 from tests.e2e.conftest import connect, wait_for_text
 
@@ -168,6 +170,18 @@ async def test_report_switches_in_place_and_adds_up(harness):
         per_currency[r[header.index("Currency")]] += Decimal(str(r[header.index("Revenue")]))
     assert per_currency == {cur: Decimal(v) for cur, v in revenue.items()}
     assert sum(r[header.index("Units sold")] for r in rows) == units
+
+    # 💰 Profit, once Uzum's finance report was read: the service's figures, products without a cost price apart.
+    await harness.runtime.jobs.run(JobKind.FINANCE, ids["uzum"])
+    async with harness.runtime.sessionmaker() as session:
+        partner = await session.scalar(select(Partner).where(Partner.telegram_id == 9601))
+        figures = await analytics.profit(session, partner.id, analytics.period_of(PeriodKind.DAYS_30, now.date()))
+    await user.press("💰 Profit", message=current)
+    text = (await wait_for_text(user, "Profit", timeout=20)).text
+    assert figures.sales, "the sandbox's Uzum books hold the delivered order"
+    for currency, value in figures.sales.items():
+        assert amount(value) in text, (currency, text)
+    assert f"{len(figures.without_cost)} products have no cost price" in text and "Cost price" in text
 
 
 async def test_a_typed_range_and_buttons_it_could_not_have(harness):
