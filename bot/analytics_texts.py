@@ -15,6 +15,7 @@ from typing import Any
 from aiogram_i18n.exceptions import KeyNotFoundError
 
 from bot import sales_charts
+from bot import summary_chart as week_chart
 from bot.formatting import esc
 from connectors.base import Marketplace
 from services.analytics import Money, Period, PeriodKind, Profit, Report, Totals, change
@@ -289,12 +290,13 @@ def daily_chart(texts, daily: Mapping[date, Mapping[str, tuple[int, Money]]]) ->
 
 
 def summary_chart(texts, daily: Mapping[date, Mapping[str, tuple[int, Money]]]) -> Chart:
-    """The summary's picture: orders per day of the last week by marketplace (the caption carries the money)."""
+    """The summary's picture: orders per day of the last week by marketplace (the caption carries the money), drawn
+    with Pillow (bot/summary_chart.py: thousands go out at 09:00)."""
     days = sorted(daily)
     marketplaces = sorted({mp for per in daily.values() for mp in per}, key=_order_of)
     stacks = [sales_charts.Stack(mp, marketplace_name(texts, mp), [daily[d].get(mp, (0, {}))[0] for d in days])
               for mp in marketplaces]
-    return Chart(sales_charts.summary, ([_short_day(d) for d in days], stacks, texts.get("analytics-chart-orders"),
+    return Chart(week_chart.summary, ([_short_day(d) for d in days], stacks, texts.get("analytics-chart-orders"),
                                         texts.get("analytics-chart-empty")))
 
 

@@ -8,13 +8,10 @@ share one panel.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.figure import Figure
-
-from bot.charts import DPI, HEIGHT_IN, WIDTH_IN, colour, compact, new_figure, png, style
+from bot.charts import HEIGHT_IN, WIDTH_IN, colour, compact, new_figure, png, style
 
 # The legend sits above the bars, level with the title on the right: it never hides a bar.
 _LEGEND = {"fontsize": 10, "frameon": False, "loc": "lower right", "bbox_to_anchor": (1.0, 1.0), "borderaxespad": 0.2}
@@ -117,29 +114,3 @@ def top(items: Sequence[tuple[str, float]], title: str, empty: str) -> bytes:
     axes.grid(axis="y", visible=False)
     return png(figure)
 
-
-SUMMARY_HEIGHT_IN = 4.0  # 1080 x 600 px: a wide strip above the caption
-
-
-def summary(days: Sequence[str], stacks: Sequence[Stack], title: str, empty: str) -> bytes:
-    """The summary's chart: orders per day of the last week, stacked by marketplace. Drawn for thousands of partners
-    at 09:00, so it is the cheap kind: a fixed layout (no constrained-layout passes) and fast PNG compression —
-    about a third of `daily`'s drawing time."""
-    figure = Figure(figsize=(WIDTH_IN, SUMMARY_HEIGHT_IN), dpi=DPI, facecolor="white")
-    figure.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.1)
-    axes = figure.subplots()
-    positions = list(range(len(days)))
-    bottom = [0.0] * len(days)
-    for index, stack in enumerate(stacks):
-        values = [float(v) for v in stack.values]
-        axes.bar(positions, values, bottom=bottom, color=colour(stack.key, index), label=stack.label, width=0.7)
-        bottom = [b + v for b, v in zip(bottom, values)]
-    axes.set_xticks(positions, list(days))
-    style(axes, title=title)
-    if not any(bottom):
-        axes.text(0.5, 0.5, empty, transform=axes.transAxes, ha="center", va="center", fontsize=13, color="#777777")
-    if len(stacks) > 1:
-        axes.legend(**_LEGEND, ncols=min(4, len(stacks)))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
