@@ -134,26 +134,28 @@ async def _report(session: AsyncSession, partner: Partner, i18n: I18nContext, vi
     return picture, at.caption(i18n, report), _keyboard(i18n, view, today_of(partner))
 
 
-async def _send_new(message: Message, session: AsyncSession, partner: Partner, i18n: I18nContext, view: View) -> None:
+async def _send_new(bot: Bot, session: AsyncSession, partner: Partner, i18n: I18nContext, view: View) -> None:
+    """A new report message (sent to the partner's chat: the button's message may be too old to reply to)."""
     picture, text, markup = await _report(session, partner, i18n, view)
-    await message.answer_photo(BufferedInputFile(picture, PHOTO_NAME), caption=text, reply_markup=markup)
+    await bot.send_photo(partner.telegram_id, BufferedInputFile(picture, PHOTO_NAME), caption=text,
+                         reply_markup=markup)
 
 
 # ------------------------------------------------------------------------------------------------ handlers
 
 async def open_report(query: CallbackQuery, callback_data: AnalyticsCb, state: FSMContext, session: AsyncSession,
-                      partner: Partner, i18n: I18nContext) -> None:
+                      partner: Partner, i18n: I18nContext, bot: Bot) -> None:
     """A new report message (the menu's text can't become a photo)."""
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
         return
     await state.set_state(None)
     await query.answer()
-    await _send_new(query.message, session, partner, i18n, view)
+    await _send_new(bot, session, partner, i18n, view)
 
 
 async def show_report(query: CallbackQuery, callback_data: AnalyticsCb, state: FSMContext, session: AsyncSession,
-                      partner: Partner, i18n: I18nContext) -> None:
+                      partner: Partner, i18n: I18nContext, bot: Bot) -> None:
     """Period, marketplace or chart switched: the same message's photo and caption are replaced."""
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
@@ -163,7 +165,7 @@ async def show_report(query: CallbackQuery, callback_data: AnalyticsCb, state: F
     if _chosen_already(query):  # the ✅ button: this very view is on screen, nothing to draw
         return
     picture, text, markup = await _report(session, partner, i18n, view)
-    if query.message is not None and query.message.photo:
+    if getattr(query.message, "photo", None):  # an old message Telegram no longer shows us has none
         try:
             await query.message.edit_media(InputMediaPhoto(media=BufferedInputFile(picture, PHOTO_NAME), caption=text),
                                            reply_markup=markup)
@@ -172,7 +174,7 @@ async def show_report(query: CallbackQuery, callback_data: AnalyticsCb, state: F
             if "not modified" in str(error):
                 return
             log.info("analytics: could not edit the report in place (%s); sent anew", error.message)
-    await query.message.answer_photo(BufferedInputFile(picture, PHOTO_NAME), caption=text, reply_markup=markup)
+    await bot.send_photo(partner.telegram_id, BufferedInputFile(picture, PHOTO_NAME), caption=text, reply_markup=markup)
 
 
 def _chosen_already(query: CallbackQuery) -> bool:
@@ -185,15 +187,15 @@ def _chosen_already(query: CallbackQuery) -> bool:
 
 
 async def ask_range(query: CallbackQuery, callback_data: AnalyticsCb, state: FSMContext, session: AsyncSession,
-                    partner: Partner, i18n: I18nContext) -> None:
+                    partner: Partner, i18n: I18nContext, bot: Bot) -> None:
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
         return
     await query.answer()
     await state.set_state(AnalyticsFlow.custom)
     await state.update_data({"analytics_mp": view.marketplace or "", "analytics_chart": view.chart})
-    await query.message.answer(i18n.get("analytics-range-ask", example=_example(today_of(partner))),
-                               reply_markup=kb.rows([kb.button(i18n.get("btn-back"), view.cb(AnalyticsAction.OPEN))]))
+    await bot.send_message(partner.telegram_id, i18n.get("analytics-range-ask", example=_example(today_of(partner))),
+                           reply_markup=kb.rows([kb.button(i18n.get("btn-back"), view.cb(AnalyticsAction.OPEN))]))
 
 
 def _example(today: date) -> str:
@@ -202,7 +204,7 @@ def _example(today: date) -> str:
 
 
 async def range_typed(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
-                      i18n: I18nContext) -> None:
+                      i18n: I18nContext, bot: Bot) -> None:
     data = await state.get_data()
     choices = await order_queries.marketplaces_of(session, partner.id)
     mp = data.get("analytics_mp") if data.get("analytics_mp") in choices else None
@@ -218,28 +220,28 @@ async def range_typed(message: Message, state: FSMContext, session: AsyncSession
                              reply_markup=kb.rows([kb.button(i18n.get("btn-back"), back)]))
         return
     await state.set_state(None)
-    await _send_new(message, session, partner, i18n, View(period, mp, chart, choices))
+    await _send_new(bot, session, partner, i18n, View(period, mp, chart, choices))
 
 
 async def profit_view(query: CallbackQuery, callback_data: AnalyticsCb, session: AsyncSession, partner: Partner,
-                      i18n: I18nContext) -> None:
+                      i18n: I18nContext, bot: Bot) -> None:
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
         return
     await query.answer()
     figures = await analytics.profit(session, partner.id, view.period, view.marketplace)
-    await query.message.answer(at.profit_text(i18n, figures, view.period, view.marketplace),
-                               reply_markup=_below(i18n, view))
+    await bot.send_message(partner.telegram_id, at.profit_text(i18n, figures, view.period, view.marketplace),
+                           reply_markup=_below(i18n, view))
 
 
 async def top_view(query: CallbackQuery, callback_data: AnalyticsCb, session: AsyncSession, partner: Partner,
-                   i18n: I18nContext) -> None:
+                   i18n: I18nContext, bot: Bot) -> None:
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
         return
     await query.answer()
     report = await analytics.report(session, partner.id, view.period, zone(partner.timezone), view.marketplace)
-    await query.message.answer(at.top_text(i18n, report), reply_markup=_below(i18n, view))
+    await bot.send_message(partner.telegram_id, at.top_text(i18n, report), reply_markup=_below(i18n, view))
 
 
 def _below(i18n: I18nContext, view: View):
@@ -261,7 +263,7 @@ async def export(query: CallbackQuery, callback_data: AnalyticsCb, session: Asyn
     caption = i18n.get("analytics-export-done", period=at.period_name(i18n, view.period),
                        marketplace=at.marketplace_name(i18n, view.marketplace))
     for name, data in files:
-        await bot.send_document(query.from_user.id, BufferedInputFile(data, name), caption=caption)
+        await bot.send_document(partner.telegram_id, BufferedInputFile(data, name), caption=caption)
 
 
 async def refresh(query: CallbackQuery, callback_data: AnalyticsCb, session: AsyncSession, partner: Partner,
