@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.analytics_texts import number
-from db.models import MarketplaceIntegration, OrderLine, OutboxMessage, Partner
+from db.models import MarketplaceIntegration, OrderLine, OutboxMessage, Partner, SyncRun
 from sandbox.marketplaces.catalog import Lifecycle
 from sandbox.marketplaces.orders import create_order
 from services import analytics
@@ -209,6 +209,14 @@ async def test_a_typed_range_and_buttons_it_could_not_have(harness):
     callback = await user.forge_callback("an:show:99d::d:", message_id=custom.message_id)
     assert "out of date" in (await user.wait_callback_answer(callback))["text"]
     assert not next(m for m in user.messages() if m.message_id == custom.message_id).edited
+
+    # 🔄 Update figures: the marketplace's finance report is read now.
+    await user.press("🔄 Update figures", message=custom)
+    assert "being read again" in (await user.wait_callback_answer())["text"]
+    await harness.runtime.jobs.wait_idle()
+    async with harness.runtime.sessionmaker() as session:
+        runs = list(await session.scalars(select(SyncRun.status).where(SyncRun.kind == JobKind.FINANCE.value)))
+    assert runs == ["ok"]
 
 
 async def test_daily_summary_once_at_its_time_not_after_a_restart_never_without_integrations(harness):
