@@ -68,7 +68,7 @@ def _flat(rows: Sequence[Sequence], width: int, processors: _Processors) -> list
     """The rows' values in one list (a multi-row statement's parameters), converted column by column."""
     flat = list(itertools.chain.from_iterable(rows))
     for at, processor in processors:
-        flat[at::width] = [None if v is None else processor(v) for v in flat[at::width]]
+        flat[at::width] = list(map(processor, flat[at::width]))
     return flat
 
 
@@ -97,17 +97,14 @@ async def insert_rows(session: AsyncSession, table: Table, columns: Sequence[str
                              _flat(chunk, width, processors))
 
 
-def _converted(rows: Sequence[Sequence], processors: _Processors) -> Sequence[Sequence]:
-    if not processors:
+def _converted(rows: Sequence[Sequence], processors: _Processors) -> Sequence[tuple]:
+    """The rows with the processors' columns converted, column by column (SQLAlchemy's processors take None)."""
+    if not processors or not rows:
         return rows
-    converted = []
-    for row in rows:
-        values = list(row)
-        for at, processor in processors:
-            if values[at] is not None:
-                values[at] = processor(values[at])
-        converted.append(tuple(values))
-    return converted
+    columns = list(zip(*rows))
+    for at, processor in processors:
+        columns[at] = map(processor, columns[at])
+    return list(zip(*columns))
 
 
 async def select_rows(session: AsyncSession, table: Table, columns: Sequence[str], equal: Mapping[str, Any],

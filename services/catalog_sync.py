@@ -128,26 +128,24 @@ async def _store(session: AsyncSession, batch: list[MarketListing], integration_
     fresh = len(batch) - len(existing)
     next_id = iter(new_ids(3 * fresh)).__next__ if fresh else None  # a product, a movement, a listing per new one
     report.seen += len(batch)
-    by_sku, by_id = products.by_sku, products.by_id
+    unmatched_before = report.unmatched
+    by_sku, by_id, match, dumps = products.by_sku, products.by_id, products.match, orjson.dumps
+    by_barcode_count = 0
     for item in batch:
-        product = products.match(item)
-        if product is not None:
-            if by_sku.get(item.seller_sku or "") is product:
-                report.matched_by_sku += 1
-            else:
-                report.matched_by_barcode += 1
-        seen = (item.seller_sku, item.barcodes[0] if item.barcodes else None, _json_strings(item.barcodes),
-                item.name, item.status, item.currency, _json_strings(item.stock_ids), item.price_id, item.stock,
-                item.price)  # = _Stored's last fields, _SEEN_COLUMNS
+        product = match(item)
+        if product is not None and by_sku.get(item.seller_sku or "") is not product:
+            by_barcode_count += 1
+        barcodes = item.barcodes
+        seen = (item.seller_sku, barcodes[0] if barcodes else None, dumps(barcodes).decode(), item.name, item.status,
+                item.currency, dumps(item.stock_ids).decode(), item.price_id, item.stock,
+                item.price)  # _SEEN_COLUMNS, as JSON where they are lists (JsonText.load reads them back)
         row = existing.get(item.external_id)
         if row is not None:
-            report.updated_listings += 1
             marks: dict = {}
             if _may_drift(row, item):
                 await _drift(session, row, item, by_id.get(row.product_id), rules, policy, marks, report)
             product_id = product.id if product is not None else None
             if marks or seen != row[_SEEN_FROM:] or (row.product_id is None and product_id is not None):
-                report.changed_listings += 1
                 changed.append((row.id, *seen, stamp, product_id, *(marks.get(name) for name in _MARK_COLUMNS)))
             else:
                 unchanged.append(row.id)
@@ -160,7 +158,6 @@ async def _store(session: AsyncSession, batch: list[MarketListing], integration_
             if product.stock:
                 new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
                                       Reason.SYNC, f"sync:{product.id}", stamp))
-            report.created_products += 1
             # The product was made from this listing: they agree, nothing to push.
             pushed_stock, pushed_price = item.stock, item.price
         elif product is None:
@@ -169,7 +166,13 @@ async def _store(session: AsyncSession, batch: list[MarketListing], integration_
             stock_dirty_at = stamp  # an existing product: show the platform's stock
         new_listings.append((next_id(), integration_id, product.id if product else None, item.external_id, *seen,
                              stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
-        report.created_listings += 1
+    matched = len(batch) - report.unmatched + unmatched_before - len(new_products)
+    report.matched_by_barcode += by_barcode_count
+    report.matched_by_sku += matched - by_barcode_count
+    report.created_products += len(new_products)
+    report.created_listings += len(new_listings)
+    report.updated_listings += len(changed) + len(unchanged)
+    report.changed_listings += len(changed)
     await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
     await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
     await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
@@ -306,11 +309,6 @@ async def _products_for(session: AsyncSession, partner_id: str, batch: list[Mark
     found = list({row[0]: _Product._make(row) for row in rows}.values())
     found.sort(key=lambda product: product.sku not in skus)
     return _ProductIndex(found)
-
-
-def _json_strings(values: tuple[str, ...]) -> str:
-    """A JSON array of strings (JsonText.load reads it back), without json.dumps's per-call overhead."""
-    return orjson.dumps(values).decode()
 
 
 _PRODUCT_COLUMNS = ("id", "partner_id", "sku", "name", "barcode", "stock", "price", "created_at", "updated_at")
