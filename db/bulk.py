@@ -22,7 +22,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, union_all, update
+from sqlalchemy import Table, bindparam, func, insert, select, union, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -111,8 +111,9 @@ async def select_rows(session: AsyncSession, table: Table, columns: Sequence[str
                       any_in: Mapping[str, Sequence[Any]]) -> list[tuple]:
     """The `columns` (as plain tuples, values of the model's types) of the rows whose `equal` columns hold those
     values and whose value in one of `any_in`'s columns is one of the listed ones: one `SELECT ... WHERE
-    column IN (...)` per column, joined by UNION ALL (with OR, SQLite scans the rows `equal` selects instead of
-    using each column's index), MAX_IN values a statement. A row found by two columns comes back twice."""
+    column IN (...)` per column, joined by UNION (with OR, SQLite scans the rows `equal` selects instead of
+    using each column's index; UNION drops a row found by two columns), MAX_IN values a statement. A row found
+    in two statements (more than MAX_IN values in all) comes back twice."""
     lists = [(name, list(values)) for name, values in any_in.items() if values]
     if not lists:
         return []
@@ -122,14 +123,14 @@ async def select_rows(session: AsyncSession, table: Table, columns: Sequence[str
     for chunk in _in_chunks(lists):
         if dialect.name != "sqlite":
             c = table.c
-            statement = union_all(*(select(*(c[name] for name in columns)).where(
+            statement = union(*(select(*(c[name] for name in columns)).where(
                 *(c[column] == value for column, value in equal.items()), c[name].in_(values))
                 for name, values in chunk))
             found.extend(tuple(row) for row in await connection.execute(statement))
             continue
         head = f"SELECT {', '.join(columns)} FROM {table.name} WHERE " + \
             "".join(f"{column} = ? AND " for column in equal)
-        sql = " UNION ALL ".join(f"{head}{name} IN ({', '.join('?' * len(values))})" for name, values in chunk)
+        sql = " UNION ".join(f"{head}{name} IN ({', '.join('?' * len(values))})" for name, values in chunk)
         parameters = list(itertools.chain.from_iterable((*equal.values(), *values) for _, values in chunk))
         rows = await (await _driver(connection)).execute_fetchall(sql, parameters)
         processors = _processors(dialect, table, columns, result=True)

@@ -154,7 +154,7 @@ async def _store(session: AsyncSession, batch: list[MarketListing], integration_
         if product is None and item.seller_sku:
             product = products.create(item, next_id())
             new_products.append((product.id, partner_id, product.sku, item.name or item.seller_sku, product.barcode,
-                                 product.stock, product.price, stamp, stamp))
+                                 product.stock, item.price, stamp, stamp))
             if product.stock:
                 new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
                                       Reason.SYNC, f"sync:{product.id}", stamp))
@@ -266,7 +266,6 @@ class _Product(NamedTuple):
     sku: str
     barcode: str | None
     stock: int
-    price: Decimal | None
 
 
 class _ProductIndex:
@@ -290,7 +289,7 @@ class _ProductIndex:
 
     def create(self, item: MarketListing, product_id: str) -> _Product:
         product = _Product(product_id, item.seller_sku, item.barcodes[0] if item.barcodes else None,
-                           max(item.stock or 0, 0), item.price)
+                           max(item.stock or 0, 0))
         self.by_id[product.id] = product
         self.by_sku[product.sku] = product
         if product.barcode:
@@ -306,9 +305,9 @@ async def _products_for(session: AsyncSession, partner_id: str, batch: list[Mark
     skus = {item.seller_sku for item in batch if item.seller_sku}
     rows = await select_rows(session, Product.__table__, _Product._fields, {"partner_id": partner_id},
                              {"sku": list(skus), "barcode": list({b for item in batch for b in item.barcodes})})
-    found = list({row[0]: _Product._make(row) for row in rows}.values())
-    found.sort(key=lambda product: product.sku not in skus)
-    return _ProductIndex(found)
+    found = {row[0]: row for row in rows}.values()
+    return _ProductIndex([*map(_Product._make, (row for row in found if row[1] in skus)),
+                          *map(_Product._make, (row for row in found if row[1] not in skus))])
 
 
 _PRODUCT_COLUMNS = ("id", "partner_id", "sku", "name", "barcode", "stock", "price", "created_at", "updated_at")
