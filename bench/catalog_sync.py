@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -266,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
             if rounds[-1].get("failed"):
                 break
         final = sandbox.finish()
+    if profile is None or profile.parent != workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
     info = machine()
     load = {"start": load_start, "end": load_average(), "rounds": [r["load_average"] for r in rounds]}
     print(f"Catalog sync: {args.products:,} {args.marketplace} products from the sandbox (own process, limits "

@@ -128,13 +128,12 @@ async def _store(session: AsyncSession, batch: list[MarketListing], integration_
     fresh = len(batch) - len(existing)
     next_id = iter(new_ids(3 * fresh)).__next__ if fresh else None  # a product, a movement, a listing per new one
     report.seen += len(batch)
-    unmatched_before = report.unmatched
     by_sku, by_id, match, dumps = products.by_sku, products.by_id, products.match, orjson.dumps
-    by_barcode_count = 0
+    by_barcode = unmatched = 0
     for item in batch:
         product = match(item)
         if product is not None and by_sku.get(item.seller_sku or "") is not product:
-            by_barcode_count += 1
+            by_barcode += 1
         barcodes = item.barcodes
         seen = (item.seller_sku, barcodes[0] if barcodes else None, dumps(barcodes).decode(), item.name, item.status,
                 item.currency, dumps(item.stock_ids).decode(), item.price_id, item.stock,
@@ -161,14 +160,14 @@ async def _store(session: AsyncSession, batch: list[MarketListing], integration_
             # The product was made from this listing: they agree, nothing to push.
             pushed_stock, pushed_price = item.stock, item.price
         elif product is None:
-            report.unmatched += 1
+            unmatched += 1
         elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
             stock_dirty_at = stamp  # an existing product: show the platform's stock
         new_listings.append((next_id(), integration_id, product.id if product else None, item.external_id, *seen,
                              stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
-    matched = len(batch) - report.unmatched + unmatched_before - len(new_products)
-    report.matched_by_barcode += by_barcode_count
-    report.matched_by_sku += matched - by_barcode_count
+    report.matched_by_barcode += by_barcode
+    report.matched_by_sku += len(batch) - unmatched - len(new_products) - by_barcode
+    report.unmatched += unmatched
     report.created_products += len(new_products)
     report.created_listings += len(new_listings)
     report.updated_listings += len(changed) + len(unchanged)
