@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import orjson
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import ConnectorError, Listing as MarketListing
 from db.bulk import FILL, UNLESS_NULL, insert_rows, select_rows, set_where_in, update_rows
