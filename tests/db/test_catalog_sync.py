@@ -248,3 +248,19 @@ async def test_a_batch_that_fails_half_written_leaves_nothing_of_itself(sessionm
         assert await count(s, Listing) == BATCH
         assert await count(s, Product) == BATCH + 2  # batch 2's products rolled back with its listings
         assert await count(s, StockMovement) == BATCH
+
+
+async def test_lookups_and_stamps_split_over_many_statements_match_the_same(sessionmaker, monkeypatch):
+    from db import bulk
+
+    monkeypatch.setattr(bulk, "MAX_IN", 7)  # a batch's ids, SKUs and barcodes spread over many statements
+    _, integration_id = await seed(sessionmaker)
+    items = [listing(n) for n in range(1, 60)]
+    first = await sync(sessionmaker, integration_id, Catalog(items))
+    assert (first.matched_by_sku, first.matched_by_barcode, first.created_products) == (1, 1, 57)
+    async with sessionmaker() as s:
+        await s.execute(update(Listing).values(seen_at=Listing.seen_at - 3600))
+        await s.commit()
+    again = await sync(sessionmaker, integration_id, Catalog(items[:-1]))
+    assert (again.updated_listings, again.changed_listings, again.gone, again.created_listings) == (58, 0, 1, 0)
+    assert (again.matched_by_sku, again.matched_by_barcode) == (57, 1)  # SKU-000007 still only by barcode
