@@ -386,8 +386,9 @@ class Cover:
 
 
 def _sold_by_window(at: float):
-    """Units sold (not cancelled) in each COVER_WINDOWS window up to `at`, as aggregate columns; and the oldest
-    moment they look at."""
+    """Units sold (not cancelled) in each COVER_WINDOWS window before `at`, as aggregate columns; and the oldest
+    moment they look at. Lines stamped after `at` count too: a marketplace's clock running ahead of ours is still
+    a sale made now."""
     windows = {days: int(at - days * 86400) for days in COVER_WINDOWS}
     return ({days: func.sum(case((OrderLine.placed_at >= since, OrderLine.quantity), else_=0)).label(f"sold_{days}")
              for days, since in windows.items()}, min(windows.values()))
@@ -409,7 +410,7 @@ async def covers(session: AsyncSession, partner_id: str, at: float, product_ids:
     found = list(await session.execute(products))
     sold, oldest = _sold_by_window(at)
     query = (select(OrderLine.sku, *sold.values())
-             .where(OrderLine.partner_id == partner_id, OrderLine.placed_at >= oldest, OrderLine.placed_at <= at,
+             .where(OrderLine.partner_id == partner_id, OrderLine.placed_at >= oldest,
                     _SOLD)
              .group_by(OrderLine.sku))
     if product_ids is not None:  # a page of the list: only its SKUs' lines
@@ -425,7 +426,7 @@ async def alert_candidates(session: AsyncSession, partner_ids: list[str], at: fl
     product that sold lately or whose alert is out (the others have no cover to alert about or clear)."""
     sold, oldest = _sold_by_window(at)
     lines = (select(OrderLine.partner_id, OrderLine.sku, *sold.values())
-             .where(OrderLine.partner_id.in_(partner_ids), OrderLine.placed_at >= oldest, OrderLine.placed_at <= at,
+             .where(OrderLine.partner_id.in_(partner_ids), OrderLine.placed_at >= oldest,
                     _SOLD)
              .group_by(OrderLine.partner_id, OrderLine.sku).subquery())
     query = (select(Product.id, Product.partner_id, Product.sku, Product.name, Product.stock,
