@@ -147,8 +147,9 @@ async def prepare_import(session: AsyncSession, partner_id: str, filename: str, 
     skus = [row.sku for row in parsed.rows]
     known: dict[str, Decimal | None] = {}  # sku -> its cost price now
     for start in range(0, len(skus), 900):
-        known.update((await session.execute(select(Product.sku, Product.cost_price).where(
-            Product.partner_id == partner_id, Product.sku.in_(skus[start:start + 900])))).tuples())
+        rows = await session.execute(select(Product.sku, Product.cost_price).where(
+            Product.partner_id == partner_id, Product.sku.in_(skus[start:start + 900])))
+        known.update({sku: cost for sku, cost in rows})
     valid = [row for row in parsed.rows if row.sku in known]
     cost_changes = sum(1 for row in valid if row.cost_price is not None and row.cost_price != known[row.sku])
     rejected = list(parsed.rejected) + [RejectedRow(row.row_number, row.sku, "unknown_sku", None)

@@ -104,3 +104,20 @@ async def test_products_list_shows_cover_and_the_runs_out_alert_comes_once(harne
     assert "✅" not in " ".join(settings.button_texts())
     presets = await press_and_wait(user, "Runs out within", "at most how many days")
     assert "✅ 3 days" in presets.button_texts()
+
+
+async def test_import_preview_counts_cost_price_changes(harness):
+    user = await harness.registered(7303)
+    await connect(user, "uzum")
+    await sync_products(user, "Uzum Market")
+    await press_and_wait(user, "Products", "Products")
+    await press_and_wait(user, "Import", "Cost price")
+    data = "SKU,Stock,Cost price\nSKU-000002,,700\nSKU-000003,9,\nSKU-000004,,abc\n".encode()
+    await user.send_document("costs.csv", data)
+    report = await wait_for_text(user, "Import check")
+    assert "2 ready, 1 rejected" in report.text and "Cost prices to change: 1" in report.text, report.text
+    assert "cost price must be above zero" in report.text
+    applied = await press_and_wait(user, "Apply 2 rows", "Applied")
+    assert "Cost prices changed: 1" in applied.text
+    assert (await product(harness, "SKU-000002")).cost_price == Decimal("700.00")
+    assert (await product(harness, "SKU-000003")).cost_price is None  # empty: unchanged
