@@ -105,7 +105,7 @@ class ProductAction(StrEnum):
 class ProductCb(CallbackData, prefix="pc"):
     action: ProductAction
     id: str  # product id
-    arg: str = ""  # OPEN: "alert" when pressed under an alert (the card comes as a new message)
+    arg: str = ""  # see the actions; OPEN with "alert": pressed under an alert, the card comes as a new message
 
 
 class RunsOutCb(CallbackData, prefix="ro"):
