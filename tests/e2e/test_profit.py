@@ -14,6 +14,7 @@ from db.models import MarketplaceIntegration, OrderLine, Partner, Product
 from sandbox.marketplaces.catalog import index_of, sku_of
 from sandbox.marketplaces.fees import booked_on, line_figures, storage_fee
 from sandbox.marketplaces.orders import DEFAULT_ACCOUNTS, add_order_history
+from sandbox.marketplaces.ozon import BOOKS_TZ as OZON_TZ
 from sandbox.marketplaces.uzum import TASHKENT
 from sandbox.marketplaces.yandex import MSK
 from services import analytics
@@ -22,7 +23,10 @@ from services.outbox.policy import zone
 from tests.e2e.conftest import connect
 
 # The marketplaces checked here, their sandbox account and the time zone their books count days in.
-BOOKS = {"uzum": (TASHKENT, "UZS"), "yandex": (MSK, "RUB")}
+# Wildberries is left out here: its finance reports allow one request a minute (minutes of test time for 90 days);
+# tests/contract/test_wildberries_finance.py checks its figures against the same books.
+BOOKS = {"uzum": (TASHKENT, "UZS"), "yandex": (MSK, "RUB"), "ozon": (OZON_TZ, "RUB")}
+STORAGE_DAILY = ("uzum", "ozon")  # Yandex's order stats carry no storage (docs/FINANCE.md)
 COST = {1: Decimal("300.00"), 2: Decimal("450.50"), 3: Decimal("0.00")}  # product index -> cost price
 
 
@@ -50,7 +54,7 @@ def expected(harness, first, last) -> tuple[dict, dict]:
                 else:
                     item[1] += figures.fees
                 item[2] += 0 if figures.refund else line.quantity
-        if marketplace == "uzum":  # storage of the connected shop, a day (Yandex's order stats carry none)
+        if marketplace in STORAGE_DAILY:  # the connected shop's storage, a charge a day
             other[currency] += storage_fee(marketplace) * ((last - first).days + 1)
     return per, other
 
@@ -64,13 +68,14 @@ async def test_profit_is_revenue_minus_sandbox_fees_minus_cost(harness):
         partner = await s.scalar(select(Partner).where(Partner.telegram_id == 7101))
         integrations = list(await s.scalars(select(MarketplaceIntegration)
                                             .where(MarketplaceIntegration.partner_id == partner.id)))
-    # Weeks of sales with returns, on the shops the partner connected (the history is made on each account's first
-    # shop), placed before the bot first reads the orders.
+    # Weeks of sales with returns, placed before the bot first reads the orders. Uzum's and Yandex's history is made
+    # on the account's first shop / campaign: moved to the one the partner connected.
     state = harness.marketplaces.state
     add_order_history(state, days=40, per_day=(2, 4), seed=11, returns=0.15)
     for integration in integrations:
-        for order in state.orders.of(integration.marketplace, DEFAULT_ACCOUNTS[integration.marketplace]):
-            order.shop_id = integration.seller_id
+        if integration.marketplace in ("uzum", "yandex"):
+            for order in state.orders.of(integration.marketplace, DEFAULT_ACCOUNTS[integration.marketplace]):
+                order.shop_id = integration.seller_id
     for integration in integrations:
         for kind in (JobKind.CATALOG, JobKind.ORDERS, JobKind.FINANCE):
             outcome = await runtime.jobs.run(kind, integration.id)
