@@ -1,5 +1,5 @@
 """Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered) and
-the low-stock threshold (a product's own threshold, where set, wins). Stored in Partner.notification_prefs
+the low-stock threshold (a product's own threshold, where set, wins), the "runs out within N days" horizon. Stored in Partner.notification_prefs
 through services/partners.py (services.outbox.policy reads them)."""
 from __future__ import annotations
 
