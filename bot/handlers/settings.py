@@ -1,6 +1,6 @@
-"""Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered) and
-the low-stock threshold (a product's own threshold, where set, wins), the "runs out within N days" horizon. Stored in Partner.notification_prefs
-through services/partners.py (services.outbox.policy reads them)."""
+"""Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered), the
+low-stock threshold (a product's own threshold, where set, wins) and the "runs out within N days" horizon. Stored in
+Partner.notification_prefs through services/partners.py (services.outbox.policy reads them)."""
 from __future__ import annotations
 
 from aiogram import F, Router
