@@ -18,6 +18,8 @@ from bot.callbacks import (
     IntegrationCb,
     OrderCardAction,
     OrderCb,
+    ProductAction,
+    ProductCb,
     SyncAction,
     SyncCb,
 )
@@ -38,6 +40,7 @@ NAME_MAX = 80  # an item's name as shown
 SHOP_MAX = 60
 ORDER_ID_MAX = 40
 DETAIL_MAX = 300
+DECIMAL_COMMA = ("ru", "uz")  # languages that write 1,5 rather than 1.5
 
 
 class RenderError(ValueError):
@@ -207,6 +210,23 @@ RENDERERS = {
     AlertKind.LOW_STOCK: _low_stock,
     AlertKind.KEY_EXPIRING: _key_expiring,
 }
+
+
+def _runs_out(texts, partner: Recipient, p: dict):
+    name = esc(_clip(p.get("name") or p.get("sku") or "—", NAME_MAX))
+    rate = f"{float(p.get('rate') or 0):.1f}"
+    if partner.language in DECIMAL_COMMA:
+        rate = rate.replace(".", ",")
+    text = texts.get("alert-runs-out", name=name, sku=esc(_clip(p.get("sku") or "—", 40)), stock=_int(p.get("stock")),
+                     days=_int(p.get("days")), rate=rate)
+    markup = None
+    if p.get("product_id"):
+        markup = _keyboard(texts.get("btn-product-open"),
+                           ProductCb(action=ProductAction.OPEN, id=str(p["product_id"]), arg="alert"))
+    return text, markup
+
+
+RENDERERS[AlertKind.RUNS_OUT] = _runs_out
 
 
 # ------------------------------------------------------------------------------------------- helpers

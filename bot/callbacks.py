@@ -98,12 +98,20 @@ class ProductAction(StrEnum):
     MARKETPLACE_PRICE = "mp_price"
     MARKETPLACE_PICK = "mp_pick"  # arg: the integration
     MARKETPLACE_RESET = "mp_reset"  # arg: the integration
+    COST = "cost"
+    COST_CLEAR = "cost_clear"
 
 
 class ProductCb(CallbackData, prefix="pc"):
     action: ProductAction
     id: str  # product id
-    arg: str = ""
+    arg: str = ""  # see the actions; OPEN with "alert": pressed under an alert, the card comes as a new message
+
+
+class RunsOutCb(CallbackData, prefix="ro"):
+    """The "runs out within N days" setting of the stock-cover alert (bot/handlers/settings.py)."""
+
+    days: int = 0  # 0: show the presets
 
 
 class SyncAction(StrEnum):

@@ -18,6 +18,7 @@ class ProductsFlow(StatesGroup):
     stock = State()  # product id in data
     price = State()
     mp_price = State()  # product id + integration id in data
+    cost = State()  # product id in data
     import_file = State()
 
 

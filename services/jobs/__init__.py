@@ -20,4 +20,5 @@ def registry() -> dict:
 def global_registry() -> dict:
     from services import notifications
 
-    return {GlobalJob.KEY_EXPIRY: notifications.check_key_expiry}
+    return {GlobalJob.KEY_EXPIRY: notifications.check_key_expiry,
+            GlobalJob.STOCK_COVER: notifications.check_stock_cover}

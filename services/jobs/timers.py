@@ -11,6 +11,7 @@ from services.jobs.types import GlobalJob
 PUSH_EVERY = 5  # seconds between looks at the push queue
 TICK_EVERY = 1  # seconds between looks at the schedules table
 EXPIRY_CHECK_HOUR_UTC = 4  # 09:00 in Tashkent
+COVER_CHECK_EVERY = 3600  # seconds: stock cover moves with orders and with time, and a day's notice is the point
 
 
 def build_scheduler(runner: JobRunner) -> AsyncIOScheduler:
@@ -20,4 +21,6 @@ def build_scheduler(runner: JobRunner) -> AsyncIOScheduler:
     scheduler.add_job(runner.tick, "interval", seconds=TICK_EVERY, id="schedules", max_instances=1, coalesce=True)
     scheduler.add_job(runner.run_global, "cron", args=[GlobalJob.KEY_EXPIRY], hour=EXPIRY_CHECK_HOUR_UTC,
                       id="key_expiry", coalesce=True)
+    scheduler.add_job(runner.run_global, "interval", args=[GlobalJob.STOCK_COVER], seconds=COVER_CHECK_EVERY,
+                      id="stock_cover", max_instances=1, coalesce=True)
     return scheduler

@@ -33,6 +33,7 @@ class GlobalJob(StrEnum):
     """Jobs that run for the whole platform, not one integration."""
 
     KEY_EXPIRY = "key_expiry"
+    STOCK_COVER = "stock_cover"  # the "runs out in N days" alerts (services/notifications.py)
 
 
 class AlreadyRunning(Exception):
