@@ -11,6 +11,7 @@ from services.jobs.types import GlobalJob
 PUSH_EVERY = 5  # seconds between looks at the push queue
 TICK_EVERY = 1  # seconds between looks at the schedules table
 EXPIRY_CHECK_HOUR_UTC = 4  # 09:00 in Tashkent
+BROADCAST_REPORTS_EVERY = 30  # seconds between looks for broadcasts whose copies are all settled
 
 
 def build_scheduler(runner: JobRunner) -> AsyncIOScheduler:
@@ -20,4 +21,6 @@ def build_scheduler(runner: JobRunner) -> AsyncIOScheduler:
     scheduler.add_job(runner.tick, "interval", seconds=TICK_EVERY, id="schedules", max_instances=1, coalesce=True)
     scheduler.add_job(runner.run_global, "cron", args=[GlobalJob.KEY_EXPIRY], hour=EXPIRY_CHECK_HOUR_UTC,
                       id="key_expiry", coalesce=True)
+    scheduler.add_job(runner.run_global, "interval", args=[GlobalJob.BROADCAST_REPORTS],
+                      seconds=BROADCAST_REPORTS_EVERY, id="broadcast_reports", max_instances=1, coalesce=True)
     return scheduler

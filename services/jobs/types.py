@@ -33,6 +33,7 @@ class GlobalJob(StrEnum):
     """Jobs that run for the whole platform, not one integration."""
 
     KEY_EXPIRY = "key_expiry"
+    BROADCAST_REPORTS = "broadcast_reports"  # the delivery count of settled broadcasts to their admins
 
 
 class AlreadyRunning(Exception):
