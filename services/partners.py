@@ -76,6 +76,7 @@ async def register(
         username=username,
         language=pick_language(language_code),
         invite_id=invite.id if invite else None,
+        last_seen_at=now(),  # registering is being active (later updates: bot.middlewares.LastSeenMiddleware)
     )
     session.add(partner)
     await session.flush()

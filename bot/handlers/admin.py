@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
@@ -181,7 +181,7 @@ async def platform_stats(query: CallbackQuery, session: AsyncSession, partner: P
         try:
             await message.edit_media(InputMediaPhoto(media=photo, caption=caption), reply_markup=markup)
             return
-        except TelegramBadRequest:  # too old to edit: a new photo instead
+        except TelegramAPIError:  # too old to edit (or a server without editMessageMedia): a new photo instead
             pass
     await message.answer_photo(photo, caption=caption, reply_markup=markup)
 
@@ -200,7 +200,7 @@ def _audit_line(i18n: I18nContext, viewer: Partner | None, item: audit.Entry) ->
     if entry.actor_telegram_id is None:
         who = i18n.get("admin-audit-system")
     else:
-        who = i18n.get("admin-audit-actor", name=fmt.esc((item.actor_name or "—")[:AUDIT_NAME_MAX]), tgid=entry.actor_telegram_id)
+        who = i18n.get("admin-audit-actor", name=fmt.esc((item.actor_name or "—")[:AUDIT_NAME_MAX]), tgid=str(entry.actor_telegram_id))
     what = _audit_action(i18n, entry.action)
     if entry.object_type:
         what += f" · {fmt.esc(entry.object_type)}"
