@@ -15,13 +15,10 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, User
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Partner
-from services.partners import get_by_telegram_id
+from services.partners import get_by_telegram_id, mark_seen
 
-PARTNERS = Partner.__table__
 LAST_SEEN_EVERY = 300  # seconds: last_seen_at is "active lately", not a clock
 LAST_SEEN_MEMORY = 100_000  # partners remembered before the memory of writes is dropped
 
@@ -91,7 +88,5 @@ class LastSeenMiddleware(BaseMiddleware):
                 if len(self._written) > LAST_SEEN_MEMORY:  # an old entry only saves a write, never loses one
                     self._written.clear()
                 self._written[partner.id] = stamp
-                # A plain UPDATE of one column: the partner's updated_at (their settings) stays as it was.
-                await session.execute(update(PARTNERS).where(PARTNERS.c.id == partner.id)
-                                      .values(last_seen_at=stamp, updated_at=PARTNERS.c.updated_at))
+                await mark_seen(session, partner.id, stamp)
         return await handler(event, data)

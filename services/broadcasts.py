@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import case, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Broadcast, IntegrationStatus, JsonText, MarketplaceIntegration, OutboxMessage, Partner, now
@@ -78,7 +79,8 @@ async def count_recipients(session: AsyncSession, audience: Audience) -> int:
 async def send(session: AsyncSession, *, broadcast_id: str, admin_telegram_id: int, text: str,
                audience: Audience) -> tuple[Broadcast, bool]:
     """Queue the broadcast in the caller's transaction; (the broadcast, False) if this id was queued before (a
-    second tap on "send"). The caller commits."""
+    second tap on "send"; when both taps run at once, the loser's transaction is rolled back). The caller
+    commits."""
     existing = await session.get(Broadcast, broadcast_id)
     if existing is not None:
         return existing, False
@@ -86,13 +88,21 @@ async def send(session: AsyncSession, *, broadcast_id: str, admin_telegram_id: i
     broadcast = Broadcast(id=broadcast_id, admin_telegram_id=admin_telegram_id, text=text,
                           audience=JsonText.dump(audience.to_dict()), recipients=len(partners), created_at=now())
     session.add(broadcast)
-    await session.flush()  # the row first: a concurrent second tap fails on its primary key, not halfway
+    try:
+        await session.flush()  # the row first: a concurrent second tap fails on its primary key, not halfway
+    except IntegrityError:
+        await session.rollback()
+        return await session.get(Broadcast, broadcast_id), False
     payload = {"broadcast_id": broadcast_id, "text": text}
     for partner in partners:
         await store.enqueue(session, partner, AlertKind.BROADCAST, f"broadcast:{broadcast_id}:{partner.id}", payload)
     audit.record(session, "broadcast.sent", actor=admin_telegram_id, object_type="broadcast", object_id=broadcast_id,
                  recipients=len(partners), **audience.to_dict())
     return broadcast, True
+
+
+async def find(session: AsyncSession, broadcast_id: str) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
 
 
 async def delivery(session: AsyncSession, broadcast: Broadcast) -> Delivery:

@@ -11,7 +11,6 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
 from aiogram_i18n import I18nContext
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import alert_texts
@@ -22,7 +21,7 @@ from bot.filters import IsAdmin, IsRegistered
 from bot.flow import show
 from bot.handlers.admin import back_home
 from bot.states import BroadcastFlow
-from db.models import Broadcast, JsonText, Partner, new_id, now
+from db.models import JsonText, Partner, new_id, now
 from services import broadcasts
 from services.broadcasts import Audience
 from services.outbox.records import Alert, AlertKind, Recipient
@@ -205,18 +204,13 @@ async def send(query: CallbackQuery, callback_data: BroadcastCb, state: FSMConte
     data = await state.get_data()
     if data.get("id") != callback_data.arg or "audience" not in data:
         # A second tap after sending, or the button of an older draft.
-        sent = await session.get(Broadcast, callback_data.arg) if callback_data.arg else None
+        sent = await broadcasts.find(session, callback_data.arg) if callback_data.arg else None
         await query.answer(i18n.get("admin-broadcast-already-sent" if sent else "button-outdated"), show_alert=True)
         return
     await state.clear()
-    try:
-        broadcast, created = await broadcasts.send(
-            session, broadcast_id=data["id"], admin_telegram_id=query.from_user.id, text=data["text"],
-            audience=Audience.from_dict(data["audience"]))
-        await session.commit()
-    except IntegrityError:  # two taps at once: the other one queued it
-        await session.rollback()
-        created = False
+    broadcast, created = await broadcasts.send(
+        session, broadcast_id=data["id"], admin_telegram_id=query.from_user.id, text=data["text"],
+        audience=Audience.from_dict(data["audience"]))
     if not created:
         await query.answer(i18n.get("admin-broadcast-already-sent"), show_alert=True)
         return
