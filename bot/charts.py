@@ -1,17 +1,21 @@
 """Charts as PNG pictures, drawn off the event loop.
 
 Every chart is a plain function of plain data (numbers, labels already in the partner's language) that returns PNG
-bytes; `draw()` runs it in a worker thread, so the bot keeps answering other partners while matplotlib works (the
-Agg backend holds no global figure state once we use Figure objects directly, never pyplot). The figures are sized
-for a phone: 1080 px wide, large fonts. DejaVu Sans (bundled with matplotlib) has the Cyrillic and Uzbek Latin
-glyphs (oʻ, gʻ, sh) the labels need.
+bytes; `draw()` runs it in a worker process, so the bot keeps answering other partners while matplotlib works: a
+chart costs hundreds of milliseconds of CPU, and in a thread it would hold the GIL the event loop needs (measured by
+bench/analytics.py part b: p99 of the loop's lateness 52 ms with threads). One worker leaves the other core to the
+bot. The figures are Figure objects, never pyplot, sized for a phone: 1080 px wide, large fonts. DejaVu Sans
+(bundled with matplotlib) has the Cyrillic and Uzbek Latin glyphs (oʻ, gʻ, sh) the labels need.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
+import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import matplotlib
@@ -25,9 +29,23 @@ FONT = "DejaVu Sans"
 # One colour per marketplace, the same on every chart (their brand colours, softened for contrast).
 COLOURS = {"uzum": "#7B2FF7", "yandex": "#FFB800", "wildberries": "#CB11AB", "ozon": "#005BFF"}
 FALLBACK_COLOURS = ("#2E7D32", "#C62828", "#6D4C41", "#00838F", "#5E35B1")
-# Drawing is CPU work; two threads keep a burst of chart requests from queueing behind one another without
-# starving the event loop of the GIL.
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="chart")
+WORKERS = 1
+_pool: ProcessPoolExecutor | None = None
+
+
+def _executor() -> ProcessPoolExecutor:
+    """The chart process, started on first use ("spawn": a fork of a process with threads and an event loop is not
+    safe)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_warm)
+    return _pool
+
+
+def _warm() -> None:
+    """In the worker: load the font and the renderer once, so the first chart is not slower than the rest."""
+    png(new_figure(1, 1))
 
 
 def colour(key: str, index: int = 0) -> str:
@@ -75,6 +93,21 @@ def compact(value: float) -> str:
 
 
 async def draw(chart: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
-    """Run a chart function in the chart threads; the event loop stays free meanwhile."""
+    """Run a chart function (module-level, its arguments picklable) in the chart process; the event loop stays free
+    meanwhile. A worker that died (killed, out of memory) is replaced once."""
+    global _pool
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_POOL, lambda: chart(*args, **kwargs))
+    job = functools.partial(chart, *args, **kwargs)
+    try:
+        return await loop.run_in_executor(_executor(), job)
+    except BrokenProcessPool:
+        _pool = None
+        return await loop.run_in_executor(_executor(), job)
+
+
+def shutdown() -> None:
+    """Stop the chart process (at the bot's shutdown; tests that start and stop bots call it too)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None

@@ -97,7 +97,7 @@ connect-howto-yandex = 🟡 <b>Yandex Market</b>
 connect-howto-wildberries = 🟪 <b>Wildberries</b>
     1. In the seller portal open <b>Settings → API integrations</b> and press <b>Create token</b> → Manual integration.
     2. Token type: <b>Base</b> (or a Service token for SellerCloudX if offered). Do not use a <b>Personal</b> token: Wildberries forbids it in cloud services.
-    3. Categories: Content, Prices and discounts, Marketplace, Statistics, Analytics. Access: <b>Read and write</b>.
+    3. Categories: Content, Prices and discounts, Marketplace, Statistics, Analytics, Finance. Access: <b>Read and write</b>.
     The token is valid for 180 days; the bot will remind you before it expires.
 connect-howto-ozon = 🔵 <b>Ozon</b>
     1. In the seller cabinet open <b>Settings → Seller API</b> and press <b>Generate key</b>.
@@ -143,7 +143,7 @@ error-not_supported = This marketplace does not support this action.
 error-no_shops = The key works, but there is no shop on this account yet.
 error-detail = Marketplace says: <i>{ $detail }</i>
 fix-ozon-missing_scope = In Settings → Seller API give the key the Admin access level or the roles for products, prices and stock, and orders.
-fix-wildberries-missing_scope = Create a token with the categories Content, Prices and discounts, Marketplace, Statistics and Analytics.
+fix-wildberries-missing_scope = Create a token with the categories Content, Prices and discounts, Marketplace, Statistics, Analytics and Finance.
 fix-yandex-missing_scope = Give the token access to inventory and order processing, pricing, offers and cards management, finance and accounting (or all methods).
 fix-ozon-ip_restricted = Open the key in Settings → Seller API and remove the allowed networks, or create a new key without them.
 
@@ -152,7 +152,7 @@ warning-wb_personal_token = This is a <b>Personal</b> token. Wildberries forbids
 warning-wb_base_token = Base token: Wildberries limits it strongly (for example 4 price uploads per hour). Price changes will be queued.
 warning-wb_test_token = This is a <b>Test</b> token: it works only with the Wildberries sandbox, not with your real shop.
 warning-wb_read_only = The token is read-only: stock and prices cannot be sent to Wildberries.
-warning-wb_missing_categories = The token lacks some categories (Content, Prices and discounts, Marketplace, Statistics, Analytics); some features will not work.
+warning-wb_missing_categories = The token lacks some categories (Content, Prices and discounts, Marketplace, Statistics, Analytics, Finance); some features (finance reports among them) will not work.
 warning-key_expires_soon = The key expires soon — create a new one and press “Replace keys”.
 warning-ozon_missing_roles = The key lacks roles for some features (products, prices and stock, or orders).
 
