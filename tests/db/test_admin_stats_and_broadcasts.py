@@ -115,6 +115,10 @@ async def test_broadcast_audience_one_outbox_row_each_audited_and_once(sessionma
             (900, AlertKind.BROADCAST, "pending", f"broadcast:{broadcast_id}:{admin.id}")]
         assert all(r.payload_data["text"] == text for r in rows)
         assert b.id not in {r.partner_id for r in rows}
+        # Queued again (a retried transaction): the dedupe key keeps it one message.
+        assert await store.enqueue_many(s, [(a.id, 1, AlertKind.BROADCAST, rows[0].dedupe_key, {"text": "x"}),
+                                            (a.id, 1, AlertKind.BROADCAST, "another", {"text": "x"})]) == 1
+        assert await store.enqueue_many(s, []) == 0
         entry = (await s.scalars(select(AuditLog).where(AuditLog.action == "broadcast.sent"))).one()
         assert (entry.actor_telegram_id, entry.object_id) == (900, broadcast_id)
         assert await s.scalar(select(func.count()).select_from(Broadcast)) == 1
