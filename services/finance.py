@@ -5,10 +5,15 @@ marketplace.
 The first run of an integration backfills BACKFILL_DAYS; later runs (daily, and on demand from the Analytics
 screen) read from REVISE_DAYS before the last day read, because marketplaces book late and correct their reports
 for a few days. A line read again (same marketplace key) replaces its earlier reading, so nothing is doubled.
-The connector keeps each API's limits (Wildberries' finance reports allow one request a minute).
+
+The period is read WINDOW_DAYS at a time, oldest first, each window stored with the cursor in its own transaction:
+the connector keeps each API's limits by waiting, and some are tight (Wildberries' finance reports: one request a
+minute, a Base token two a day). A window that would wait longer than WINDOW_WAIT is left for the next run, and
+what was read stays read: a Base token's 90-day backfill takes a few days instead of blocking a job slot.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -23,6 +28,8 @@ from services.jobs.types import JobContext, JobKind, JobResult
 
 BACKFILL_DAYS = 90
 REVISE_DAYS = 3
+WINDOW_DAYS = 30
+WINDOW_WAIT = 300.0  # seconds one window may take (pacing waits included) before it is left for the next run
 _COLUMNS = ("day", "kind", "amount", "currency", "sku", "order_external_id", "quantity")
 
 
@@ -34,10 +41,11 @@ class FinanceReport:
     read: int = 0
     added: int = 0
     changed: int = 0
+    left_for_later: str | None = None  # the first day not read this time (a marketplace limit)
 
     def counts(self) -> dict:
         return {"since": self.since, "until": self.until, "read": self.read, "added": self.added,
-                "changed": self.changed}
+                "changed": self.changed, "left_for_later": self.left_for_later}
 
 
 def period_to_read(cursor: str | None, today: date) -> tuple[date, date]:
@@ -51,6 +59,16 @@ def period_to_read(cursor: str | None, today: date) -> tuple[date, date]:
     return min(last, today) - timedelta(days=REVISE_DAYS), today
 
 
+def windows(since: date, until: date) -> list[tuple[date, date]]:
+    """since..until in WINDOW_DAYS pieces, oldest first."""
+    pieces, start = [], since
+    while start <= until:
+        end = min(until, start + timedelta(days=WINDOW_DAYS - 1))
+        pieces.append((start, end))
+        start = end + timedelta(days=1)
+    return pieces
+
+
 async def fetch(ctx: JobContext) -> JobResult:
     async with ctx.platform.sessionmaker() as session:
         plan = await schedule.get_or_create(session, ctx.integration_id, JobKind.FINANCE)
@@ -58,15 +76,25 @@ async def fetch(ctx: JobContext) -> JobResult:
         await session.commit()
     today = datetime.fromtimestamp(ctx.started_at, timezone.utc).date()
     since, until = period_to_read(cursor, today)
-    entries = await ctx.client.finance(since, until)
-    report = FinanceReport(ctx.integration_id, since.isoformat(), until.isoformat(), read=len(entries))
-
-    async def store(session: AsyncSession, integration: MarketplaceIntegration) -> None:
-        report.added, report.changed = await save(session, integration, entries)
-        plan = await schedule.get_or_create(session, integration.id, JobKind.FINANCE)
-        plan.cursor = until.isoformat()
-
-    return JobResult(report=report, finish=store)
+    report = FinanceReport(ctx.integration_id, since.isoformat(), until.isoformat())
+    for first, last in windows(since, until):
+        try:
+            entries = await asyncio.wait_for(ctx.client.finance(first, last), WINDOW_WAIT)
+        except asyncio.TimeoutError:
+            report.left_for_later = first.isoformat()
+            break
+        report.read += len(entries)
+        async with ctx.platform.sessionmaker() as session:
+            integration = await session.get(MarketplaceIntegration, ctx.integration_id)
+            if integration is None:  # deleted while it ran
+                break
+            added, changed = await save(session, integration, entries)
+            report.added, report.changed = report.added + added, report.changed + changed
+            plan = await schedule.get_or_create(session, ctx.integration_id, JobKind.FINANCE)
+            if not plan.cursor or plan.cursor < last.isoformat():
+                plan.cursor = last.isoformat()
+            await session.commit()
+    return JobResult(report=report, partial=report.left_for_later is not None)
 
 
 def _values(entry: FinanceEntry) -> tuple:

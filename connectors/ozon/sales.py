@@ -9,7 +9,7 @@ Finance (`finance()`): /v3/finance/transaction/list, every accrual of the period
 services per posting, storage, promotion ...). At most one calendar month per request (limits.OZON_FINANCE_MAX_DAYS),
 `page` from 1 with page_size <= 1000 while `page < page_count`, sent one at a time per account ("sequential
 sending of requests": limits.OZON_FINANCE). How the fields map to MoneyKind: `operation_entries()` and
-docs/finance-ozon.md.
+docs/FINANCE.md.
 
 Functions here take the OzonClient as `client` (connectors.ozon.client; not imported here).
 """

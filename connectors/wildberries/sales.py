@@ -5,7 +5,7 @@
 - POST finance /api/finance/v1/sales-reports/detailed {dateFrom, dateTo, limit, rrdId, period} (the sales report
   detail by period; pages by the last row's rrdId until 204). 1 request a minute; Base token 2 per 24 h. The old
   statistics reportDetailByPeriod is gone from the 2026-08 docs and is never called. What each field becomes:
-  docs/finance-wildberries.md.
+  docs/FINANCE.md.
 """
 from __future__ import annotations
 

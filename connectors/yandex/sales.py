@@ -9,7 +9,7 @@
            each SKU's sale (BUYER total) and return (returned units x BUYER price per unit), and each service of
            `commissions[]` mapped to a MoneyKind (`COMMISSION_KINDS`), all on the day of the order's last status
            change (statusUpdateDate, Moscow time). The report has no storage of goods, ads outside orders, penalties
-           or payouts: those are in Yandex's async reports (docs/finance-yandex.md).
+           or payouts: those are in Yandex's async reports (docs/FINANCE.md).
 
 Both split a period into requests of at most limits.STATS_MAX_DAYS days.
 """

@@ -3,6 +3,7 @@ money never added across currencies, days in the partner's time zone; finance li
 are read; profit from the marketplaces' figures and cost prices; stock cover."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -178,3 +179,46 @@ def test_periods_and_typed_ranges():
         with pytest.raises(BadRange) as caught:
             parse_range(text, TODAY)
         assert caught.value.reason == reason, text
+
+
+class SlowFinance:
+    """A marketplace whose finance report answers at once for old windows and makes the newest wait (a tight limit)."""
+
+    def __init__(self, stall_from: date):
+        self.stall_from, self.asked = stall_from, []
+
+    async def finance(self, first: date, last: date):
+        self.asked.append((first, last))
+        if last >= self.stall_from:
+            await asyncio.sleep(30)
+        return [FinanceEntry(first, MoneyKind.STORAGE, Decimal("10"), Currency.RUB, f"st:{first}")]
+
+    async def aclose(self):
+        pass
+
+
+async def test_finance_job_keeps_each_window_read_and_leaves_a_waiting_one_for_later(sessionmaker, monkeypatch):
+    from services.jobs.schedule import get_or_create
+    from services.jobs.types import JobKind
+    from tests.support.jobs import run_job
+
+    monkeypatch.setattr(finance, "WINDOW_WAIT", 0.2)
+    async with sessionmaker() as s:
+        me, other, uzum, ozon, theirs = await seed(s)
+        await s.commit()
+        ozon_id = ozon.id
+    today = datetime.now().date()
+    client = SlowFinance(stall_from=today - timedelta(days=5))
+    outcome = await run_job(sessionmaker, JobKind.FINANCE, ozon_id, client)
+    assert outcome.error is None and outcome.report.left_for_later == (today - timedelta(days=29)).isoformat()
+    assert [first for first, _ in client.asked] == [today - timedelta(days=89), today - timedelta(days=59),
+                                                    today - timedelta(days=29)]
+    async with sessionmaker() as s:
+        assert len((await s.execute(select(FinanceRecord.id))).all()) == 2  # the two windows read stay
+        plan = await get_or_create(s, ozon_id, JobKind.FINANCE)
+        assert plan.cursor == (today - timedelta(days=30)).isoformat()
+    client.stall_from = today + timedelta(days=1)  # the limit has passed: the next run goes on from there
+    outcome = await run_job(sessionmaker, JobKind.FINANCE, ozon_id, client)
+    assert outcome.report.left_for_later is None
+    assert client.asked[-2:] == [(today - timedelta(days=33), today - timedelta(days=4)),
+                                 (today - timedelta(days=3), today)]
