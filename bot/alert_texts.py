@@ -298,3 +298,22 @@ def _clip(value, limit: int) -> str:
 def _size(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+# ------------------------------------------------------------------------------------------ broadcasts
+
+def _broadcast(texts, partner: Recipient, p: dict):
+    """An admin's broadcast: their text exactly as written (Telegram HTML they checked in the preview). The same
+    kind carries the delivery count back to that admin (payload "report", services/broadcasts.py)."""
+    report = p.get("report")
+    if isinstance(report, dict):
+        return texts.get("admin-broadcast-report", date=local_time(partner, p.get("created_at")),
+                         recipients=_int(p.get("recipients")), sent=_int(report.get("sent")),
+                         blocked=_int(report.get("blocked")), failed=_int(report.get("failed"))), None
+    text = p.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise RenderError("broadcast without text")
+    return text, None
+
+
+RENDERERS[AlertKind.BROADCAST] = _broadcast

@@ -13,6 +13,12 @@ class AdminFlow(StatesGroup):
     rate_limit = State()
 
 
+class BroadcastFlow(StatesGroup):
+    text = State()  # waiting for the admin's text
+    audience = State()  # text checked (in data), picking who gets it
+    confirm = State()  # audience picked, the preview shown: send or not
+
+
 class ProductsFlow(StatesGroup):
     search = State()
     stock = State()  # product id in data

@@ -196,6 +196,78 @@ admin-config-saved = ✅ Saved.
 admin-bad-url = ⚠️ That is not a valid URL. It must start with https:// or http:// and contain no spaces.
 admin-bad-url-wildberries = ⚠️ That is not a valid template: it must start with https:// or http:// and contain {"{"}category{"}"}.
 admin-bad-rate = ⚠️ Send a whole number from 1 to { $max }.
+admin-btn-stats = 📈 Platform stats
+admin-btn-broadcasts = 📣 Broadcasts
+admin-btn-audit = 📜 Audit log
+admin-btn-refresh = 🔄 Refresh
+admin-stats-title = 📈 <b>Platform</b>
+admin-stats-active = Active partners: { $day } today · { $week } in 7 days · { $month } in 30 days (of { $total })
+admin-stats-integrations = • { $marketplace }: { $total } connected, { $failing } failing
+admin-stats-orders = Orders in { $days } days: { $total } (today: { $today })
+admin-stats-alerts = Alerts in { $days } days: ✅ { $sent } sent · ⚠️ { $failed } failed · 🚫 { $blocked } blocked
+admin-stats-backlog = Outbox backlog: { $count }
+admin-chart-orders = Orders a day
+admin-chart-active = Active partners
+admin-chart-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+admin-chart-all = all
+admin-broadcasts-title = 📣 <b>Broadcasts</b>
+admin-broadcasts-none = No broadcasts yet.
+admin-broadcast-line = <b>{ $date }</b> · { $audience } · recipients: { $recipients }
+    ✅ sent { $sent } · 🚫 blocked { $blocked } · ⚠️ failed { $failed } · ⏳ pending { $pending }
+    <i>{ $text }</i>
+admin-btn-broadcast-new = ✏️ New broadcast
+admin-btn-broadcast-edit = ✏️ Change the text
+admin-btn-broadcast-audience = 👥 Change the audience
+admin-btn-broadcast-send = 📣 Send to { $count }
+admin-broadcast-ask = ✏️ Send the text of the broadcast. You can use Telegram HTML: <code>&lt;b&gt;bold&lt;/b&gt;</code>, <code>&lt;i&gt;italic&lt;/i&gt;</code>, <code>&lt;a href="https://…"&gt;a link&lt;/a&gt;</code>. Nothing is sent before you confirm.
+admin-broadcast-too-long = ⚠️ That is too long for one message: at most { $max } characters (tags included). Send a shorter text.
+admin-broadcast-bad-html = ⚠️ Telegram cannot show this text: { $error }
+    Check that every tag is one Telegram knows and is closed, and write &amp;lt; for a “&lt;” that is not a tag. Send the text again.
+admin-broadcast-audience-ask = ☝️ This is the message partners will get. Who should get it?
+admin-audience-all = 👥 All partners
+admin-audience-marketplace = 🏪 With { $marketplace }
+admin-audience-language = { $language }
+admin-broadcast-confirm = 📣 <b>Send the message above?</b>
+    Audience: { $audience }
+    Recipients: { $count }
+admin-broadcast-nobody = Nobody matches “{ $audience }”. Pick another audience.
+admin-broadcast-queued = ✅ Queued for { $count } partners.
+admin-broadcast-already-sent = This broadcast was sent already.
+admin-broadcast-cancelled = Cancelled: nothing was sent.
+admin-broadcast-report = 📣 <b>Broadcast of { $date } delivered</b>
+    Recipients: { $recipients }
+    ✅ Sent: { $sent }
+    🚫 Blocked the bot: { $blocked }
+    ⚠️ Failed: { $failed }
+admin-audit-title = 📜 <b>Audit log</b> (page { $page } of { $pages })
+admin-audit-empty = Nothing recorded yet.
+admin-audit-line = <b>{ $when }</b> · { $who }
+    { $what }
+admin-audit-system = the bot
+admin-audit-actor = { $name } (id { $tgid })
+admin-audit-for = for { $name }
+admin-audit-action-api-config-base-url = API base URL changed
+admin-audit-action-api-config-rate-limit = API rate limit changed
+admin-audit-action-broadcast-sent = Broadcast sent
+admin-audit-action-integration-created = Marketplace connected
+admin-audit-action-integration-deleted = Marketplace disconnected
+admin-audit-action-integration-drift-policy = Drift policy changed
+admin-audit-action-integration-keys-replaced = API keys replaced
+admin-audit-action-integration-order-poll-interval = Order check interval changed
+admin-audit-action-integration-paused = Integration paused
+admin-audit-action-integration-resumed = Integration resumed
+admin-audit-action-integration-stock-rule = Stock rule changed
+admin-audit-action-invite-created = Invite created
+admin-audit-action-notifications-low-stock = Low-stock threshold changed
+admin-audit-action-notifications-muted = Alert muted
+admin-audit-action-notifications-unmuted = Alert unmuted
+admin-audit-action-notifications-quiet-hours = Quiet hours changed
+admin-audit-action-notifications-runs-out-days = “Runs out” horizon changed
+admin-audit-action-notifications-summary = Daily summary changed
+admin-audit-action-partner-registered = Partner registered
 
 ## Products
 btn-products = 📦 Products

@@ -196,6 +196,79 @@ admin-config-saved = ✅ Сохранено.
 admin-bad-url = ⚠️ Это некорректный URL. Он должен начинаться с https:// или http:// и не содержать пробелов.
 admin-bad-url-wildberries = ⚠️ Это некорректный шаблон: он должен начинаться с https:// или http:// и содержать {"{"}category{"}"}.
 admin-bad-rate = ⚠️ Отправьте целое число от 1 до { $max }.
+admin-btn-stats = 📈 Статистика
+admin-btn-broadcasts = 📣 Рассылки
+admin-btn-audit = 📜 Журнал действий
+admin-btn-refresh = 🔄 Обновить
+admin-stats-title = 📈 <b>Платформа</b>
+admin-stats-active = Активные партнёры: { $day } за сутки · { $week } за 7 дней · { $month } за 30 дней (из { $total })
+admin-stats-integrations = • { $marketplace }: подключено { $total }, с ошибками { $failing }
+admin-stats-orders = Заказов за { $days } дней: { $total } (сегодня: { $today })
+admin-stats-alerts = Уведомлений за { $days } дней: ✅ { $sent } доставлено · ⚠️ { $failed } ошибок · 🚫 { $blocked } заблокировали
+admin-stats-backlog = Очередь отправки: { $count }
+admin-chart-orders = Заказы в день
+admin-chart-active = Активные партнёры
+admin-chart-days = { $days ->
+    [one] 1 день
+    [few] { $days } дня
+   *[other] { $days } дней
+}
+admin-chart-all = всего
+admin-broadcasts-title = 📣 <b>Рассылки</b>
+admin-broadcasts-none = Рассылок пока не было.
+admin-broadcast-line = <b>{ $date }</b> · { $audience } · получателей: { $recipients }
+    ✅ доставлено { $sent } · 🚫 заблокировали { $blocked } · ⚠️ ошибок { $failed } · ⏳ в очереди { $pending }
+    <i>{ $text }</i>
+admin-btn-broadcast-new = ✏️ Новая рассылка
+admin-btn-broadcast-edit = ✏️ Изменить текст
+admin-btn-broadcast-audience = 👥 Изменить получателей
+admin-btn-broadcast-send = 📣 Отправить { $count }
+admin-broadcast-ask = ✏️ Отправьте текст рассылки. Можно использовать HTML Telegram: <code>&lt;b&gt;жирный&lt;/b&gt;</code>, <code>&lt;i&gt;курсив&lt;/i&gt;</code>, <code>&lt;a href="https://…"&gt;ссылка&lt;/a&gt;</code>. Ничего не уйдёт без вашего подтверждения.
+admin-broadcast-too-long = ⚠️ Слишком длинно для одного сообщения: не больше { $max } символов (с тегами). Отправьте текст короче.
+admin-broadcast-bad-html = ⚠️ Telegram не может показать этот текст: { $error }
+    Проверьте, что каждый тег известен Telegram и закрыт, а «&lt;», который не тег, записан как &amp;lt;. Отправьте текст ещё раз.
+admin-broadcast-audience-ask = ☝️ Так сообщение увидят партнёры. Кому его отправить?
+admin-audience-all = 👥 Всем партнёрам
+admin-audience-marketplace = 🏪 С { $marketplace }
+admin-audience-language = { $language }
+admin-broadcast-confirm = 📣 <b>Отправить сообщение выше?</b>
+    Получатели: { $audience }
+    Сколько: { $count }
+admin-broadcast-nobody = Под «{ $audience }» никто не подходит. Выберите других получателей.
+admin-broadcast-queued = ✅ Поставлено в очередь для { $count } партнёров.
+admin-broadcast-already-sent = Эта рассылка уже отправлена.
+admin-broadcast-cancelled = Отменено: ничего не отправлено.
+admin-broadcast-report = 📣 <b>Рассылка от { $date } доставлена</b>
+    Получателей: { $recipients }
+    ✅ Доставлено: { $sent }
+    🚫 Заблокировали бота: { $blocked }
+    ⚠️ Ошибок: { $failed }
+admin-audit-title = 📜 <b>Журнал действий</b> (страница { $page } из { $pages })
+admin-audit-empty = Пока ничего не записано.
+admin-audit-line = <b>{ $when }</b> · { $who }
+    { $what }
+admin-audit-system = бот
+admin-audit-actor = { $name } (id { $tgid })
+admin-audit-for = для { $name }
+admin-audit-action-api-config-base-url = Изменён адрес API
+admin-audit-action-api-config-rate-limit = Изменён лимит запросов API
+admin-audit-action-broadcast-sent = Отправлена рассылка
+admin-audit-action-integration-created = Подключён маркетплейс
+admin-audit-action-integration-deleted = Отключён маркетплейс
+admin-audit-action-integration-drift-policy = Изменена политика расхождений
+admin-audit-action-integration-keys-replaced = Заменены ключи API
+admin-audit-action-integration-order-poll-interval = Изменён интервал проверки заказов
+admin-audit-action-integration-paused = Интеграция приостановлена
+admin-audit-action-integration-resumed = Интеграция возобновлена
+admin-audit-action-integration-stock-rule = Изменено правило остатков
+admin-audit-action-invite-created = Создано приглашение
+admin-audit-action-notifications-low-stock = Изменён порог малого остатка
+admin-audit-action-notifications-muted = Уведомление выключено
+admin-audit-action-notifications-unmuted = Уведомление включено
+admin-audit-action-notifications-quiet-hours = Изменены тихие часы
+admin-audit-action-notifications-runs-out-days = Изменён горизонт «закончится»
+admin-audit-action-notifications-summary = Изменена ежедневная сводка
+admin-audit-action-partner-registered = Зарегистрирован партнёр
 
 ## Products
 btn-products = 📦 Товары

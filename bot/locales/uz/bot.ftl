@@ -196,6 +196,75 @@ admin-config-saved = ✅ Saqlandi.
 admin-bad-url = ⚠️ Bu yaroqli URL emas. U https:// yoki http:// bilan boshlanishi va boʻsh joylarsiz boʻlishi kerak.
 admin-bad-url-wildberries = ⚠️ Bu yaroqli shablon emas: u https:// yoki http:// bilan boshlanishi va {"{"}category{"}"} qismini oʻz ichiga olishi kerak.
 admin-bad-rate = ⚠️ Butun son yuboring: eng kami 1, eng koʻpi { $max }.
+admin-btn-stats = 📈 Statistika
+admin-btn-broadcasts = 📣 Xabarnomalar
+admin-btn-audit = 📜 Amallar jurnali
+admin-btn-refresh = 🔄 Yangilash
+admin-stats-title = 📈 <b>Platforma</b>
+admin-stats-active = Faol hamkorlar: bir kunda { $day } · 7 kunda { $week } · 30 kunda { $month } (jami { $total })
+admin-stats-integrations = • { $marketplace }: { $total } ta ulangan, { $failing } tasida xato
+admin-stats-orders = { $days } kundagi buyurtmalar: { $total } (bugun: { $today })
+admin-stats-alerts = { $days } kundagi bildirishnomalar: ✅ { $sent } yetkazildi · ⚠️ { $failed } xato · 🚫 { $blocked } bloklagan
+admin-stats-backlog = Yuborish navbati: { $count }
+admin-chart-orders = Kunlik buyurtmalar
+admin-chart-active = Faol hamkorlar
+admin-chart-days = { $days } kun
+admin-chart-all = jami
+admin-broadcasts-title = 📣 <b>Xabarnomalar</b>
+admin-broadcasts-none = Hali xabarnoma yuborilmagan.
+admin-broadcast-line = <b>{ $date }</b> · { $audience } · qabul qiluvchilar: { $recipients }
+    ✅ yetkazildi { $sent } · 🚫 bloklagan { $blocked } · ⚠️ xato { $failed } · ⏳ navbatda { $pending }
+    <i>{ $text }</i>
+admin-btn-broadcast-new = ✏️ Yangi xabarnoma
+admin-btn-broadcast-edit = ✏️ Matnni oʻzgartirish
+admin-btn-broadcast-audience = 👥 Qabul qiluvchilarni oʻzgartirish
+admin-btn-broadcast-send = 📣 { $count } kishiga yuborish
+admin-broadcast-ask = ✏️ Xabarnoma matnini yuboring. Telegram HTML ishlatish mumkin: <code>&lt;b&gt;qalin&lt;/b&gt;</code>, <code>&lt;i&gt;kursiv&lt;/i&gt;</code>, <code>&lt;a href="https://…"&gt;havola&lt;/a&gt;</code>. Siz tasdiqlamaguningizcha hech narsa yuborilmaydi.
+admin-broadcast-too-long = ⚠️ Bitta xabar uchun juda uzun: koʻpi bilan { $max } belgi (teglar bilan). Qisqaroq matn yuboring.
+admin-broadcast-bad-html = ⚠️ Telegram bu matnni koʻrsata olmaydi: { $error }
+    Har bir teg Telegram biladigan teg ekanini va yopilganini tekshiring, teg boʻlmagan “&lt;” belgisini &amp;lt; deb yozing. Matnni qayta yuboring.
+admin-broadcast-audience-ask = ☝️ Hamkorlar xabarni shunday koʻradi. Kimga yuborilsin?
+admin-audience-all = 👥 Barcha hamkorlar
+admin-audience-marketplace = 🏪 { $marketplace } ulanganlar
+admin-audience-language = { $language }
+admin-broadcast-confirm = 📣 <b>Yuqoridagi xabar yuborilsinmi?</b>
+    Qabul qiluvchilar: { $audience }
+    Soni: { $count }
+admin-broadcast-nobody = “{ $audience }” boʻyicha hech kim topilmadi. Boshqa qabul qiluvchilarni tanlang.
+admin-broadcast-queued = ✅ { $count } hamkor uchun navbatga qoʻyildi.
+admin-broadcast-already-sent = Bu xabarnoma allaqachon yuborilgan.
+admin-broadcast-cancelled = Bekor qilindi: hech narsa yuborilmadi.
+admin-broadcast-report = 📣 <b>{ $date } dagi xabarnoma yetkazildi</b>
+    Qabul qiluvchilar: { $recipients }
+    ✅ Yetkazildi: { $sent }
+    🚫 Botni bloklagan: { $blocked }
+    ⚠️ Xato: { $failed }
+admin-audit-title = 📜 <b>Amallar jurnali</b> ({ $pages } dan { $page }-sahifa)
+admin-audit-empty = Hali hech narsa yozilmagan.
+admin-audit-line = <b>{ $when }</b> · { $who }
+    { $what }
+admin-audit-system = bot
+admin-audit-actor = { $name } (id { $tgid })
+admin-audit-for = { $name } uchun
+admin-audit-action-api-config-base-url = API manzili oʻzgartirildi
+admin-audit-action-api-config-rate-limit = API soʻrovlar chegarasi oʻzgartirildi
+admin-audit-action-broadcast-sent = Xabarnoma yuborildi
+admin-audit-action-integration-created = Marketpleys ulandi
+admin-audit-action-integration-deleted = Marketpleys uzildi
+admin-audit-action-integration-drift-policy = Farqlar siyosati oʻzgartirildi
+admin-audit-action-integration-keys-replaced = API kalitlari almashtirildi
+admin-audit-action-integration-order-poll-interval = Buyurtmalarni tekshirish oraligʻi oʻzgartirildi
+admin-audit-action-integration-paused = Integratsiya toʻxtatildi
+admin-audit-action-integration-resumed = Integratsiya qayta ishga tushirildi
+admin-audit-action-integration-stock-rule = Qoldiq qoidasi oʻzgartirildi
+admin-audit-action-invite-created = Taklif yaratildi
+admin-audit-action-notifications-low-stock = Kam qoldiq chegarasi oʻzgartirildi
+admin-audit-action-notifications-muted = Bildirishnoma oʻchirildi
+admin-audit-action-notifications-unmuted = Bildirishnoma yoqildi
+admin-audit-action-notifications-quiet-hours = Tinch soatlar oʻzgartirildi
+admin-audit-action-notifications-runs-out-days = “Tugaydi” muddati oʻzgartirildi
+admin-audit-action-notifications-summary = Kunlik hisobot oʻzgartirildi
+admin-audit-action-partner-registered = Hamkor roʻyxatdan oʻtdi
 
 ## Products
 btn-products = 📦 Mahsulotlar
