@@ -14,6 +14,7 @@ from aiogram.types import BotCommand, ErrorEvent
 from bot.handlers import (
     admin,
     analytics,
+    broadcasts,
     connect,
     dashboard,
     fallback,
@@ -25,7 +26,7 @@ from bot.handlers import (
     sync,
 )
 from bot.i18n import build_i18n_middleware
-from bot.middlewares import DbSessionMiddleware
+from bot.middlewares import DbSessionMiddleware, LastSeenMiddleware
 from services.jobs.runner import JobRunner
 from services.platform import Platform
 
@@ -50,11 +51,13 @@ def build_dispatcher(
 
     # Order matters: the session and partner first, then the partner's language.
     dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker))
+    dp.update.outer_middleware(LastSeenMiddleware())
     build_i18n_middleware().setup(dp)
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
     # router answers everything they leave.
-    features = (start, admin, connect, marketplaces, products, sync, orders, settings, dashboard, analytics, fallback)
+    features = (start, admin, broadcasts, connect, marketplaces, products, sync, orders, settings, dashboard, analytics,
+                fallback)
     dp.include_routers(*(feature.router() for feature in features))
     dp.errors.register(_on_error)
     return dp

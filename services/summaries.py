@@ -203,8 +203,7 @@ async def running_out_many(session: AsyncSession, due: list[Due], at: float) -> 
     sold = (select(OrderLine.partner_id, OrderLine.sku,
                    *[func.sum(case((OrderLine.placed_at >= since[days], OrderLine.quantity), else_=0)).label(f"d{days}")
                      for days in COVER_WINDOWS])
-            .where(_ids(OrderLine.partner_id, partner_ids), OrderLine.placed_at >= min(since.values()),
-                   OrderLine.placed_at <= at, _SOLD)
+            .where(_ids(OrderLine.partner_id, partner_ids), OrderLine.placed_at >= min(since.values()), _SOLD)
             .group_by(OrderLine.partner_id, OrderLine.sku).subquery())
     rows = await session.execute(
         select(Product.id, Product.partner_id, Product.sku, Product.name, Product.stock,

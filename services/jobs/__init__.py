@@ -18,6 +18,9 @@ def registry() -> dict:
 
 
 def global_registry() -> dict:
-    from services import notifications, summaries
+    from services import broadcasts, notifications, summaries
 
-    return {GlobalJob.KEY_EXPIRY: notifications.check_key_expiry, GlobalJob.SUMMARIES: summaries.run}
+    return {GlobalJob.KEY_EXPIRY: notifications.check_key_expiry,
+            GlobalJob.STOCK_COVER: notifications.check_stock_cover,
+            GlobalJob.BROADCAST_REPORTS: broadcasts.check_reports,
+            GlobalJob.SUMMARIES: summaries.run}
