@@ -128,8 +128,11 @@ async def build(session: AsyncSession, partner_id: str, period: Period, tz: Zone
         data = await asyncio.to_thread(spreadsheets.to_xlsx_sheets, [(titles[0], order_headers, iter(orders)),
                                                                      (titles[1], product_headers, iter(products))])
         return [(f"{stem}.xlsx", data)]
-    order_csv = await asyncio.to_thread(spreadsheets.to_csv, order_headers, _plain(orders))
-    product_csv = await asyncio.to_thread(spreadsheets.to_csv, product_headers, _plain(products))
+    # product names come from the marketplaces: a "=..." one must not run as a formula when the CSV is opened
+    order_csv = await asyncio.to_thread(spreadsheets.to_csv, order_headers, _plain(orders),
+                                        {ORDER_COLUMNS.index("name")})
+    product_csv = await asyncio.to_thread(spreadsheets.to_csv, product_headers, _plain(products),
+                                          {PRODUCT_COLUMNS.index("name")})
     return [(f"{stem}-orders.csv", order_csv), (f"{stem}-products.csv", product_csv)]
 
 

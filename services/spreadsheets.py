@@ -318,10 +318,13 @@ def _xlsx_text(text: str) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with BOM (Excel then reads Cyrillic right), comma-delimited, decimal point, CRLF."""
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence], guarded: Iterable[int] | None = None) -> bytes:
+    """UTF-8 with BOM (Excel then reads Cyrillic right), comma-delimited, decimal point, CRLF. `guarded`: the
+    columns whose text gets the formula-injection apostrophe (default: the catalog export's free-text columns)."""
     keys: Sequence[str | None] = EXPORT_COLUMNS if len(headers) == len(EXPORT_COLUMNS) else [None] * len(headers)
-    guarded = {i for i, key in enumerate(keys) if key is not None and key not in _TEXT_KEYS}
+    if guarded is None:
+        guarded = {i for i, key in enumerate(keys) if key is not None and key not in _TEXT_KEYS}
+    guarded = set(guarded)
     buffer = io.BytesIO()
     with io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="replace", newline="") as stream:
         writer = csv.writer(stream, delimiter=",", lineterminator="\r\n")

@@ -31,7 +31,7 @@ async def _shop(sessionmaker) -> str:
             s.add_all([uzum, ozon])
             await s.flush()
             for n, (integration, currency, sku, quantity, price, state) in enumerate([
-                    (uzum, "UZS", "A", 2, "50000", "new"), (uzum, "UZS", "B", 1, "20000", "cancelled"),
+                    (uzum, "UZS", "A", 2, "50000", "new"), (uzum, "UZS", "=B", 1, "20000", "cancelled"),
                     (ozon, "RUB", "A", 3, "700.50", "done")]):
                 order = Order(integration_id=integration.id, partner_id=partner.id, external_id=f"N{n}", status="x",
                               state=state, placed_at=placed + n, total=Decimal(price) * quantity, currency=currency,
@@ -39,7 +39,8 @@ async def _shop(sessionmaker) -> str:
                 s.add(order)
                 await s.flush()
                 s.add(OrderLine(order_id=order.id, partner_id=partner.id, marketplace=integration.marketplace,
-                                sku=sku, name=f"Товар {sku}", quantity=quantity, price=Decimal(price),
+                                sku=sku, name="Товар A" if sku == "A" else '=HYPERLINK("x")', quantity=quantity,
+                                price=Decimal(price),
                                 currency=currency, state=state, placed_at=placed + n))
             for kind, amount, sku in (("sale", "100000", "A"), ("commission", "12000", "A"), ("storage", "3000", None)):
                 s.add(FinanceRecord(integration_id=uzum.id, partner_id=partner.id, marketplace="uzum",
@@ -70,11 +71,13 @@ async def test_xlsx_and_csv_carry_the_same_figures(sessionmaker):
     assert uzum_a[3:10] == (2, 100000, 12000, 30000, 60000, 28000, 28.0)
     assert uzum_a[10] == 10 and uzum_a[11] is not None  # stock and days of cover
     assert products[("A", "RUB")][3:5] == (3, 2101.5) and products[("A", "RUB")][5] is None  # no finance lines
-    assert ("B", "UZS") not in products  # only cancelled: nothing sold
+    assert ("=B", "UZS") not in products  # only cancelled: nothing sold
+    assert orders[2][5] == '=HYPERLINK("x")'  # an .xlsx text cell, never a formula
 
     (orders_name, orders_csv), (products_name, products_csv) = csv_files
     assert orders_name.endswith("-orders.csv") and products_name.endswith("-products.csv")
     rows = list(csv.reader(io.StringIO(orders_csv.decode("utf-8-sig"))))
     assert [r[8] for r in rows[1:]] == ["100000.00", "20000.00", "2101.50"]
+    assert rows[2][5] == "'=HYPERLINK(\"x\")"  # CSV: the apostrophe keeps it text
     rows = {(r[0], r[2]): r for r in list(csv.reader(io.StringIO(products_csv.decode("utf-8-sig"))))[1:]}
     assert [Decimal(v) for v in rows[("A", "UZS")][3:10]] == [2, 100000, 12000, 30000, 60000, 28000, Decimal("28.0")]
