@@ -32,7 +32,6 @@ from services.jobs import runs
 
 # How long a claim holds without renewal: a job of a process that died is taken up this long after its last renewal.
 LEASE_SECONDS = 60
-RENEW_EVERY = LEASE_SECONDS / 3  # a holder renews well before its leases lapse, even after a missed beat
 # expires_at of a platform-wide job's period that ran: never claimable again.
 DONE = 2**31 - 1
 # A failed platform-wide run: another try in the same period after this many seconds.
@@ -55,8 +54,8 @@ def _insert(session: AsyncSession):
 
 async def acquire(session: AsyncSession, holder: str, keys: Sequence[tuple[str, str]],
                   ttl: int = LEASE_SECONDS) -> set[tuple[str, str]]:
-    """Claim the (kind, subject) leases that are free, lapsed or already ours; returns the ones claimed. The caller
-    commits."""
+    """Claim the (kind, subject) leases that are free, lapsed or already ours (a period that ran is nobody's);
+    returns the ones claimed. The caller commits."""
     if not keys:
         return set()
     stamp = now()
@@ -65,7 +64,7 @@ async def acquire(session: AsyncSession, holder: str, keys: Sequence[tuple[str, 
     statement = insert.on_conflict_do_update(
         index_elements=["kind", "subject"],
         set_={"holder": insert.excluded.holder, "expires_at": insert.excluded.expires_at, "again": 0},
-        where=(TABLE.c.expires_at <= stamp) | (TABLE.c.holder == holder),
+        where=(TABLE.c.expires_at <= stamp) | ((TABLE.c.holder == holder) & (TABLE.c.expires_at != DONE)),
     ).returning(TABLE.c.kind, TABLE.c.subject)
     return {(k, s) for k, s in await session.execute(statement)}
 
@@ -82,7 +81,7 @@ async def release(session: AsyncSession, holder: str, kind: str, subject: str, *
     meanwhile. The caller commits."""
     result = await session.execute(
         update(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject == subject, TABLE.c.holder == holder)
-        .values(expires_at=until, again=0).returning(TABLE.c.again))
+        .values(expires_at=until).returning(TABLE.c.again))  # `again` stays: RETURNING reads the new row
     return bool(result.scalar())
 
 
@@ -101,8 +100,8 @@ async def renew(session: AsyncSession, holder: str, keys: Iterable[tuple[str, st
     return {(k, s) for k, s in result}
 
 
-async def claim_due(session: AsyncSession, holder: str, limit: int, *,
-                    skip: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+async def claim_due(session: AsyncSession, holder: str, limit: int, *, skip: Iterable[tuple[str, str]] = (),
+                    ttl: int = LEASE_SECONDS) -> list[tuple[str, str]]:
     """Claim up to `limit` scheduled runs that are due and held by nobody, the longest overdue first; returns
     (integration id, kind) of each. `skip`: (kind, integration id) this process is running already. Runs still
     marked running of a job just claimed belong to a process that died (its lease lapsed): closed as interrupted.
@@ -119,7 +118,7 @@ async def claim_due(session: AsyncSession, holder: str, limit: int, *,
              .limit(limit + len(skip))
              .with_for_update(of=Schedule, skip_locked=True))  # SQLite has no such clause: one writer anyway
     due = [(i, k) for i, k in await session.execute(query) if (k, i) not in skip][:limit]
-    claimed = await acquire(session, holder, [(k, i) for i, k in due])
+    claimed = await acquire(session, holder, [(k, i) for i, k in due], ttl)
     taken = [(i, k) for i, k in due if (k, i) in claimed]
     await runs.interrupt_running(session, taken)
     return taken

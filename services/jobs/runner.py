@@ -59,10 +59,12 @@ class JobRunner:
     def __init__(self, platform: Platform, jobs: Mapping[JobKind, JobFunction],
                  global_jobs: Mapping[GlobalJob, GlobalFunction] | None = None, *,
                  due_pushes: DuePushes | None = None, max_concurrent: int = MAX_CONCURRENT,
-                 after_job: Callable[[], object] | None = None, holder: str = leases.HOLDER):
+                 after_job: Callable[[], object] | None = None, holder: str = leases.HOLDER,
+                 lease_seconds: int = leases.LEASE_SECONDS):
         """due_pushes: which integrations have listings waiting for a push (services.pushes.integrations_with_due);
         after_job: called after every run (the outbox sender's wake: an alert the job queued goes out at once);
-        holder: this replica's name on the leases it takes (one per process; tests play several)."""
+        holder: this replica's name on the leases it takes (one per process; tests play several); lease_seconds: how
+        long a claim outlives a process that died (renewed every third of it while its job runs)."""
         self.platform = platform
         self.jobs = dict(jobs)
         self.due_pushes = due_pushes
@@ -75,6 +77,7 @@ class JobRunner:
         self._tasks: set[asyncio.Task] = set()
         self._stopped = False
         self.holder = holder
+        self.lease_seconds = lease_seconds
         self._held: set[tuple[str, str]] = set()  # leases this runner holds: (kind, subject)
         self._renewer: asyncio.Task | None = None
 
@@ -152,7 +155,7 @@ class JobRunner:
         if room <= 0:
             return 0
         async with self.platform.sessionmaker() as session:
-            claimed = await leases.claim_due(session, self.holder, room, skip=self._running)
+            claimed = await leases.claim_due(session, self.holder, room, skip=self._running, ttl=self.lease_seconds)
             await session.commit()
         self._held.update((kind, integration_id) for integration_id, kind in claimed)
         started = 0
@@ -257,7 +260,7 @@ class JobRunner:
         A database that does not answer counts as held elsewhere: the job stays due and is claimed later."""
         try:
             async with self.platform.sessionmaker() as session:
-                got = bool(await leases.acquire(session, self.holder, [lease]))
+                got = bool(await leases.acquire(session, self.holder, [lease], ttl=self.lease_seconds))
                 if got and lease[0] in set(JobKind):
                     await runs.interrupt_running(session, [(lease[1], lease[0])])
                 elif not got and again_if_held:
@@ -289,15 +292,15 @@ class JobRunner:
             self._renewer = asyncio.create_task(self._renew(), name="job-leases")
 
     async def _renew(self) -> None:
-        """While this runner holds leases: renew them all, one statement every RENEW_EVERY seconds."""
+        """While this runner holds leases: renew them all, one statement every third of a lease."""
         while self._held:
-            await asyncio.sleep(leases.RENEW_EVERY)
+            await asyncio.sleep(self.lease_seconds / 3)
             held = set(self._held)
             if not held:
                 return
             try:
                 async with self.platform.sessionmaker() as session:
-                    kept = await leases.renew(session, self.holder, held)
+                    kept = await leases.renew(session, self.holder, held, ttl=self.lease_seconds)
                     await session.commit()
             except Exception:
                 log.exception("renewing %d job leases failed; trying again", len(held))
