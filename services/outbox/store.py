@@ -90,10 +90,12 @@ def _in_flight_elsewhere(at: float):
 
 
 def _due(stmt, at: float):
-    return stmt.join(PARTNERS, PARTNERS.c.id == OUTBOX.c.partner_id).where(_claimable(at), PARTNERS.c.status == "active")
+    return stmt.join(PARTNERS, PARTNERS.c.id == OUTBOX.c.partner_id).where(
+        _claimable(at), PARTNERS.c.status == "active", ~_in_flight_elsewhere(at))
 
 
 async def due_count(session: AsyncSession, at: float) -> int:
+    """Rows a sender could claim now (not those of a chat another sender is sending to)."""
     return await session.scalar(_due(select(func.count()).select_from(OUTBOX), at)) or 0
 
 
