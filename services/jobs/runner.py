@@ -79,7 +79,11 @@ class JobRunner:
         self.holder = holder
         self.lease_seconds = lease_seconds
         self._held: set[tuple[str, str]] = set()  # leases this runner holds: (kind, subject)
+        self._asked: set[tuple[str, str]] = set()  # given back, and another replica had asked for the job meanwhile
         self._renewer: asyncio.Task | None = None
+        self._more_due = False  # the last tick filled every slot: more may be due than it could start
+        self._refill: asyncio.Task | None = None
+        self._ticking = asyncio.Lock()  # one tick at a time (the scheduler's and a refill)
 
     # ------------------------------------------------------------------------------------------ asking
 
@@ -151,23 +155,34 @@ class JobRunner:
         were started."""
         if self._stopped:
             return 0
-        room = self.max_concurrent - len(self._running)
-        if room <= 0:
-            return 0
-        async with self.platform.sessionmaker() as session:
-            claimed = await leases.claim_due(session, self.holder, room, skip=self._running, ttl=self.lease_seconds)
-            await session.commit()
-        self._held.update((kind, integration_id) for integration_id, kind in claimed)
-        started = 0
-        for integration_id, kind in claimed:
-            if self._stopped or self.is_running(kind, integration_id):  # asked for from the chat meanwhile
-                await self._release((kind, integration_id))
-                continue
-            self.start(JobKind(kind), integration_id, _claimed=True)
-            started += 1
+        async with self._ticking:
+            room = self.max_concurrent - len(self._running)
+            if room <= 0:
+                return 0
+            async with self.platform.sessionmaker() as session:
+                claimed = await leases.claim_due(session, self.holder, room, skip=self._running,
+                                                 ttl=self.lease_seconds)
+                await session.commit()
+            self._more_due = len(claimed) == room
+            self._held.update((kind, integration_id) for integration_id, kind in claimed)
+            started = 0
+            for integration_id, kind in claimed:
+                if self.is_running(kind, integration_id):  # asked for from the chat meanwhile: that run has it
+                    continue
+                if self._stopped:
+                    await self._release((kind, integration_id))
+                    continue
+                self.start(JobKind(kind), integration_id, _claimed=True)
+                started += 1
         if started:
             self._keep_renewing()
         return started
+
+    async def _tick_quietly(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # the database: the scheduler's next tick tries again
+            log.exception("starting the next due runs failed")
 
     async def run_due_pushes(self, *, debounce: int | None = None) -> None:
         """One push cycle: a stock and a price push for every integration with listings waiting; returns when they
@@ -232,7 +247,6 @@ class JobRunner:
     async def _execute(self, key: tuple[str, str], options: dict, *, claimed: bool = False,
                        again_if_held: bool = False) -> Outcome:
         kind, integration_id = JobKind(key[0]), key[1]
-        asked_again = False
         try:
             async with self._slots:
                 if not claimed and not await self._claim(key, again_if_held=again_if_held):
@@ -240,9 +254,12 @@ class JobRunner:
                 try:
                     return await self._run(kind, integration_id, options)
                 finally:
-                    # Only now: the run's final transaction moved the schedule on, so nobody finds it due unclaimed.
-                    asked_again = await asyncio.shield(self._release(key))
+                    if key in self._held:  # the run's last transaction could not give it back (see _commit_releasing)
+                        if await asyncio.shield(self._release(key)):
+                            self._asked.add(key)
         finally:
+            asked_again = key in self._asked
+            self._asked.discard(key)
             self._running.discard(key)
             if self.after_job is not None:
                 try:
@@ -252,6 +269,10 @@ class JobRunner:
             if (key in self._again or asked_again) and not self._stopped:
                 self._again.discard(key)
                 self.start(kind, integration_id, _again_if_held=True)
+            elif self._more_due and not self._stopped and (self._refill is None or self._refill.done()):
+                # A slot came free while runs are waiting: the next ones start now, not at the next tick (a poll
+                # round of a thousand integrations keeps every slot busy).
+                self._refill = self._track(asyncio.create_task(self._tick_quietly(), name="job-refill"))
 
     # -------------------------------------------------------------------------------------------- leases
 
@@ -273,6 +294,14 @@ class JobRunner:
             self._held.add(lease)
             self._keep_renewing()
         return got
+
+    async def _commit_releasing(self, session: AsyncSession, key: tuple[str, str]) -> None:
+        """Commit a run's last transaction with its lease given back in it: the schedule moves on and the job is free
+        in one step, so no replica finds it due and unclaimed (and no extra round trip)."""
+        if key in self._held and await leases.release(session, self.holder, *key):
+            self._asked.add(key)
+        await session.commit()
+        self._held.discard(key)
 
     async def _release(self, lease: tuple[str, str], until: int = 0) -> bool:
         """Give a lease up; True if another replica asked for the job meanwhile. A release that fails leaves the lease
@@ -314,6 +343,7 @@ class JobRunner:
             async with self.platform.sessionmaker() as session:
                 integration = await session.get(MarketplaceIntegration, integration_id)
                 if integration is None or integration.status not in integrations.RUNNABLE:
+                    await self._commit_releasing(session, (kind, integration_id))
                     return Outcome(kind, integration_id, skipped="inactive")
                 client = await integrations.client(self.platform, session, integration)
                 run = await runs.start_run(session, integration_id, kind)
@@ -365,7 +395,7 @@ class JobRunner:
                     if kind in schedule.SCHEDULED:
                         await schedule.finished(session, integration_id, kind, ok=error is None,
                                                 failure_streak=integration.failure_streak)
-                    await session.commit()
+                    await self._commit_releasing(session, (kind, integration_id))
                 return Outcome(kind, integration_id, result.report, error, result.skipped)
             except Exception as exc:
                 # The job's own writes (or the database) failed: they are rolled back; what is left to record is a
@@ -388,7 +418,7 @@ class JobRunner:
                     if kind in schedule.SCHEDULED:
                         await schedule.finished(session, integration_id, kind, ok=False,
                                                 failure_streak=integration.failure_streak)
-                    await session.commit()
+                    await self._commit_releasing(session, (kind, integration_id))
         except Exception:  # the database is down: the run stays due, the next tick tries again
             log.exception("%s job for integration %s: could not record the failure either", kind, integration_id)
         return Outcome(kind, integration_id, error=error)
@@ -400,7 +430,7 @@ class JobRunner:
                 await runs.interrupted(session, run_id)
                 if kind in schedule.SCHEDULED:
                     await schedule.finished(session, integration_id, kind, ok=False)
-                await session.commit()
+                await self._commit_releasing(session, (kind, integration_id))
         except Exception:
             log.exception("%s job for integration %s: could not record the interruption", kind, integration_id)
 
