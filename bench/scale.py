@@ -177,8 +177,10 @@ async def worker(args: argparse.Namespace) -> None:
     from services.platform import Platform
 
     requests = RequestLog()
-    logging.getLogger("connectors.http").addHandler(requests)
-    logging.getLogger("connectors.http").setLevel(logging.DEBUG)
+    http_log = logging.getLogger("connectors.http")
+    http_log.addHandler(requests)
+    http_log.setLevel(logging.DEBUG)
+    http_log.propagate = False  # counted, not written: a log line per request is not what a bot pays
     env = json.loads(args.env)
     urls = {Marketplace.UZUM: env["UZUM_API_URL"], Marketplace.YANDEX: env["YANDEX_API_URL"],
             Marketplace.WILDBERRIES: env["WILDBERRIES_API_URL"], Marketplace.OZON: env["OZON_API_URL"]}

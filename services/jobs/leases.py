@@ -119,6 +119,20 @@ async def claim_due(session: AsyncSession, holder: str, limit: int, *, skip: Ite
              .with_for_update(of=Schedule, skip_locked=True))  # SQLite has no such clause: one writer anyway
     due = [(i, k) for i, k in await session.execute(query) if (k, i) not in skip][:limit]
     claimed = await acquire(session, holder, [(k, i) for i, k in due], ttl)
+    if claimed:
+        # The read above may predate another replica's finished run of the same job (it gave the lease back with
+        # the schedule moved on, after we read): what is no longer due is given back, not run twice. Read after the
+        # claim, so it sees that run's commit (SQLite: our write transaction; PostgreSQL: a new statement).
+        pairs = [(i, k) for k, i in claimed]
+        still = {(i, k) for i, k in await session.execute(
+            select(Schedule.integration_id, Schedule.kind)
+            .where(tuple_(Schedule.integration_id, Schedule.kind).in_(pairs), Schedule.next_run_at <= stamp))}
+        late = [(k, i) for i, k in pairs if (i, k) not in still]
+        if late:
+            await session.execute(update(TABLE).where(TABLE.c.holder == holder,
+                                                      tuple_(TABLE.c.kind, TABLE.c.subject).in_(late))
+                                  .values(expires_at=0))
+        claimed -= set(late)
     taken = [(i, k) for i, k in due if (k, i) in claimed]
     await runs.interrupt_running(session, taken)
     return taken

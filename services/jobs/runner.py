@@ -7,7 +7,8 @@ a webhook, the chat), loads the integration (paused or deleted ones are skipped)
 the run's outcome, the integration's failure streak (and its once-per-streak alert or recovery) and the next run:
 after the interval, or soon after a failure. A job that fails for any reason — the marketplace, a bug, the database
 itself — is a failed run that counts toward the streak and is retried soon. At most `max_concurrent` jobs run at
-once, so a thousand due integrations never exhaust the database's connection pool.
+once (see MAX_CONCURRENT), so a thousand due integrations never exhaust the database's connection pool, and a
+finished job makes room for the next due one at once.
 
 Across replicas every run is claimed first with a lease in the database (services/jobs/leases.py): whichever process
 claims it runs it, the others skip it (a job asked for while another replica runs it is run once more by that
@@ -41,7 +42,11 @@ log = logging.getLogger(__name__)
 
 HELD_ELSEWHERE = "held_elsewhere"  # Outcome.skipped: another replica holds the job's lease
 
-MAX_CONCURRENT = 10  # jobs at once: under the pool's 15 connections, leaving room for the chat
+# Jobs at once. A job holds a database connection only for its short steps (start, each batch it stores, the final
+# transaction) and waits on the marketplace the rest of the time (a poll: ~90% of it), so 40 jobs keep about 4 of the
+# pool's 15 connections busy and leave the rest to the chat; fewer would leave the marketplaces' limits unused
+# (bench/scale.py: 10 jobs at once polled 1,000 integrations in 4.4x the rate-limit floor).
+MAX_CONCURRENT = 40
 STOP_GRACE = 5.0  # seconds running jobs get on shutdown before they are cancelled
 FINISH_ATTEMPTS = 3  # the final transaction is tried this often (a database hiccup) before the run is given up
 

@@ -21,19 +21,16 @@ async def start_run(session: AsyncSession, integration_id: str, kind: str) -> Sy
 
 
 async def finish_run(session: AsyncSession, run_id: str, *, counts: dict, error: ConnectorError | None = None,
-                     partial: bool = False) -> SyncRun | None:
-    run = await session.get(SyncRun, run_id)
-    if run is None:  # its integration was deleted meanwhile
-        return None
-    run.finished_at = now()
-    run.counts = JsonText.dump(counts)
+                     partial: bool = False) -> None:
+    """The run's outcome, in one UPDATE (no read first: it runs once per job). Nothing if the run is gone (its
+    integration was deleted meanwhile)."""
+    values = {"finished_at": now(), "counts": JsonText.dump(counts)}
     if error is not None:
-        run.status = "failed"
-        run.error = error.cause.value
-        run.error_detail = (error.detail or "")[:300] or None
+        values.update(status="failed", error=error.cause.value, error_detail=(error.detail or "")[:300] or None)
     else:
-        run.status = "partial" if partial else "ok"
-    return run
+        values["status"] = "partial" if partial else "ok"
+    await session.execute(update(SyncRun).where(SyncRun.id == run_id).values(**values)
+                          .execution_options(synchronize_session=False))
 
 
 async def interrupted(session: AsyncSession, run_id: str) -> None:
