@@ -47,6 +47,7 @@ HELD_ELSEWHERE = "held_elsewhere"  # Outcome.skipped: another replica holds the 
 # pool's 15 connections busy and leave the rest to the chat; fewer would leave the marketplaces' limits unused
 # (bench/scale.py: 10 jobs at once polled 1,000 integrations in 4.4x the rate-limit floor).
 MAX_CONCURRENT = 40
+REFILL_SHARE = 8  # a finished job starts the next due ones once this share of the slots is free
 STOP_GRACE = 5.0  # seconds running jobs get on shutdown before they are cancelled
 FINISH_ATTEMPTS = 3  # the final transaction is tried this often (a database hiccup) before the run is given up
 
@@ -89,6 +90,7 @@ class JobRunner:
         self._more_due = False  # the last tick filled every slot: more may be due than it could start
         self._refill: asyncio.Task | None = None
         self._ticking = asyncio.Lock()  # one tick at a time (the scheduler's and a refill)
+        self._refill_room = max(1, max_concurrent // REFILL_SHARE)
 
     # ------------------------------------------------------------------------------------------ asking
 
@@ -274,9 +276,10 @@ class JobRunner:
             if (key in self._again or asked_again) and not self._stopped:
                 self._again.discard(key)
                 self.start(kind, integration_id, _again_if_held=True)
-            elif self._more_due and not self._stopped and (self._refill is None or self._refill.done()):
-                # A slot came free while runs are waiting: the next ones start now, not at the next tick (a poll
-                # round of a thousand integrations keeps every slot busy).
+            elif (self._more_due and not self._stopped and (self._refill is None or self._refill.done())
+                  and self.max_concurrent - len(self._running) >= self._refill_room):
+                # Slots came free while runs are waiting: the next ones start now, not at the next tick (a poll round
+                # of a thousand integrations keeps the slots busy), a few at a time (one claim for several runs).
                 self._refill = self._track(asyncio.create_task(self._tick_quietly(), name="job-refill"))
 
     # -------------------------------------------------------------------------------------------- leases
