@@ -10,7 +10,7 @@ Starts, on loopback:
 
 On the first start (an empty demo folder) the demo data is made the honest way, by acting as users in the chat:
 the admin creates an invite, the demo partner opens it, connects all four marketplaces with the sandbox's test
-credentials, syncs the products and has orders checked every minute. The marketplaces already hold four weeks of
+credentials, syncs the products and has orders checked every minute. The marketplaces already hold three months of
 orders (sandbox.marketplaces.orders.add_order_history), which the bot's first order poll records silently.
 The marketplaces' state is saved in the demo folder, so a later start goes on where the last one stopped.
 Ctrl-C stops all of it.
@@ -47,7 +47,8 @@ LOG_FILE = "bot.log"
 BOT_USERNAME = "sellercloudx_demo_bot"  # what the sandbox Telegram calls the bot (invite links: t.me/<it>?start=)
 BOT_NAME = "SellerCloudX"
 ORDERS_EVERY = 60.0  # seconds between the buyer's orders, on average
-HISTORY_DAYS = 28
+HISTORY_DAYS = 90  # as far back as the bot's finance backfill reads
+HISTORY_RETURNS = 0.05  # delivered orders the buyer sent back (refunds in the finance reports)
 BOT_START_TIMEOUT = 90.0
 BOT_STOP_TIMEOUT = 20.0
 STEP_TIMEOUT = 30.0
@@ -191,7 +192,7 @@ class Demo:
             for path in self.directory.iterdir():
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
         self.state = SandboxState()
-        add_order_history(self.state, days=HISTORY_DAYS, seed=self.rng.randrange(2**32))
+        add_order_history(self.state, days=HISTORY_DAYS, seed=self.rng.randrange(2**32), returns=HISTORY_RETURNS)
         return True
 
     @staticmethod

@@ -131,7 +131,7 @@ class Lifecycle:
     # Delivered, then sent back by the buyer: the sale is refunded (finance reports). Orders become it only in the
     # order history a stand-in is given (sandbox.marketplaces.orders.add_order_history), never by an action.
     RETURNED = "returned"
-    ALL = (NEW, CONFIRMED, SHIPPED, DELIVERED, CANCELLED)
+    ALL = (NEW, CONFIRMED, SHIPPED, DELIVERED, CANCELLED, RETURNED)
 
 
 @dataclass

@@ -27,7 +27,7 @@ class DemoUser:
 # The demo's two standing users. The partner is seeded by sandbox.demo; the admin's id is the bot's ADMIN_IDS.
 DEMO_ADMIN = DemoUser(1001, "Aziz", "admin", "Admin", "runs the platform: /admin, invites, partners")
 DEMO_PARTNER = DemoUser(2001, "Dilnoza", "partner", "Demo partner",
-                        "a seller with all four marketplaces, products and weeks of orders")
+                        "a seller with all four marketplaces, products and three months of orders")
 
 
 def credentials() -> list[dict]:
@@ -73,8 +73,8 @@ def steps() -> list[dict]:
          "text": "A buyer orders something about every minute. Within a minute or two a “🛒 New order” alert "
                  "appears here by itself; press “🧾 Open the order” to confirm or cancel it."},
         {"title": "Open Analytics", "user": "partner",
-         "text": "Open “📊 Analytics” from the main menu: the demo partner has four weeks of orders on all four "
-                 "marketplaces. (If your version of the bot has no Analytics yet, “🧾 Orders” shows the sales.)"},
+         "text": "Open “📊 Analytics” from the main menu: the demo partner has three months of orders on all four "
+                 "marketplaces. Switch the period and the marketplace, open 💰 Profit, download the Excel report."},
         {"title": "Export and import", "user": "partner",
          "text": "“📦 Products” → “⬇️ Export” → CSV downloads the catalog. Change a Stock cell, then "
                  "“⬆️ Import” and send the file with 📎: the bot checks every row before applying."},

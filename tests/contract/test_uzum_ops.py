@@ -360,7 +360,7 @@ async def test_offered_actions_are_the_ones_uzum_accepts_in_each_status(clock):
     stand-in then accepts (confirm / cancel; ship is never offered: there is no call)."""
     expected_state = {Lifecycle.NEW: OrderState.NEW, Lifecycle.CONFIRMED: OrderState.ACTIVE,
                       Lifecycle.SHIPPED: OrderState.ACTIVE, Lifecycle.DELIVERED: OrderState.DONE,
-                      Lifecycle.CANCELLED: OrderState.CANCELLED}
+                      Lifecycle.CANCELLED: OrderState.CANCELLED, Lifecycle.RETURNED: OrderState.DONE}
     state = SandboxState()
     made, offered = {}, set()
     for lifecycle in Lifecycle.ALL:

@@ -59,6 +59,18 @@ def test_order_history_covers_four_weeks_of_every_default_account():
                                                                        for o in made]
 
 
+def test_order_history_returns_come_only_from_orders_delivered_long_ago():
+    now = 1_800_000_000.0
+    made = add_order_history(SandboxState(), days=90, seed=4, now=now, returns=0.2)
+    returned = [o for o in made if o.status == Lifecycle.RETURNED]
+    old_sold = [o for o in made if now - o.created_at >= 6 * DAY and o.status in (Lifecycle.DELIVERED,
+                                                                                     Lifecycle.RETURNED)]
+    assert 0.1 * len(old_sold) < len(returned) < 0.3 * len(old_sold)
+    assert all(now - o.created_at >= 6 * DAY and o.updated_at <= now for o in returned)
+    assert not any(o.status == Lifecycle.RETURNED for o in add_order_history(SandboxState(), days=90, seed=4,
+                                                                               now=now))
+
+
 # ---------------------------------------------------------------------------------------------- saved state
 
 def test_saved_state_comes_back_and_order_ids_go_on(tmp_path):
