@@ -3,9 +3,10 @@ a time across every process on the database.
 
 A lease is (kind, subject) -> holder until expires_at. Claiming is one atomic upsert that only takes a row whose
 lease lapsed (or that the claimer already holds), so two replicas asking at once cannot both win, on PostgreSQL as on
-SQLite. The holder renews its leases while the jobs run (`renew`), and releases each one when its run is recorded:
-released *after* the run's final transaction (which moves the schedule on), never before, so no other replica can
-find the job still due and unclaimed. A process that dies stops renewing: its leases lapse after LEASE_SECONDS and
+SQLite. The holder renews its leases while the jobs run (`renew`), and releases each one in the run's final transaction
+(the one that moves the schedule on), never before it, so no other replica can find the job still due and
+unclaimed; a claim re-reads the schedule after taking the lease, so a read that predates another replica's finished
+run does not run it again. A process that dies stops renewing: its leases lapse after LEASE_SECONDS and
 another replica takes the job up.
 
 Picking due scheduled runs (`claim_due`) reads the schedules with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL:

@@ -44,8 +44,8 @@ HELD_ELSEWHERE = "held_elsewhere"  # Outcome.skipped: another replica holds the 
 
 # Jobs at once. A job holds a database connection only for its short steps (start, each batch it stores, the final
 # transaction) and waits on the marketplace the rest of the time (a poll: ~90% of it), so 40 jobs keep about 4 of the
-# pool's 15 connections busy and leave the rest to the chat; fewer would leave the marketplaces' limits unused
-# (bench/scale.py: 10 jobs at once polled 1,000 integrations in 4.4x the rate-limit floor).
+# pool's 15 connections busy and leave the rest to the chat; fewer leave the marketplaces' limits unused
+# (bench/scale.py, 1,000 polls on a loaded machine: 170 s with 10 at once, 119 s with 40).
 MAX_CONCURRENT = 40
 REFILL_SHARE = 8  # a finished job starts the next due ones once this share of the slots is free
 STOP_GRACE = 5.0  # seconds running jobs get on shutdown before they are cancelled

@@ -204,14 +204,23 @@ async def test_a_platform_wide_job_runs_once_per_period_across_replicas(db_url, 
 
 
 async def test_push_jobs_are_claimed_too(db_url, sessionmaker):
-    """Two replicas' push cycles at the same moment push an integration's queue once."""
+    """Two replicas' push cycles at the same moment push an integration's queue once: never two pushes of one
+    integration at once, and a push that starts after another replica's push finds nothing left (as services.pushes
+    reads its due listings itself)."""
     ids = await seed(sessionmaker, 5)
-    pushes = []
+    pushes, waiting, at_once, overlaps = [], set(ids), set(), []
 
     def pusher(name):
         async def push(ctx):
+            if ctx.integration_id in at_once:
+                overlaps.append(ctx.integration_id)
+            if ctx.integration_id not in waiting:
+                return JobResult(skipped="nothing_due")
+            at_once.add(ctx.integration_id)
             pushes.append(ctx.integration_id)
             await asyncio.sleep(0.05)
+            waiting.discard(ctx.integration_id)
+            at_once.discard(ctx.integration_id)
             return JobResult()
         return push
 
@@ -224,4 +233,4 @@ async def test_push_jobs_are_claimed_too(db_url, sessionmaker):
     finally:
         for replica in replicas:
             await replica.close()
-    assert sorted(pushes) == sorted(ids)
+    assert sorted(pushes) == sorted(ids) and not overlaps
