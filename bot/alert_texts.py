@@ -18,6 +18,8 @@ from bot.callbacks import (
     IntegrationCb,
     OrderCardAction,
     OrderCb,
+    ProductAction,
+    ProductCb,
     SyncAction,
     SyncCb,
 )
@@ -38,6 +40,7 @@ NAME_MAX = 80  # an item's name as shown
 SHOP_MAX = 60
 ORDER_ID_MAX = 40
 DETAIL_MAX = 300
+DECIMAL_COMMA = ("ru", "uz")  # languages that write 1,5 rather than 1.5
 
 
 class RenderError(ValueError):
@@ -209,6 +212,23 @@ RENDERERS = {
 }
 
 
+def _runs_out(texts, partner: Recipient, p: dict):
+    name = esc(_clip(p.get("name") or p.get("sku") or "—", NAME_MAX))
+    rate = f"{float(p.get('rate') or 0):.1f}"
+    if partner.language in DECIMAL_COMMA:
+        rate = rate.replace(".", ",")
+    text = texts.get("alert-runs-out", name=name, sku=esc(_clip(p.get("sku") or "—", 40)), stock=_int(p.get("stock")),
+                     days=_int(p.get("days")), rate=rate)
+    markup = None
+    if p.get("product_id"):
+        markup = _keyboard(texts.get("btn-product-open"),
+                           ProductCb(action=ProductAction.OPEN, id=str(p["product_id"]), arg="alert"))
+    return text, markup
+
+
+RENDERERS[AlertKind.RUNS_OUT] = _runs_out
+
+
 # ------------------------------------------------------------------------------------------- helpers
 
 class _Fallback:
@@ -278,3 +298,22 @@ def _clip(value, limit: int) -> str:
 def _size(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+# ------------------------------------------------------------------------------------------ broadcasts
+
+def _broadcast(texts, partner: Recipient, p: dict):
+    """An admin's broadcast: their text exactly as written (Telegram HTML they checked in the preview). The same
+    kind carries the delivery count back to that admin (payload "report", services/broadcasts.py)."""
+    report = p.get("report")
+    if isinstance(report, dict):
+        return texts.get("admin-broadcast-report", date=local_time(partner, p.get("created_at")),
+                         recipients=_int(p.get("recipients")), sent=_int(report.get("sent")),
+                         blocked=_int(report.get("blocked")), failed=_int(report.get("failed"))), None
+    text = p.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise RenderError("broadcast without text")
+    return text, None
+
+
+RENDERERS[AlertKind.BROADCAST] = _broadcast

@@ -13,6 +13,7 @@ from aiogram.types import BotCommand, ErrorEvent
 
 from bot.handlers import (
     admin,
+    broadcasts,
     connect,
     dashboard,
     fallback,
@@ -24,7 +25,7 @@ from bot.handlers import (
     sync,
 )
 from bot.i18n import build_i18n_middleware
-from bot.middlewares import DbSessionMiddleware
+from bot.middlewares import DbSessionMiddleware, LastSeenMiddleware
 from services.jobs.runner import JobRunner
 from services.platform import Platform
 
@@ -49,11 +50,12 @@ def build_dispatcher(
 
     # Order matters: the session and partner first, then the partner's language.
     dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker))
+    dp.update.outer_middleware(LastSeenMiddleware())
     build_i18n_middleware().setup(dp)
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback
     # router answers everything they leave.
-    features = (start, admin, connect, marketplaces, products, sync, orders, settings, dashboard, fallback)
+    features = (start, admin, broadcasts, connect, marketplaces, products, sync, orders, settings, dashboard, fallback)
     dp.include_routers(*(feature.router() for feature in features))
     dp.errors.register(_on_error)
     return dp

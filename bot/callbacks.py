@@ -77,6 +77,37 @@ class AdminCb(CallbackData, prefix="a"):
     arg: str = ""
 
 
+class AdminStatsAction(StrEnum):
+    SHOW = "show"  # a fresh chart photo
+
+
+class AdminStatsCb(CallbackData, prefix="ast"):
+    action: AdminStatsAction
+
+
+class AuditAction(StrEnum):
+    PAGE = "page"  # page: the page number
+
+
+class AuditCb(CallbackData, prefix="aal"):
+    action: AuditAction
+    page: int = 0
+
+
+class BroadcastAction(StrEnum):
+    LIST = "list"  # the broadcasts sent, with their delivery counts
+    NEW = "new"  # ask for the text (again)
+    AUDIENCES = "auds"  # the audience choices for the text given
+    AUDIENCE = "aud"  # arg: all | mp-<marketplace> | lang-<code>
+    SEND = "send"  # arg: the draft's broadcast id (an old preview's button does not send a newer draft)
+    CANCEL = "cancel"
+
+
+class BroadcastCb(CallbackData, prefix="abc"):
+    action: BroadcastAction
+    arg: str = ""
+
+
 class ProductsAction(StrEnum):
     LIST = "list"  # arg: page
     SEARCH = "search"
@@ -98,12 +129,20 @@ class ProductAction(StrEnum):
     MARKETPLACE_PRICE = "mp_price"
     MARKETPLACE_PICK = "mp_pick"  # arg: the integration
     MARKETPLACE_RESET = "mp_reset"  # arg: the integration
+    COST = "cost"
+    COST_CLEAR = "cost_clear"
 
 
 class ProductCb(CallbackData, prefix="pc"):
     action: ProductAction
     id: str  # product id
-    arg: str = ""
+    arg: str = ""  # see the actions; OPEN with "alert": pressed under an alert, the card comes as a new message
+
+
+class RunsOutCb(CallbackData, prefix="ro"):
+    """The "runs out within N days" setting of the stock-cover alert (bot/handlers/settings.py)."""
+
+    days: int = 0  # 0: show the presets
 
 
 class SyncAction(StrEnum):

@@ -106,7 +106,8 @@ def reason_text(i18n: I18nContext, prefix: str, code: str | None) -> str:
 def product_card(i18n: I18nContext, partner: Partner, product, listing_views) -> str:
     lines = [f"📦 <b>{esc(product.name)}</b>",
              i18n.get("product-sku", sku=esc(product.sku), barcode=esc(product.barcode or "—")),
-             i18n.get("product-stock-price", stock=product.stock, price=money(product.price))]
+             i18n.get("product-stock-price", stock=product.stock, price=money(product.price)),
+             cost_line(i18n, product)]
     if product.stock < 0:
         lines.append("⚠️ " + i18n.get("product-oversold"))
     if not listing_views:
@@ -130,6 +131,18 @@ def product_card(i18n: I18nContext, partner: Partner, product, listing_views) ->
                 line += " " + i18n.get("error-detail", detail=esc(listing.push_error_detail[:150]))
         lines.append(line)
     return "\n".join(lines)
+
+
+def cost_line(i18n: I18nContext, product) -> str:
+    """The cost price, and with a price the margin before the marketplaces' fees (price − cost)."""
+    if product.cost_price is None:
+        return i18n.get("product-cost-none")
+    line = i18n.get("product-cost-line", cost=money(product.cost_price))
+    if product.price:
+        margin = Decimal(product.price) - Decimal(product.cost_price)
+        percent = (margin / Decimal(product.price) * 100).quantize(Decimal("1"))
+        line += "\n" + i18n.get("product-margin-line", margin=money(margin), percent=str(percent))
+    return line
 
 
 def _or_dash(value) -> str:

@@ -18,6 +18,8 @@ from bot.callbacks import (
 from connectors.base import Marketplace
 
 MARKETPLACE_ORDER = (Marketplace.UZUM, Marketplace.YANDEX, Marketplace.WILDBERRIES, Marketplace.OZON)
+# Each language in its own words (services.partners.LANGUAGES), the same in every locale.
+LANGUAGE_NAMES = {"uz": "🇺🇿 O'zbekcha", "ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
 
 def button(text: str, data) -> InlineKeyboardButton:
@@ -48,8 +50,7 @@ def to_menu(i18n: I18nContext) -> list[InlineKeyboardButton]:
 
 def languages(i18n: I18nContext) -> InlineKeyboardMarkup:
     return rows(
-        [button("🇺🇿 O'zbekcha", LangCb(code="uz")), button("🇷🇺 Русский", LangCb(code="ru")),
-         button("🇬🇧 English", LangCb(code="en"))],
+        [button(name, LangCb(code=code)) for code, name in LANGUAGE_NAMES.items()],
         to_menu(i18n),
     )
 

@@ -13,11 +13,18 @@ class AdminFlow(StatesGroup):
     rate_limit = State()
 
 
+class BroadcastFlow(StatesGroup):
+    text = State()  # waiting for the admin's text
+    audience = State()  # text checked (in data), picking who gets it
+    confirm = State()  # audience picked, the preview shown: send or not
+
+
 class ProductsFlow(StatesGroup):
     search = State()
     stock = State()  # product id in data
     price = State()
     mp_price = State()  # product id + integration id in data
+    cost = State()  # product id in data
     import_file = State()
 
 

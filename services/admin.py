@@ -1,15 +1,27 @@
-"""What admins see and change: stats, partners, failing integrations, marketplace API configs."""
+"""What admins see and change: stats (and the platform stats chart), partners, failing integrations, marketplace API
+configs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors import default_base_url, profile
 from connectors.base import Marketplace
-from db.models import IntegrationStatus, MarketplaceApiConfig, MarketplaceIntegration, now, Partner
+from db.models import (
+    IntegrationStatus,
+    MarketplaceApiConfig,
+    MarketplaceIntegration,
+    now,
+    Order,
+    OutboxMessage,
+    Partner,
+)
 from services import audit
+from services.outbox.policy import zone
+from services.outbox.records import OutboxStatus
 
 PAGE_SIZE = 10
 
@@ -127,3 +139,83 @@ async def set_rate_limit(session: AsyncSession, marketplace: Marketplace, rate: 
     config.updated_at, config.updated_by = now(), actor
     audit.record(session, "api_config.rate_limit", actor=actor, object_type="api_config",
                  object_id=marketplace.value, rate_limit=rate)
+
+
+# ---- platform stats (the admin's chart screen) ----
+
+DAY = 86400
+ACTIVE_WINDOWS = (1, 7, 30)  # days: partners seen within each
+ORDER_DAYS = 30
+ALERT_DAYS = 7
+BLOCKED_PREFIX = "403"  # outbox.error of a send Telegram refused because the partner blocked the bot
+
+
+@dataclass
+class IntegrationCount:
+    total: int = 0
+    failing: int = 0
+
+
+@dataclass
+class PlatformStats:
+    partners: int
+    active: dict[int, int]  # window in days -> partners seen within it
+    integrations: dict[str, IntegrationCount]  # marketplace -> connected (not draft) and failing
+    days: list[date]  # the last ORDER_DAYS days, oldest first, in the given time zone
+    orders: dict[str, list[int]]  # marketplace -> orders placed on each of `days`
+    alerts_sent: int
+    alerts_failed: int  # failed for any reason but a block
+    alerts_blocked: int
+    backlog: int  # outbox rows pending or being sent
+
+    @property
+    def orders_total(self) -> int:
+        return sum(sum(counts) for counts in self.orders.values())
+
+
+async def platform_stats(session: AsyncSession, at: float, timezone_name: str | None = None) -> PlatformStats:
+    """The platform at a glance. Days are counted in `timezone_name` (the admin's), with its UTC offset at `at` for
+    the whole month: the zones our partners live in keep no daylight saving time."""
+    at = int(at)
+    partners = await session.scalar(select(func.count()).select_from(Partner)) or 0
+    active = {}
+    for days in ACTIVE_WINDOWS:
+        active[days] = await session.scalar(
+            select(func.count()).select_from(Partner).where(Partner.last_seen_at >= at - days * DAY)) or 0
+
+    integrations: dict[str, IntegrationCount] = {}
+    failing = (MarketplaceIntegration.status == IntegrationStatus.ERROR) | (MarketplaceIntegration.failure_streak > 0)
+    for marketplace, total, bad in await session.execute(
+            select(MarketplaceIntegration.marketplace, func.count(), func.sum(case((failing, 1), else_=0)))
+            .where(MarketplaceIntegration.status != IntegrationStatus.DRAFT)
+            .group_by(MarketplaceIntegration.marketplace)):
+        integrations[marketplace] = IntegrationCount(total, int(bad or 0))
+
+    offset = int(zone(timezone_name).utcoffset(datetime.fromtimestamp(at, timezone.utc)).total_seconds())
+    today = (at + offset) // DAY
+    first = today - ORDER_DAYS + 1
+    # Inlined numbers: PostgreSQL sees two bound parameters as two expressions and refuses the GROUP BY.
+    day_number = (Order.placed_at + literal_column(str(offset), Integer)) // literal_column(str(DAY), Integer)
+    orders: dict[str, list[int]] = {}
+    for marketplace, day, count in await session.execute(
+            select(MarketplaceIntegration.marketplace, day_number, func.count())
+            .join(MarketplaceIntegration, MarketplaceIntegration.id == Order.integration_id)
+            .where(Order.placed_at >= first * DAY - offset, Order.placed_at < (today + 1) * DAY - offset)
+            .group_by(MarketplaceIntegration.marketplace, day_number)):
+        orders.setdefault(marketplace, [0] * ORDER_DAYS)[int(day) - first] += count
+
+    since = at - ALERT_DAYS * DAY
+    outbox = OutboxMessage.__table__.c
+    blocked = outbox.error.like(BLOCKED_PREFIX + "%")
+    sent, failed, blocked_count = (await session.execute(
+        select(func.sum(case((outbox.status == OutboxStatus.SENT, 1), else_=0)),
+               func.sum(case(((outbox.status == OutboxStatus.FAILED) & ~blocked, 1), else_=0)),
+               func.sum(case(((outbox.status == OutboxStatus.FAILED) & blocked, 1), else_=0)))
+        .where(outbox.created_at >= since))).one()
+    backlog = await session.scalar(select(func.count()).select_from(OutboxMessage.__table__).where(
+        outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))) or 0
+    return PlatformStats(
+        partners=partners, active=active, integrations=integrations,
+        days=[date(1970, 1, 1) + timedelta(days=first + n) for n in range(ORDER_DAYS)], orders=orders,
+        alerts_sent=int(sent or 0), alerts_failed=int(failed or 0), alerts_blocked=int(blocked_count or 0),
+        backlog=backlog)

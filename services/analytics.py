@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import FEE_KINDS, MoneyKind, OrderState
@@ -399,27 +399,53 @@ class Cover:
         return self.per_day.get(COVER_WINDOWS[0]) or self.per_day.get(COVER_WINDOWS[-1]) or 0.0
 
 
+def _sold_by_window(at: float):
+    """Units sold (not cancelled) in each COVER_WINDOWS window before `at`, as aggregate columns; and the oldest
+    moment they look at. Lines stamped after `at` count too: a marketplace's clock running ahead of ours is still
+    a sale made now."""
+    windows = {days: int(at - days * 86400) for days in COVER_WINDOWS}
+    return ({days: func.sum(case((OrderLine.placed_at >= since, OrderLine.quantity), else_=0)).label(f"sold_{days}")
+             for days, since in windows.items()}, min(windows.values()))
+
+
+def _cover(product_id: str, sku: str, name: str, stock: int, sold: dict[int, int | None]) -> Cover:
+    per_day = {days: float(sold.get(days) or 0) / days for days in COVER_WINDOWS}
+    rate = per_day[COVER_WINDOWS[0]] or per_day[COVER_WINDOWS[-1]]
+    return Cover(product_id, sku, name, stock, per_day, max(0.0, stock / rate) if rate > 0 else None)
+
+
 async def covers(session: AsyncSession, partner_id: str, at: float, product_ids: list[str] | None = None
                  ) -> dict[str, Cover]:
     """Per product: average units sold a day over the last 14 and 30 days, and the days its stock lasts at the
-    14-day rate (the 30-day rate when nothing sold in 14 days)."""
-    windows = {days: int(at - days * 86400) for days in COVER_WINDOWS}
-    oldest = min(windows.values())
-    sold = {days: func.sum(case((OrderLine.placed_at >= since, OrderLine.quantity), else_=0))
-            for days, since in windows.items()}
-    query = (select(OrderLine.sku, *sold.values())
-             .where(OrderLine.partner_id == partner_id, OrderLine.placed_at >= oldest, OrderLine.placed_at <= at,
-                    _SOLD)
-             .group_by(OrderLine.sku))
-    units = {sku: dict(zip(sold, values)) for sku, *values in await session.execute(query)}
+    14-day rate (the 30-day rate when nothing sold in 14 days). Two queries, however many products."""
     products = select(Product.id, Product.sku, Product.name, Product.stock).where(Product.partner_id == partner_id)
     if product_ids is not None:
         products = products.where(Product.id.in_(product_ids))
-    result = {}
-    for product_id, sku, name, stock in await session.execute(products):
-        per_day = {days: float(units.get(sku, {}).get(days) or 0) / days for days in COVER_WINDOWS}
-        rate = per_day[COVER_WINDOWS[0]] or per_day[COVER_WINDOWS[-1]]
-        result[product_id] = Cover(product_id, sku, name, stock, per_day,
-                                   max(0.0, stock / rate) if rate > 0 else None)
-    return result
+    found = list(await session.execute(products))
+    sold, oldest = _sold_by_window(at)
+    query = (select(OrderLine.sku, *sold.values())
+             .where(OrderLine.partner_id == partner_id, OrderLine.placed_at >= oldest, _SOLD)
+             .group_by(OrderLine.sku))
+    if product_ids is not None:  # a page of the list: only its SKUs' lines
+        query = query.where(OrderLine.sku.in_(sorted({sku for _, sku, _, _ in found})))
+    units = {sku: dict(zip(sold, values)) for sku, *values in await session.execute(query)} if found else {}
+    return {product_id: _cover(product_id, sku, name, stock, units.get(sku, {}))
+            for product_id, sku, name, stock in found}
 
+
+async def alert_candidates(session: AsyncSession, partner_ids: list[str], at: float
+                           ) -> list[tuple[str, Cover, int | None]]:
+    """For the "runs out" alert, in ONE query for many partners: (partner id, cover, cover_alerted_at) of every
+    product that sold lately or whose alert is out (the others have no cover to alert about or clear)."""
+    sold, oldest = _sold_by_window(at)
+    lines = (select(OrderLine.partner_id, OrderLine.sku, *sold.values())
+             .where(OrderLine.partner_id.in_(partner_ids), OrderLine.placed_at >= oldest, _SOLD)
+             .group_by(OrderLine.partner_id, OrderLine.sku).subquery())
+    query = (select(Product.id, Product.partner_id, Product.sku, Product.name, Product.stock,
+                    Product.cover_alerted_at, *(lines.c[f"sold_{days}"] for days in COVER_WINDOWS))
+             .select_from(Product)
+             .outerjoin(lines, and_(lines.c.partner_id == Product.partner_id, lines.c.sku == Product.sku))
+             .where(Product.partner_id.in_(partner_ids),
+                    or_(lines.c.sku.is_not(None), Product.cover_alerted_at.is_not(None))))
+    return [(partner_id, _cover(product_id, sku, name, stock, dict(zip(COVER_WINDOWS, values))), alerted_at)
+            for product_id, partner_id, sku, name, stock, alerted_at, *values in await session.execute(query)]

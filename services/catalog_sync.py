@@ -11,20 +11,20 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import orjson
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import ConnectorError, Listing as MarketListing
-from db.bulk import FILL, UNLESS_NULL, insert_rows, update_rows
+from db.bulk import FILL, UNLESS_NULL, insert_rows, select_rows, set_where_in, update_rows
 from db.models import Listing, MarketplaceIntegration, Product, StockMovement, new_ids, now
 from services.jobs.types import JobContext, JobResult
 from services.stock import Reason, StockRules, apply_change, channel_quantity
 
 BATCH = 1000
 READ_AHEAD = 2  # batches read ahead of the database writes
-MAX_IN = 5000  # values per IN (...): under SQLite's 32,766 and PostgreSQL's 32,767 bound parameters
 DRIFT_EXAMPLES = 10
 
 
@@ -42,7 +42,8 @@ class CatalogReport:
     run_id: str
     seen: int = 0
     created_listings: int = 0
-    updated_listings: int = 0
+    updated_listings: int = 0  # stored already (every listing of a re-sync)
+    changed_listings: int = 0  # of those, the ones whose values changed and were rewritten
     created_products: int = 0
     matched_by_sku: int = 0
     matched_by_barcode: int = 0
@@ -58,6 +59,7 @@ class CatalogReport:
     def counts(self) -> dict:
         return {
             "seen": self.seen, "created_listings": self.created_listings, "updated_listings": self.updated_listings,
+            "changed_listings": self.changed_listings,
             "created_products": self.created_products, "matched_by_sku": self.matched_by_sku,
             "matched_by_barcode": self.matched_by_barcode, "unmatched": self.unmatched, "gone": self.gone,
             "duplicate_skus": len(self.duplicate_skus), "shared_barcodes": len(self.shared_barcodes),
@@ -67,8 +69,9 @@ class CatalogReport:
 
 async def sync(ctx: JobContext) -> JobResult:
     """The catalog job. Pages are read while the previous batch is written: the reader runs ahead by at most
-    READ_AHEAD batches (bounded memory); each batch is stored in its own transaction, so a failure mid-way keeps what
-    was stored. `ctx.options["progress"]` (the chat's progress message) is called after each batch."""
+    READ_AHEAD batches (bounded memory); each batch is stored in its own transaction (one session for the run, so
+    no connection is checked out and reset per batch), and a failure mid-way keeps what was stored.
+    `ctx.options["progress"]` (the chat's progress message) is called after each batch."""
     progress: Progress | None = ctx.options.get("progress")
     report = CatalogReport(ctx.integration_id, ctx.run_id)
     rules = StockRules.from_settings(ctx.settings)
@@ -76,15 +79,16 @@ async def sync(ctx: JobContext) -> JobResult:
     queue: asyncio.Queue = asyncio.Queue(maxsize=READ_AHEAD)
     reader = asyncio.create_task(_read_batches(ctx.client, queue), name=f"catalog-read-{ctx.integration_id}")
     try:
-        while (item := await queue.get()) is not _END:
-            if isinstance(item, ConnectorError):
-                report.error = item
-                break
-            if isinstance(item, BaseException):
-                raise item
-            await _store(ctx.platform.sessionmaker, item, ctx.integration_id, ctx.partner_id, rules, policy, report)
-            if progress:
-                await progress(report)
+        async with ctx.platform.sessionmaker() as session:
+            while (item := await queue.get()) is not _END:
+                if isinstance(item, ConnectorError):
+                    report.error = item
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                await _store(session, item, ctx.integration_id, ctx.partner_id, rules, policy, report)
+                if progress:
+                    await progress(report)
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -104,71 +108,89 @@ async def sync(ctx: JobContext) -> JobResult:
     return JobResult(report=report, error=report.error, finish=None if report.error else after_full_pass)
 
 
-async def _store(sessionmaker: async_sessionmaker[AsyncSession], batch: list[MarketListing], integration_id: str,
-                 partner_id: str, rules: StockRules, policy: str, report: CatalogReport) -> None:
-    """Upsert one batch of listings, in one transaction: new rows (every row of a first sync) inserted and rows
-    already stored updated, each kind as plain tuples in bulk (db/bulk.py)."""
+async def _store(session: AsyncSession, batch: list[MarketListing], integration_id: str, partner_id: str,
+                 rules: StockRules, policy: str, report: CatalogReport) -> None:
+    """Upsert one batch of listings and commit: new rows (every row of a first sync) inserted, stored rows whose
+    values changed rewritten, the others only stamped as seen (a re-sync of an unchanged catalog rewrites
+    nothing else); each kind as plain tuples in bulk (db/bulk.py)."""
     # Two entries with the same id in one page would collide on insert: the later one wins.
     batch = list({item.external_id: item for item in batch}.values())
-    async with sessionmaker() as session:
-        stamp = now()
-        existing = {row.external_id: row for row in await session.execute(
-            _STORED, {"integration_id": integration_id, "ids": [item.external_id for item in batch]})}
-        products = await _products_for(session, partner_id, batch)
-        new_products: list[tuple] = []
-        new_movements: list[tuple] = []
-        new_listings: list[tuple] = []
-        changed: list[tuple] = []
-        fresh = sum(1 for item in batch if item.external_id not in existing)
-        next_id = iter(new_ids(3 * fresh)).__next__  # at most a product, a movement, a listing per new one
-        for item in batch:
-            report.seen += 1
-            product = products.match(item)
-            if product is not None:
-                if products.by_sku.get(item.seller_sku or "") is product:
-                    report.matched_by_sku += 1
-                else:
-                    report.matched_by_barcode += 1
-            row = existing.get(item.external_id)
-            if row is not None:
-                values = _listing_values(item, stamp)
-                values["product_id"] = product.id if product is not None else None  # kept if it has one
-                await _drift(session, row, item, products.by_id.get(row.product_id), rules, policy, values, report)
-                changed.append((row.id, *(values.get(name) for name in _UPDATE_COLUMNS)))
-                report.updated_listings += 1
-                continue
-            pushed_stock = pushed_price = stock_dirty_at = None
-            if product is None and item.seller_sku:
-                product = products.create(item, next_id())
-                new_products.append((product.id, partner_id, product.sku, product.name, product.barcode,
-                                     product.stock, product.price, stamp, stamp))
-                if product.stock:
-                    new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
-                                          Reason.SYNC, f"sync:{product.id}", stamp))
-                report.created_products += 1
-                # The product was made from this listing: they agree, nothing to push.
-                pushed_stock, pushed_price = item.stock, item.price
-            elif product is None:
-                report.unmatched += 1
-            elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
-                stock_dirty_at = stamp  # an existing product: show the platform's stock
-            new_listings.append((
-                next_id(), integration_id, product.id if product else None, item.external_id, item.seller_sku,
-                item.barcodes[0] if item.barcodes else None, _json_strings(item.barcodes), item.name,
-                item.status, item.currency, _json_strings(item.stock_ids), item.price_id, item.stock,
-                item.price, stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
-            report.created_listings += 1
-        await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
-        await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
-        await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
-        await update_rows(session, Listing.__table__, "id", _UPDATE_COLUMNS, changed, merge=_UPDATE_MERGE)
-        await session.commit()
+    stamp = now()
+    existing = {row.external_id: row for row in map(_Stored._make, await select_rows(
+        session, Listing.__table__, _Stored._fields, {"integration_id": integration_id},
+        {"external_id": [item.external_id for item in batch]}))}
+    products = await _products_for(session, partner_id, batch)
+    new_products: list[tuple] = []
+    new_movements: list[tuple] = []
+    new_listings: list[tuple] = []
+    changed: list[tuple] = []
+    unchanged: list[str] = []
+    fresh = len(batch) - len(existing)
+    next_id = iter(new_ids(3 * fresh)).__next__ if fresh else None  # a product, a movement, a listing per new one
+    report.seen += len(batch)
+    by_sku, by_id, match, dumps = products.by_sku, products.by_id, products.match, orjson.dumps
+    by_barcode = unmatched = 0
+    for item in batch:
+        product = match(item)
+        if product is not None and by_sku.get(item.seller_sku or "") is not product:
+            by_barcode += 1
+        barcodes = item.barcodes
+        seen = (item.seller_sku, barcodes[0] if barcodes else None, dumps(barcodes).decode(), item.name, item.status,
+                item.currency, dumps(item.stock_ids).decode(), item.price_id, item.stock,
+                item.price)  # _SEEN_COLUMNS, as JSON where they are lists (JsonText.load reads them back)
+        row = existing.get(item.external_id)
+        if row is not None:
+            marks: dict = {}
+            if _may_drift(row, item):
+                await _drift(session, row, item, by_id.get(row.product_id), rules, policy, marks, report)
+            product_id = product.id if product is not None else None
+            if marks or seen != row[_SEEN_FROM:] or (row.product_id is None and product_id is not None):
+                changed.append((row.id, *seen, stamp, product_id, *(marks.get(name) for name in _MARK_COLUMNS)))
+            else:
+                unchanged.append(row.id)
+            continue
+        pushed_stock = pushed_price = stock_dirty_at = None
+        if product is None and item.seller_sku:
+            product = products.create(item, next_id())
+            new_products.append((product.id, partner_id, product.sku, item.name or item.seller_sku, product.barcode,
+                                 product.stock, item.price, stamp, stamp))
+            if product.stock:
+                new_movements.append((next_id(), partner_id, product.id, product.stock, product.stock,
+                                      Reason.SYNC, f"sync:{product.id}", stamp))
+            # The product was made from this listing: they agree, nothing to push.
+            pushed_stock, pushed_price = item.stock, item.price
+        elif product is None:
+            unmatched += 1
+        elif item.stock is not None and channel_quantity(product.stock, rules) != item.stock:
+            stock_dirty_at = stamp  # an existing product: show the platform's stock
+        new_listings.append((next_id(), integration_id, product.id if product else None, item.external_id, *seen,
+                             stamp, pushed_stock, pushed_price, stock_dirty_at, 0))
+    report.matched_by_barcode += by_barcode
+    report.matched_by_sku += len(batch) - unmatched - len(new_products) - by_barcode
+    report.unmatched += unmatched
+    report.created_products += len(new_products)
+    report.created_listings += len(new_listings)
+    report.updated_listings += len(changed) + len(unchanged)
+    report.changed_listings += len(changed)
+    await insert_rows(session, Product.__table__, _PRODUCT_COLUMNS, new_products)
+    await insert_rows(session, StockMovement.__table__, _MOVEMENT_COLUMNS, new_movements)
+    await insert_rows(session, Listing.__table__, _LISTING_COLUMNS, new_listings)
+    await update_rows(session, Listing.__table__, "id", _UPDATE_COLUMNS, changed, merge=_UPDATE_MERGE)
+    await set_where_in(session, Listing.__table__, {"seen_at": stamp}, "id", unchanged)
+    await session.commit()
+    session.expunge_all()  # a product adopted in this batch is read afresh by the next one
+
+
+def _may_drift(row: _Stored, item: MarketListing) -> bool:
+    """What _drift looks at differs (cheap: most stored listings show what was pushed)."""
+    return ((item.stock is not None and row.pushed_stock is not None and item.stock != row.pushed_stock)
+            or (item.price is not None and row.pushed_price is not None and item.price != row.pushed_price))
 
 
 async def _drift(session: AsyncSession, row, item: MarketListing, product, rules: StockRules, policy: str,
                  values: dict, report: CatalogReport) -> None:
     """The marketplace shows something other than what we last pushed: someone changed it there. `row` is the
-    stored listing (_STORED's columns), `product` its product as _products_for reads it (or None); what to write goes
+    stored listing (a _Stored), `product` its product as _products_for reads it (or None); what to write goes
     into `values` (see _UPDATE_MERGE)."""
     if product is None:
         return
@@ -236,32 +258,27 @@ async def unmatched(session: AsyncSession, integration_id: str, limit: int = 30)
     return list(rows), total
 
 
-@dataclass(slots=True)
-class _NewProduct:
-    """A product this sync creates: only what matching and the rows need (an ORM object per product would cost
-    more than writing it)."""
+class _Product(NamedTuple):
+    """A product as matching needs it: a row of the partner's products, or one this sync creates."""
 
     id: str
     sku: str
-    name: str
     barcode: str | None
     stock: int
-    price: Decimal | None
 
 
 class _ProductIndex:
-    """The partner's products that a batch can match, by SKU and by barcode, plus the ones made in it. A product
-    here is a row of _PRODUCTS_BY or a _NewProduct: both have id, sku, barcode, stock and price."""
+    """The partner's products that a batch can match, by SKU and by barcode, plus the ones made in it."""
 
-    def __init__(self, products: list):
+    def __init__(self, products: list[_Product]):
         self.by_id = {p.id: p for p in products}
         self.by_sku = {p.sku: p for p in products}
-        self.by_barcode: dict[str, object] = {}
+        self.by_barcode: dict[str, _Product] = {}
         for p in products:
             if p.barcode:
                 self.by_barcode.setdefault(p.barcode, p)
 
-    def match(self, item: MarketListing):
+    def match(self, item: MarketListing) -> _Product | None:
         if item.seller_sku and item.seller_sku in self.by_sku:
             return self.by_sku[item.seller_sku]
         for barcode in item.barcodes:
@@ -269,10 +286,9 @@ class _ProductIndex:
                 return self.by_barcode[barcode]
         return None
 
-    def create(self, item: MarketListing, product_id: str) -> _NewProduct:
-        product = _NewProduct(id=product_id, sku=item.seller_sku, name=item.name or item.seller_sku,
-                              barcode=item.barcodes[0] if item.barcodes else None, stock=max(item.stock or 0, 0),
-                              price=item.price)
+    def create(self, item: MarketListing, product_id: str) -> _Product:
+        product = _Product(product_id, item.seller_sku, item.barcodes[0] if item.barcodes else None,
+                           max(item.stock or 0, 0))
         self.by_id[product.id] = product
         self.by_sku[product.sku] = product
         if product.barcode:
@@ -280,73 +296,57 @@ class _ProductIndex:
         return product
 
 
-# Compiled once, expanded per call: building IN (...) from 1,000 literals on every batch cost more than running it.
-_STORED = select(Listing.id, Listing.external_id, Listing.product_id, Listing.pushed_stock, Listing.pushed_price,
-                 Listing.price_override).where(Listing.integration_id == bindparam("integration_id"),
-                                               Listing.external_id.in_(bindparam("ids", expanding=True)))
-_PRODUCTS_BY = {
-    column: select(Product.id, Product.sku, Product.barcode, Product.stock, Product.price)
-    .where(Product.partner_id == bindparam("partner_id"), column.in_(bindparam("values", expanding=True)))
-    for column in (Product.sku, Product.barcode)
-}
-
-
 async def _products_for(session: AsyncSession, partner_id: str, batch: list[MarketListing]) -> _ProductIndex:
-    """The partner's products the batch can match: by SKU, then by barcode for the items no SKU matched. Plain rows
-    (id, sku, barcode, stock, price): a re-sync reads 1,000 per batch, and ORM objects for them cost more than the
-    query; the rare drift adoption loads its one product itself."""
-    found: dict[str, object] = {}
-
-    async def load(column, values: list[str]) -> None:
-        for start in range(0, len(values), MAX_IN):
-            for product in await session.execute(_PRODUCTS_BY[column], {"partner_id": partner_id,
-                                                                        "values": values[start:start + MAX_IN]}):
-                found[product.id] = product
-
-    await load(Product.sku, list({item.seller_sku for item in batch if item.seller_sku}))
-    known = {product.sku for product in found.values()}
-    await load(Product.barcode, list({barcode for item in batch if item.seller_sku not in known
-                                      for barcode in item.barcodes}))
-    return _ProductIndex(list(found.values()))
-
-
-def _listing_values(item: MarketListing, stamp: int) -> dict:
-    """What a sync writes on a listing already stored."""
-    return {
-        "seller_sku": item.seller_sku,
-        "barcode": item.barcodes[0] if item.barcodes else None,
-        "barcodes": _json_strings(item.barcodes),
-        "name": item.name,
-        "status": item.status,
-        "currency": item.currency,
-        "stock_ids": _json_strings(item.stock_ids),
-        "price_id": item.price_id,
-        "seen_stock": item.stock,
-        "seen_price": item.price,
-        "seen_at": stamp,
-    }
-
-
-def _json_strings(values: tuple[str, ...]) -> str:
-    """A JSON array of strings (JsonText.load reads it back), without json.dumps's per-call overhead."""
-    return orjson.dumps(values).decode()
+    """The partner's products the batch can match, in one query: by SKU, or by one of its barcodes. Those found
+    by a SKU of the batch come first (a barcode two products share matches the SKU-matched one). Plain rows: a
+    re-sync reads 1,000 per batch, and ORM objects for them cost more than the query; the rare drift adoption
+    loads its one product itself."""
+    skus = {item.seller_sku for item in batch if item.seller_sku}
+    rows = await select_rows(session, Product.__table__, _Product._fields, {"partner_id": partner_id},
+                             {"sku": list(skus), "barcode": list({b for item in batch for b in item.barcodes})})
+    found = {row[0]: row for row in rows}.values()
+    return _ProductIndex([*map(_Product._make, (row for row in found if row[1] in skus)),
+                          *map(_Product._make, (row for row in found if row[1] not in skus))])
 
 
 _PRODUCT_COLUMNS = ("id", "partner_id", "sku", "name", "barcode", "stock", "price", "created_at", "updated_at")
 _MOVEMENT_COLUMNS = ("id", "partner_id", "product_id", "delta", "stock_after", "reason", "reference", "created_at")
-_LISTING_COLUMNS = ("id", "integration_id", "product_id", "external_id", "seller_sku", "barcode", "barcodes", "name",
-                    "status", "currency", "stock_ids", "price_id", "seen_stock", "seen_price", "seen_at",
-                    "pushed_stock", "pushed_price", "stock_dirty_at", "push_attempts")
-
-
-# What a sync writes on a listing already stored. The merged columns never overwrite what a push or a partner set
-# meanwhile with a stale value: a link or a "waiting for a push" mark is only filled in, an adopted value is
-# written only when there is one.
-_UPDATE_COLUMNS = ("seller_sku", "barcode", "barcodes", "name", "status", "currency", "stock_ids", "price_id",
-                   "seen_stock", "seen_price", "seen_at", "product_id", "stock_dirty_at", "price_dirty_at",
-                   "pushed_stock", "pushed_price", "price_override")
+_SEEN_COLUMNS = ("seller_sku", "barcode", "barcodes", "name", "status", "currency", "stock_ids", "price_id",
+                 "seen_stock", "seen_price")  # what the marketplace shows, compared on a re-sync
+_LISTING_COLUMNS = ("id", "integration_id", "product_id", "external_id", *_SEEN_COLUMNS, "seen_at", "pushed_stock",
+                    "pushed_price", "stock_dirty_at", "push_attempts")
+# What drift handling may set on a stored listing.
+_MARK_COLUMNS = ("stock_dirty_at", "price_dirty_at", "pushed_stock", "pushed_price", "price_override")
+# What a sync writes on a listing already stored whose values changed. The merged columns never overwrite what a
+# push or a partner set meanwhile with a stale value: a link or a "waiting for a push" mark is only filled in, an
+# adopted value is written only when there is one.
+_UPDATE_COLUMNS = (*_SEEN_COLUMNS, "seen_at", "product_id", *_MARK_COLUMNS)
 _UPDATE_MERGE = {"product_id": FILL, "stock_dirty_at": FILL, "price_dirty_at": FILL, "pushed_stock": UNLESS_NULL,
                  "pushed_price": UNLESS_NULL, "price_override": UNLESS_NULL}
+
+
+class _Stored(NamedTuple):
+    """A stored listing as a sync needs it: what drift handling reads, then the _SEEN_COLUMNS to compare."""
+
+    id: str
+    external_id: str
+    product_id: str | None
+    pushed_stock: int | None
+    pushed_price: Decimal | None
+    price_override: Decimal | None
+    seller_sku: str | None
+    barcode: str | None
+    barcodes: str | None
+    name: str | None
+    status: str | None
+    currency: str | None
+    stock_ids: str | None
+    price_id: str | None
+    seen_stock: int | None
+    seen_price: Decimal | None
+
+
+_SEEN_FROM = _Stored._fields.index("seller_sku")  # row[_SEEN_FROM:] lines up with _SEEN_COLUMNS
 
 
 _END = object()  # the reader's last item: every page was read

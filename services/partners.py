@@ -17,6 +17,7 @@ LANGUAGES = ("uz", "ru", "en")
 # Telegram clients in Central Asia often report a neighbouring language; these users usually read Russian.
 _RUSSIAN_READERS = {"ru", "kk", "ky", "tg", "be", "uk", "az", "tk"}
 INVITE_TTL_DAYS = 7
+PARTNERS = Partner.__table__
 
 
 def pick_language(language_code: str | None) -> str:
@@ -43,6 +44,13 @@ class Registration:
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Partner | None:
     return await session.scalar(select(Partner).where(Partner.telegram_id == telegram_id))
+
+
+async def mark_seen(session: AsyncSession, partner_id: str, at: int) -> None:
+    """Partner.last_seen_at, as one plain UPDATE of that column: the partner's updated_at (their settings) stays,
+    and a partner object loaded or cached elsewhere is not dirtied."""
+    await session.execute(update(PARTNERS).where(PARTNERS.c.id == partner_id)
+                          .values(last_seen_at=at, updated_at=PARTNERS.c.updated_at))
 
 
 async def register(
@@ -76,6 +84,7 @@ async def register(
         username=username,
         language=pick_language(language_code),
         invite_id=invite.id if invite else None,
+        last_seen_at=now(),  # registering is being active (later updates: bot.middlewares.LastSeenMiddleware)
     )
     session.add(partner)
     await session.flush()

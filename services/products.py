@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,7 @@ from db.models import (
     Product,
     now,
 )
-from services import spreadsheets
+from services import audit, spreadsheets
 from services.spreadsheets import (
     ExportRow,
     ImportRow,
@@ -91,6 +92,17 @@ async def set_marketplace_price(session: AsyncSession, product: Product, integra
     return result.rowcount or 0
 
 
+async def set_cost_price(session: AsyncSession, product: Product, cost: Decimal | None, *, actor: int | None) -> None:
+    """What one unit costs the partner (None: not set). Only profit reads it: nothing is sent to a marketplace."""
+    if cost is not None and not 0 < cost <= spreadsheets.MAX_PRICE:
+        raise ValueError(cost)
+    old = product.cost_price
+    product.cost_price = cost
+    audit.record(session, "product.cost_price", actor=actor, partner_id=product.partner_id, object_type="product",
+                 object_id=product.id, old=None if old is None else str(old), new=None if cost is None else str(cost))
+    await session.flush()
+
+
 def parse_price(text: str) -> Decimal | None:
     """A price typed in chat: "125000", "125 000", "1249,90", "1 249.90" (the spreadsheet rules: an ambiguous
     "12,000" is refused rather than guessed); None if it is not one."""
@@ -126,43 +138,59 @@ async def export_rows(session: AsyncSession, partner_id: str):
                     price = listing.price_override if listing.price_override is not None else product.price
                     cells[marketplace] = MarketplaceCell(listing.external_id, price, listing.status)
             yield ExportRow(sku=product.sku, name=product.name, barcode=product.barcode, stock=product.stock,
-                            price=product.price, per_marketplace=cells)
+                            price=product.price, per_marketplace=cells, cost_price=product.cost_price)
         last_sku = products[-1].sku
 
 
 async def prepare_import(session: AsyncSession, partner_id: str, filename: str, parsed: ParsedImport) -> PendingImport:
     """Check the parsed rows against the catalog and keep them for the partner's confirmation."""
     skus = [row.sku for row in parsed.rows]
-    known: set[str] = set()
+    known: dict[str, Decimal | None] = {}  # sku -> its cost price now
     for start in range(0, len(skus), 900):
-        known |= set(await session.scalars(select(Product.sku).where(Product.partner_id == partner_id,
-                                                                     Product.sku.in_(skus[start:start + 900]))))
+        rows = await session.execute(select(Product.sku, Product.cost_price).where(
+            Product.partner_id == partner_id, Product.sku.in_(skus[start:start + 900])))
+        known.update({sku: cost for sku, cost in rows})
     valid = [row for row in parsed.rows if row.sku in known]
+    cost_changes = sum(1 for row in valid if row.cost_price is not None and row.cost_price != known[row.sku])
     rejected = list(parsed.rejected) + [RejectedRow(row.row_number, row.sku, "unknown_sku", None)
                                         for row in parsed.rows if row.sku not in known]
     rejected.sort(key=lambda r: r.row_number)
     pending = PendingImport(
         partner_id=partner_id, filename=filename,
-        rows=JsonText.dump([[r.row_number, r.sku, r.stock, str(r.price) if r.price is not None else None]
-                            for r in valid]),
-        report=JsonText.dump({"total": parsed.total_rows, "valid": len(valid), "rejected": [
-            [r.row_number, r.sku, r.reason, r.value] for r in rejected]}),
+        rows=JsonText.dump([[r.row_number, r.sku, r.stock, _text(r.price), _text(r.cost_price)] for r in valid]),
+        report=JsonText.dump({"total": parsed.total_rows, "valid": len(valid), "cost_changes": cost_changes,
+                              "rejected": [[r.row_number, r.sku, r.reason, r.value] for r in rejected]}),
     )
     session.add(pending)
     await session.flush()
     return pending
 
 
-async def apply_import(session: AsyncSession, partner_id: str, import_id: str, *, actor: int) -> tuple[int, int] | None:
-    """Apply a confirmed import once. Returns (stock rows changed, price rows changed), None if not pending."""
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class ImportApplied(NamedTuple):
+    stock: int  # products whose stock changed
+    prices: int
+    costs: int  # cost prices
+
+
+async def apply_import(session: AsyncSession, partner_id: str, import_id: str, *, actor: int) -> ImportApplied | None:
+    """Apply a confirmed import once. Returns how many products changed, None if not pending."""
     pending = await session.scalar(select(PendingImport).where(
         PendingImport.id == import_id, PendingImport.partner_id == partner_id, PendingImport.status == "pending"))
     if pending is None:
         return None
     pending.status = "applied"
-    rows = [ImportRow(n, sku, stock, Decimal(price) if price is not None else None)
-            for n, sku, stock, price in JsonText.load(pending.rows, [])]
-    stock_changed = price_changed = 0
+    # Imports checked before the cost price column have four values a row.
+    rows = [ImportRow(n, sku, stock, _decimal(price), _decimal(cost[0] if cost else None))
+            for n, sku, stock, price, *cost in JsonText.load(pending.rows, [])]
+    stock_changed = price_changed = cost_changed = 0
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
         products = {p.sku: p for p in await session.scalars(
@@ -179,7 +207,13 @@ async def apply_import(session: AsyncSession, partner_id: str, import_id: str, *
             if row.price is not None and row.price != product.price:
                 await set_price(session, product, row.price)
                 price_changed += 1
-    return stock_changed, price_changed
+            if row.cost_price is not None and row.cost_price != product.cost_price:
+                product.cost_price = row.cost_price
+                cost_changed += 1
+    if cost_changed:  # one audit row for the file (the pending import keeps every row's value)
+        audit.record(session, "product.cost_price.import", actor=actor, partner_id=partner_id,
+                     object_type="import", object_id=pending.id, count=cost_changed)
+    return ImportApplied(stock_changed, price_changed, cost_changed)
 
 
 async def cancel_import(session: AsyncSession, partner_id: str, import_id: str) -> bool:

@@ -7,7 +7,7 @@ Export
 ------
 `export_table(rows, headers_language)` gives the header texts and a lazy iterator of value lists, which
 `to_xlsx` or `to_csv` turn into the file's bytes. Columns (keys in `EXPORT_COLUMNS`): sku, name, barcode, stock,
-price, then `<marketplace>_id`, `<marketplace>_price`, `<marketplace>_status` for uzum, yandex, wildberries, ozon.
+price, cost_price (what a unit costs the partner: profit only, never pushed), then `<marketplace>_id`, `<marketplace>_price`, `<marketplace>_status` for uzum, yandex, wildberries, ozon.
 
 * xlsx: openpyxl write-only workbook (rows streamed through a temp file, strings inline: memory stays flat
   for 100,000 rows); bold frozen header; fixed column widths. SKU, barcode and marketplace ids are text cells
@@ -34,15 +34,15 @@ Finding the table
     * csv: a UTF-8 BOM (or UTF-16 BOM, Excel's "Unicode text") decides the encoding; otherwise UTF-8, and
       cp1251 when the bytes are not UTF-8. A first line `sep=;` (Excel) sets the delimiter and is skipped.
       Otherwise the delimiter is whichever of `;`, tab, `,` makes a header row with the most known columns.
-    * The header row is the first row, among the first 10 non-empty rows, with a SKU column and a stock or
-      price column (`no_columns` when only a SKU column is found, `no_header` when not even that).
+    * The header row is the first row, among the first 10 non-empty rows, with a SKU column and a stock, price
+      or cost price column (`no_columns` when only a SKU column is found, `no_header` when not even that).
       Header texts are compared after: case folding, ё→е, dropping text in brackets, dropping everything from
       the first comma ("Цена, сум" → "цена"), dropping every non-letter/non-digit ("Offer ID" = "offer_id" =
       "offerid"; "Кол-во" = "колво"; "Narx (so'm)" = "narx"). See `HEADER_SYNONYMS`. When two columns match
       one field, the more specific synonym wins (e.g. "Артикул продавца" over "Артикул" over "Код"), then the
       leftmost. Other columns (name, barcode, marketplace prices ...) are ignored.
     * Row numbers are the row numbers Excel shows (CSV: record number, not counting a `sep=` line).
-    * A row whose SKU, stock and price cells are all empty is skipped silently (blank lines, group titles).
+    * A row whose SKU, stock, price and cost price cells are all empty is skipped silently (blank lines, group titles).
       Every other row after the header counts in `total_rows` and ends up in `rows` or `rejected`.
 
 Cell rules (reason codes, checked in this order, one reason per row)
@@ -59,8 +59,10 @@ Cell rules (reason codes, checked in this order, one reason per row)
     * `bad_stock`: stock must be a whole number 0..1,000,000. Stock is an absolute amount: "+5" is rejected.
     * `bad_price`: price must be > 0 and <= 1,000,000,000 with at most 2 decimal places (trailing zeros
       don't count: "10.500" is 10.50). Returned quantized to 0.01.
-    * `nothing_to_update`: both the stock and the price cells are empty (or those columns are absent).
-    An empty stock or price cell means "leave as it is" (None).
+    * `bad_cost_price`: the cost price, by the price's rules (one parser for money, in chat and in files).
+    * `nothing_to_update`: the stock, price and cost price cells are all empty (or those columns are absent).
+    An empty stock, price or cost price cell means "leave as it is" (None); files from before the cost price
+    column (no such column) import as they always did.
 
 Numbers in text cells (CSV, or text-formatted Excel cells)
     * ASCII digits only; no sign, no currency, no exponent ("1e3", "4,78E+12" are rejected).
@@ -98,7 +100,7 @@ from services.stock import MAX_STOCK
 
 __all__ = [
     "MAX_ROWS", "MAX_BYTES", "MAX_STOCK", "MAX_PRICE", "MARKETPLACES", "EXPORT_COLUMNS", "HEADER_TEXTS",
-    "HEADER_SYNONYMS", "REJECT_REASONS", "FILE_ERRORS", "MISSING_SKU", "DUPLICATE_SKU", "BAD_STOCK", "BAD_PRICE",
+    "HEADER_SYNONYMS", "REJECT_REASONS", "FILE_ERRORS", "MISSING_SKU", "DUPLICATE_SKU", "BAD_STOCK", "BAD_PRICE", "BAD_COST_PRICE",
     "NOTHING_TO_UPDATE", "MISALIGNED_ROW", "UNSUPPORTED_FORMAT", "TOO_LARGE", "NO_HEADER", "NO_COLUMNS", "EMPTY",
     "UNREADABLE",
     "ImportFileError", "MarketplaceCell", "ExportRow", "ImportRow", "RejectedRow", "ParsedImport",
@@ -122,15 +124,16 @@ MISSING_SKU = "missing_sku"  # the SKU cell is empty
 DUPLICATE_SKU = "duplicate_sku"  # an earlier row of the file has this SKU (the first row is the one judged)
 BAD_STOCK = "bad_stock"  # not a whole number 0..1,000,000 (or ambiguous separators, see module doc)
 BAD_PRICE = "bad_price"  # not > 0 and <= 1,000,000,000 with <= 2 decimals (or ambiguous separators)
-NOTHING_TO_UPDATE = "nothing_to_update"  # neither stock nor price given
+BAD_COST_PRICE = "bad_cost_price"  # the cost price breaks the price's rules
+NOTHING_TO_UPDATE = "nothing_to_update"  # no stock, price or cost price given
 MISALIGNED_ROW = "misaligned_row"  # CSV only: more filled cells than the header has columns, so they don't line up
-REJECT_REASONS = (MISALIGNED_ROW, MISSING_SKU, DUPLICATE_SKU, BAD_STOCK, BAD_PRICE, NOTHING_TO_UPDATE)
+REJECT_REASONS = (MISALIGNED_ROW, MISSING_SKU, DUPLICATE_SKU, BAD_STOCK, BAD_PRICE, BAD_COST_PRICE, NOTHING_TO_UPDATE)
 
 # Whole-file problems (ImportFileError.code)
 UNSUPPORTED_FORMAT = "unsupported_format"  # not .xlsx/.xlsm/.csv/.tsv/.txt (e.g. old .xls, .ods, .pdf)
 TOO_LARGE = "too_large"  # more than MAX_BYTES, more than MAX_ROWS data rows, or an .xlsx unpacking too big
 NO_HEADER = "no_header"  # no SKU column in the first 10 non-empty rows
-NO_COLUMNS = "no_columns"  # a SKU column but neither a stock nor a price column
+NO_COLUMNS = "no_columns"  # a SKU column but no stock, price or cost price column
 EMPTY = "empty"  # no content, or a header without any data rows
 UNREADABLE = "unreadable"  # corrupt .xlsx, binary garbage, an encoding we can't read, broken CSV quoting
 FILE_ERRORS = (UNSUPPORTED_FORMAT, TOO_LARGE, NO_HEADER, NO_COLUMNS, EMPTY, UNREADABLE)
@@ -169,6 +172,7 @@ class ExportRow:
     stock: int
     price: Decimal | None
     per_marketplace: dict[str, MarketplaceCell] = field(default_factory=dict)  # keyed by "uzum", "ozon" ...
+    cost_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,7 @@ class ImportRow:
     sku: str
     stock: int | None  # None: leave the stock as it is
     price: Decimal | None  # None: leave the price as it is; else quantized to 0.01
+    cost_price: Decimal | None = None  # None: leave the cost price as it is; else quantized to 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,27 +197,27 @@ class ParsedImport:
     rows: list[ImportRow]
     rejected: list[RejectedRow]
     total_rows: int  # non-blank data rows = len(rows) + len(rejected)
-    columns: set[str]  # which of "sku", "stock", "price" the file has
+    columns: set[str]  # which of IMPORT_FIELDS the file has
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Export
 # ---------------------------------------------------------------------------------------------------------------
-EXPORT_COLUMNS: tuple[str, ...] = ("sku", "name", "barcode", "stock", "price") + tuple(
+EXPORT_COLUMNS: tuple[str, ...] = ("sku", "name", "barcode", "stock", "price", "cost_price") + tuple(
     f"{mp}_{part}" for mp in MARKETPLACES for part in ("id", "price", "status"))
 
 _TEXT_KEYS = {"sku", "barcode"} | {f"{mp}_id" for mp in MARKETPLACES}  # text cells; must survive unchanged
-_WIDTHS = {"sku": 20, "name": 45, "barcode": 16, "stock": 10, "price": 14}
+_WIDTHS = {"sku": 20, "name": 45, "barcode": 16, "stock": 10, "price": 14, "cost_price": 14}
 _WIDTHS.update({f"{mp}_{part}": w for mp in MARKETPLACES for part, w in (("id", 16), ("price", 14), ("status", 14))})
 
 HEADER_TEXTS: dict[str, dict[str, str]] = {
-    "en": {"sku": "SKU", "name": "Name", "barcode": "Barcode", "stock": "Stock", "price": "Price",
+    "en": {"sku": "SKU", "name": "Name", "barcode": "Barcode", "stock": "Stock", "price": "Price", "cost_price": "Cost price",
            **{f"{mp}_{part}": f"{title} {word}" for mp, title in MARKETPLACE_TITLES.items()
               for part, word in (("id", "id"), ("price", "price"), ("status", "status"))}},
-    "ru": {"sku": "Артикул", "name": "Название", "barcode": "Штрихкод", "stock": "Остаток", "price": "Цена",
+    "ru": {"sku": "Артикул", "name": "Название", "barcode": "Штрихкод", "stock": "Остаток", "price": "Цена", "cost_price": "Себестоимость",
            **{f"{mp}_{part}": text for mp, title in MARKETPLACE_TITLES.items()
               for part, text in (("id", f"ID {title}"), ("price", f"Цена {title}"), ("status", f"Статус {title}"))}},
-    "uz": {"sku": "Artikul", "name": "Nomi", "barcode": "Shtrixkod", "stock": "Qoldiq", "price": "Narx",
+    "uz": {"sku": "Artikul", "name": "Nomi", "barcode": "Shtrixkod", "stock": "Qoldiq", "price": "Narx", "cost_price": "Tannarx",
            **{f"{mp}_{part}": f"{title} {word}" for mp, title in MARKETPLACE_TITLES.items()
               for part, word in (("id", "ID"), ("price", "narxi"), ("status", "holati"))}},
 }
@@ -232,7 +237,7 @@ def export_table(rows: Iterable[ExportRow], headers_language: str = "en") -> tup
 
 
 def _export_values(row: ExportRow) -> list:
-    values = [row.sku, row.name, row.barcode, row.stock, row.price]
+    values = [row.sku, row.name, row.barcode, row.stock, row.price, row.cost_price]
     for mp in MARKETPLACES:
         cell = row.per_marketplace.get(mp)
         if cell is None:
@@ -352,8 +357,13 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "price", "цена", "narx", "narxi", "нарх", "нархи", "цена продажи", "розничная цена", "sotish narxi",
         "sale price", "retail price",  # not "Стоимость"/"Сумма": in 1C reports that is quantity x price
     ),
+    "cost_price": (
+        "cost price", "себестоимость", "tannarx", "tannarxi", "таннарх", "unit cost", "cost", "purchase price",
+        "закупочная цена", "цена закупки", "xarid narxi",
+    ),
 }
-IMPORT_FIELDS = ("sku", "stock", "price")
+IMPORT_FIELDS = ("sku", "stock", "price", "cost_price")
+VALUE_FIELDS = IMPORT_FIELDS[1:]  # a header needs a SKU column and at least one of these
 
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 
@@ -558,7 +568,7 @@ def _find_header(rows: _Rows) -> tuple[dict[str, int] | None, int, bool, bool]:
         columns = _match_header(cells)
         if "sku" in columns:
             seen_sku = True
-            if "stock" in columns or "price" in columns:
+            if any(f in columns for f in VALUE_FIELDS):
                 return columns, len(cells), True, True
         looked += 1
         if looked >= HEADER_SCAN_ROWS:
@@ -571,6 +581,7 @@ def _validate(rows: _Rows, columns: dict[str, int], width: int | None) -> Parsed
     sku_col = columns["sku"]
     stock_col = columns.get("stock")
     price_col = columns.get("price")
+    cost_col = columns.get("cost_price")
     accepted: list[ImportRow] = []
     rejected: list[RejectedRow] = []
     seen: set[str] = set()
@@ -581,9 +592,10 @@ def _validate(rows: _Rows, columns: dict[str, int], width: int | None) -> Parsed
 
     for row_number, cells in rows:
         raw_sku, raw_stock, raw_price = cell(cells, sku_col), cell(cells, stock_col), cell(cells, price_col)
-        stock_empty, price_empty = _is_empty(raw_stock), _is_empty(raw_price)
+        raw_cost = cell(cells, cost_col)
+        stock_empty, price_empty, cost_empty = _is_empty(raw_stock), _is_empty(raw_price), _is_empty(raw_cost)
         sku = _sku_text(raw_sku)
-        if sku is None and stock_empty and price_empty:
+        if sku is None and stock_empty and price_empty and cost_empty:
             continue  # blank (or a title line): skipped silently
         total += 1
         if total > MAX_ROWS:
@@ -599,7 +611,7 @@ def _validate(rows: _Rows, columns: dict[str, int], width: int | None) -> Parsed
             rejected.append(RejectedRow(row_number, sku, DUPLICATE_SKU, None))
             continue
         seen.add(sku)
-        stock = price = None
+        stock = price = cost = None
         if not stock_empty:
             stock = parse_stock(raw_stock)
             if stock is None:
@@ -610,10 +622,15 @@ def _validate(rows: _Rows, columns: dict[str, int], width: int | None) -> Parsed
             if price is None:
                 rejected.append(RejectedRow(row_number, sku, BAD_PRICE, _shown(raw_price)))
                 continue
-        if stock is None and price is None:
+        if not cost_empty:
+            cost = parse_price(raw_cost)
+            if cost is None:
+                rejected.append(RejectedRow(row_number, sku, BAD_COST_PRICE, _shown(raw_cost)))
+                continue
+        if stock is None and price is None and cost is None:
             rejected.append(RejectedRow(row_number, sku, NOTHING_TO_UPDATE, None))
             continue
-        accepted.append(ImportRow(row_number, sku, stock, price))
+        accepted.append(ImportRow(row_number, sku, stock, price, cost))
     if total == 0:
         raise ImportFileError(EMPTY, "no data rows")
     return ParsedImport(accepted, rejected, total, {f for f in IMPORT_FIELDS if f in columns})

@@ -1,16 +1,35 @@
-"""Admin commands. The whole router sits behind IsAdmin, checked on every message and callback."""
+"""Admin commands: stats, the platform chart, partners, invites, failing integrations, API configs, the audit log
+(broadcasts: bot/handlers/broadcasts.py). The whole router sits behind IsAdmin, checked on every message and
+callback."""
 from __future__ import annotations
 
+import time
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 from aiogram_i18n import I18nContext
+from aiogram_i18n.exceptions import KeyNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import charts
 from bot import formatting as fmt
 from bot import keyboards as kb
-from bot.callbacks import AdminAction, AdminCb, MenuAction, MenuCb
+from bot.admin_charts import PlatformChart, platform_chart
+from bot.callbacks import (
+    AdminAction,
+    AdminCb,
+    AdminStatsAction,
+    AdminStatsCb,
+    AuditAction,
+    AuditCb,
+    BroadcastAction,
+    BroadcastCb,
+    MenuAction,
+    MenuCb,
+)
 from bot.filters import IsAdmin, IsRegistered
 from bot.flow import show
 from bot.states import AdminFlow
@@ -18,6 +37,7 @@ from connectors.base import Marketplace
 from db.models import Partner
 from db.vault import masked_from_hint
 from services import admin as admin_service
+from services import audit
 from services import partners as partner_service
 from services.platform import Platform
 
@@ -30,11 +50,14 @@ def _home_keyboard(i18n: I18nContext):
          kb.button(i18n.get("btn-admin-failing"), AdminCb(action=AdminAction.FAILING))],
         [kb.button(i18n.get("btn-admin-invite"), AdminCb(action=AdminAction.INVITE)),
          kb.button(i18n.get("btn-admin-configs"), AdminCb(action=AdminAction.CONFIGS))],
+        [kb.button(i18n.get("admin-btn-stats"), AdminStatsCb(action=AdminStatsAction.SHOW)),
+         kb.button(i18n.get("admin-btn-broadcasts"), BroadcastCb(action=BroadcastAction.LIST))],
+        [kb.button(i18n.get("admin-btn-audit"), AuditCb(action=AuditAction.PAGE, page=0))],
         kb.to_menu(i18n),
     )
 
 
-def _back_home(i18n: I18nContext):
+def back_home(i18n: I18nContext):
     return [kb.button(i18n.get("btn-back"), AdminCb(action=AdminAction.HOME))]
 
 
@@ -81,14 +104,14 @@ async def partners_list(query: CallbackQuery, callback_data: AdminCb, session: A
         nav.append(kb.button("◀️", AdminCb(action=AdminAction.PARTNERS, arg=str(page - 1))))
     if page < pages - 1:
         nav.append(kb.button("▶️", AdminCb(action=AdminAction.PARTNERS, arg=str(page + 1))))
-    await show(query, "\n".join(lines), kb.rows(nav, _back_home(i18n)))
+    await show(query, "\n".join(lines), kb.rows(nav, back_home(i18n)))
 
 
 async def failing(query: CallbackQuery, session: AsyncSession, partner: Partner | None, i18n: I18nContext) -> None:
     await query.answer()
     items = await admin_service.failing_integrations(session)
     if not items:
-        await show(query, i18n.get("admin-failing-none"), kb.rows(_back_home(i18n)))
+        await show(query, i18n.get("admin-failing-none"), kb.rows(back_home(i18n)))
         return
     lines = [i18n.get("admin-failing-title", count=len(items))]
     for integration, owner in items:
@@ -97,7 +120,7 @@ async def failing(query: CallbackQuery, session: AsyncSession, partner: Partner 
             owner=fmt.esc(owner.name or str(owner.telegram_id)), tgid=owner.telegram_id,
             error=i18n.get("error-" + (integration.last_error or "bad_response")), streak=integration.failure_streak,
             checked=fmt.local_time(partner, integration.last_check_at), key=masked_from_hint(integration.key_hint)))
-    await show(query, "\n\n".join(lines)[:4000], kb.rows(_back_home(i18n)))
+    await show(query, "\n\n".join(lines)[:4000], kb.rows(back_home(i18n)))
 
 
 async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, partner: Partner | None,
@@ -108,7 +131,116 @@ async def create_invite(query: CallbackQuery, session: AsyncSession, bot: Bot, p
     await query.answer()
     await show(query, i18n.get("admin-invite-created", link=link, code=invite.code,
                                expires=fmt.local_date(partner, invite.expires_at)),
-               kb.rows([kb.button(i18n.get("btn-admin-invite-another"), AdminCb(action=AdminAction.INVITE))], _back_home(i18n)))
+               kb.rows([kb.button(i18n.get("btn-admin-invite-another"), AdminCb(action=AdminAction.INVITE))], back_home(i18n)))
+
+
+# ---- the platform stats chart ----
+
+def _stats_caption(i18n: I18nContext, stats: admin_service.PlatformStats) -> str:
+    lines = [i18n.get("admin-stats-title"),
+             i18n.get("admin-stats-active", day=stats.active[1], week=stats.active[7], month=stats.active[30],
+                      total=stats.partners)]
+    if not stats.integrations:
+        lines.append(i18n.get("admin-no-integrations"))
+    for marketplace in kb.MARKETPLACE_ORDER:
+        counts = stats.integrations.get(marketplace.value)
+        if counts:
+            lines.append(i18n.get("admin-stats-integrations", marketplace=i18n.get("mp-" + marketplace.value),
+                                  total=counts.total, failing=counts.failing))
+    today = sum(counts[-1] for counts in stats.orders.values())
+    lines += [i18n.get("admin-stats-orders", days=admin_service.ORDER_DAYS, total=stats.orders_total, today=today),
+              i18n.get("admin-stats-alerts", days=admin_service.ALERT_DAYS, sent=stats.alerts_sent,
+                       failed=stats.alerts_failed, blocked=stats.alerts_blocked),
+              i18n.get("admin-stats-backlog", count=stats.backlog)]
+    return "\n".join(lines)
+
+
+def _stats_chart(i18n: I18nContext, stats: admin_service.PlatformStats) -> PlatformChart:
+    order = [m.value for m in kb.MARKETPLACE_ORDER]
+    marketplaces = sorted(stats.orders, key=lambda m: order.index(m) if m in order else len(order))
+    return PlatformChart(
+        title=i18n.get("admin-chart-orders"), days=[d.strftime("%d.%m") for d in stats.days],
+        orders={m: stats.orders[m] for m in marketplaces}, names={m: i18n.get("mp-" + m) for m in order},
+        active_title=i18n.get("admin-chart-active"),
+        active=[(i18n.get("admin-chart-days", days=days), stats.active[days]) for days in admin_service.ACTIVE_WINDOWS]
+        + [(i18n.get("admin-chart-all"), stats.partners)])
+
+
+async def platform_stats(query: CallbackQuery, session: AsyncSession, partner: Partner | None,
+                         i18n: I18nContext) -> None:
+    """The stats as a chart photo with the figures in its caption; "refresh" redraws that photo in place."""
+    await query.answer()
+    stats = await admin_service.platform_stats(session, time.time(), partner.timezone if partner else None)
+    picture = await charts.draw(platform_chart, _stats_chart(i18n, stats))
+    photo = BufferedInputFile(picture, filename="platform.png")
+    caption = _stats_caption(i18n, stats)
+    markup = kb.rows([kb.button(i18n.get("admin-btn-refresh"), AdminStatsCb(action=AdminStatsAction.SHOW))],
+                     back_home(i18n))
+    message = query.message
+    if getattr(message, "photo", None):
+        try:
+            await message.edit_media(InputMediaPhoto(media=photo, caption=caption), reply_markup=markup)
+            return
+        except TelegramAPIError:  # too old to edit (or a server without editMessageMedia): a new photo instead
+            pass
+    await message.answer_photo(photo, caption=caption, reply_markup=markup)
+
+
+# ---- the audit log ----
+
+def _audit_action(i18n: I18nContext, action: str) -> str:
+    try:
+        return i18n.get("admin-audit-action-" + action.replace(".", "-").replace("_", "-"))
+    except KeyNotFoundError:  # an action without a text yet: its code
+        return f"<code>{fmt.esc(action)}</code>"
+
+
+def _audit_line(i18n: I18nContext, viewer: Partner | None, item: audit.Entry) -> str:
+    entry = item.entry
+    if entry.actor_telegram_id is None:
+        who = i18n.get("admin-audit-system")
+    else:
+        who = i18n.get("admin-audit-actor", name=fmt.esc((item.actor_name or "—")[:AUDIT_NAME_MAX]), tgid=str(entry.actor_telegram_id))
+    what = _audit_action(i18n, entry.action)
+    if entry.object_type:
+        what += f" · {fmt.esc(entry.object_type)}"
+        if entry.object_id:
+            what += f" <code>{fmt.esc(entry.object_id[:AUDIT_ID_MAX])}</code>"
+    if entry.partner_id and item.partner_name and item.partner_name != item.actor_name:
+        what += " · " + i18n.get("admin-audit-for", name=fmt.esc(item.partner_name[:AUDIT_NAME_MAX]))
+    details = ", ".join(f"{k}={v}" for k, v in sorted(item.details.items()))
+    if details:
+        what += "\n" + fmt.esc(details[:AUDIT_DETAILS_MAX])
+    return i18n.get("admin-audit-line", when=fmt.local_time(viewer, entry.at), who=who, what=what)
+
+
+AUDIT_ID_MAX = 36
+AUDIT_DETAILS_MAX = 160
+AUDIT_NAME_MAX = 40
+AUDIT_TEXT_MAX = 3900
+
+
+async def audit_log(query: CallbackQuery, callback_data: AuditCb, session: AsyncSession, partner: Partner | None,
+                    i18n: I18nContext) -> None:
+    entries, pages = await audit.page(session, callback_data.page)
+    page = min(max(callback_data.page, 0), pages - 1)
+    await query.answer()
+    lines = [i18n.get("admin-audit-title", page=page + 1, pages=pages)]
+    if not entries:
+        lines.append(i18n.get("admin-audit-empty"))
+    size = len(lines[0])
+    for item in entries:  # whole entries only, under Telegram's limit (never a cut inside a tag)
+        line = _audit_line(i18n, partner, item)
+        size += len(line) + 2
+        if size > AUDIT_TEXT_MAX:
+            break
+        lines.append(line)
+    nav = []
+    if page > 0:
+        nav.append(kb.button("◀️", AuditCb(action=AuditAction.PAGE, page=page - 1)))
+    if page < pages - 1:
+        nav.append(kb.button("▶️", AuditCb(action=AuditAction.PAGE, page=page + 1)))
+    await show(query, "\n\n".join(lines), kb.rows(nav, back_home(i18n)))
 
 
 # ---- marketplace API configs ----
@@ -125,7 +257,7 @@ async def _configs_view(session: AsyncSession, platform: Platform, i18n: I18nCon
         lines.append(i18n.get("admin-config-line", marketplace=i18n.get("mp-" + config.marketplace),
                               url=fmt.esc(effective), source=source, rate=rate, auth=config.auth_type))
         buttons.append([kb.button(i18n.get("mp-" + config.marketplace), AdminCb(action=AdminAction.CONFIG, arg=config.marketplace))])
-    buttons.append(_back_home(i18n))
+    buttons.append(back_home(i18n))
     return "\n\n".join(lines), kb.rows(*buttons)
 
 
@@ -242,6 +374,8 @@ def router() -> Router:
     r.callback_query.register(failing, AdminCb.filter(F.action == AdminAction.FAILING))
     r.callback_query.register(create_invite, AdminCb.filter(F.action == AdminAction.INVITE))
     r.callback_query.register(configs, AdminCb.filter(F.action == AdminAction.CONFIGS))
+    r.callback_query.register(platform_stats, AdminStatsCb.filter(F.action == AdminStatsAction.SHOW))
+    r.callback_query.register(audit_log, AuditCb.filter(F.action == AuditAction.PAGE))
     r.callback_query.register(config_card, AdminCb.filter(F.action == AdminAction.CONFIG))
     r.callback_query.register(
         config_ask, AdminCb.filter(F.action.in_({AdminAction.CONFIG_URL, AdminAction.CONFIG_RATE})))

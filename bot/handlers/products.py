@@ -27,13 +27,17 @@ from bot.callbacks import (
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import ProductsFlow
-from db.models import JsonText, Partner, Product
-from services import products, spreadsheets
+from db.models import JsonText, Partner, Product, now
+from services import analytics, products, spreadsheets
+from services.outbox.policy import prefs_of
 
 log = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = spreadsheets.MAX_BYTES
 REJECTED_SHOWN = 15
+COVER_SHOWN_MAX = 999  # days of cover
+RUNS_OUT_MARK = "⏳ "  # a product whose cover is within the partner's "runs out" horizon
+CLEAR_TYPED = ("-", "—", "–")  # typed instead of a cost price: clear it
 
 
 # ---- the list ----
@@ -49,8 +53,19 @@ async def _list_view(session: AsyncSession, partner: Partner, i18n: I18nContext,
         text = i18n.get("products-title", total=total, page=page_no + 1, pages=pages)
         if query:
             text += "\n" + i18n.get("products-search-active", query=fmt.esc(query))
-    rows = [[kb.button(f"{p.sku} · {p.name}"[:48] + f" · {p.stock}", ProductCb(action=ProductAction.OPEN, id=p.id))]
-            for p in items]
+    # One covers() call for the page: the days of stock each product has left at its recent pace.
+    covers = await analytics.covers(session, partner.id, now(), [p.id for p in items]) if items else {}
+    horizon = prefs_of(partner).runs_out_days
+    rows, marked = [], False
+    for p in items:
+        label, cover = f"{p.sku} · {p.name}"[:48] + f" · {p.stock}", covers.get(p.id)
+        if cover is not None and cover.days_left is not None:
+            label += " · " + i18n.get("products-cover", days=cover_days(cover.days_left))
+            if cover.days_left <= horizon:
+                label, marked = RUNS_OUT_MARK + label, True
+        rows.append([kb.button(label, ProductCb(action=ProductAction.OPEN, id=p.id))])
+    if marked:
+        text += "\n" + i18n.get("products-runs-out-legend", days=horizon)
     nav = []
     if page_no > 0:
         nav.append(kb.button("◀️", ProductsCb(action=ProductsAction.LIST, arg=str(page_no - 1))))
@@ -98,6 +113,11 @@ async def search_entered(message: Message, state: FSMContext, session: AsyncSess
     await show(message, *await _list_view(session, partner, i18n, 0, text or None))
 
 
+def cover_days(days_left: float) -> str:
+    """Whole days of cover as shown ("12"; past COVER_SHOWN_MAX only "999+": the exact number means nothing)."""
+    return str(int(days_left)) if days_left <= COVER_SHOWN_MAX else f"{COVER_SHOWN_MAX}+"
+
+
 def _back_to_list(i18n: I18nContext):
     return [kb.button(i18n.get("btn-back-to-products"), ProductsCb(action=ProductsAction.LIST, arg="0"))]
 
@@ -111,6 +131,7 @@ async def _card(session: AsyncSession, partner: Partner, i18n: I18nContext, prod
                 kb.button(i18n.get("btn-set-price"), ProductCb(action=ProductAction.PRICE, id=product.id))]]
     if listings:
         buttons.append([kb.button(i18n.get("btn-mp-price"), ProductCb(action=ProductAction.MARKETPLACE_PRICE, id=product.id))])
+    buttons.append([kb.button(i18n.get("btn-cost-price"), ProductCb(action=ProductAction.COST, id=product.id))])
     buttons.append(_back_to_list(i18n))
     return text, kb.rows(*buttons)
 
@@ -128,7 +149,11 @@ async def open_product(query: CallbackQuery, callback_data: ProductCb, state: FS
     if product := await _product(query, callback_data, session, partner, i18n):
         await state.set_state(None)
         await query.answer()
-        await show(query, *await _card(session, partner, i18n, product))
+        text, markup = await _card(session, partner, i18n, product)
+        if callback_data.arg == "alert":  # under an alert: the alert stays in the chat
+            await query.message.answer(text, reply_markup=markup)
+        else:
+            await show(query, text, markup)
 
 
 async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
@@ -191,6 +216,60 @@ async def price_entered(message: Message, state: FSMContext, session: AsyncSessi
     text, markup = await _card(session, partner, i18n, product)
     await message.answer(i18n.get("product-price-set", price=fmt.money(price)) + warnings + "\n\n" + text,
                          reply_markup=markup)
+
+
+async def cost_ask(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
+                   partner: Partner, i18n: I18nContext) -> None:
+    product = await _product(query, callback_data, session, partner, i18n)
+    if product is None:
+        return
+    await query.answer()
+    await state.set_state(ProductsFlow.cost)
+    await state.update_data(product_id=product.id)
+    await show(query, i18n.get("product-ask-cost", sku=fmt.esc(product.sku), cost=_cost_text(i18n, product)),
+               _cost_buttons(i18n, product))
+
+
+def _cost_text(i18n: I18nContext, product: Product) -> str:
+    return fmt.money(product.cost_price) if product.cost_price is not None else i18n.get("product-cost-unset")
+
+
+def _cost_buttons(i18n: I18nContext, product: Product):
+    rows = []
+    if product.cost_price is not None:
+        rows.append([kb.button(i18n.get("btn-cost-price-clear"), ProductCb(action=ProductAction.COST_CLEAR, id=product.id))])
+    rows.append([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
+    return kb.rows(*rows)
+
+
+async def cost_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                       i18n: I18nContext) -> None:
+    product = await products.get(session, partner.id, (await state.get_data()).get("product_id", ""))
+    if product is None:
+        await state.set_state(None)
+        await message.answer(i18n.get("not-found"))
+        return
+    typed = message.text.strip()
+    cost = None if typed in CLEAR_TYPED else products.parse_price(typed)
+    if cost is None and typed not in CLEAR_TYPED:
+        await message.answer(i18n.get("product-bad-cost"), reply_markup=_cost_buttons(i18n, product))
+        return
+    await products.set_cost_price(session, product, cost, actor=partner.telegram_id)
+    await state.set_state(None)
+    done = i18n.get("product-cost-set", cost=fmt.money(cost)) if cost is not None else i18n.get("product-cost-cleared")
+    text, markup = await _card(session, partner, i18n, product)
+    await message.answer(done + "\n\n" + text, reply_markup=markup)
+
+
+async def cost_clear(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
+                     partner: Partner, i18n: I18nContext) -> None:
+    product = await _product(query, callback_data, session, partner, i18n)
+    if product is None:
+        return
+    await products.set_cost_price(session, product, None, actor=partner.telegram_id)
+    await state.set_state(None)
+    await query.answer(i18n.get("product-cost-cleared"))
+    await show(query, *await _card(session, partner, i18n, product))
 
 
 async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session: AsyncSession, partner: Partner,
@@ -296,6 +375,8 @@ async def import_file(message: Message, state: FSMContext, session: AsyncSession
     report = JsonText.load(pending.report, {})
     text = i18n.get("import-report", total=report["total"], valid=report["valid"],
                     rejected=len(report["rejected"]))
+    if report.get("cost_changes"):
+        text += "\n" + i18n.get("import-cost-changes", count=report["cost_changes"])
     for number, sku, reason, _value in report["rejected"][:REJECTED_SHOWN]:
         text += "\n" + i18n.get("import-rejected-line", row=number, sku=fmt.esc(sku or "—"),
                                 reason=i18n.get(f"import-reason-{reason}"))
@@ -321,8 +402,10 @@ async def import_decision(query: CallbackQuery, callback_data: ImportCb, session
             await query.answer(i18n.get("button-outdated"), show_alert=True)
             return
         await query.answer()
-        await show(query, i18n.get("import-applied", stock=result[0], prices=result[1]),
-                   kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))
+        text = i18n.get("import-applied", stock=result.stock, prices=result.prices)
+        if result.costs:
+            text += " " + i18n.get("import-applied-cost", count=result.costs)
+        await show(query, text, kb.rows(_back_to_list(i18n), kb.to_menu(i18n)))
         return
     cancelled = await products.cancel_import(session, partner.id, callback_data.id)
     await query.answer()
@@ -347,6 +430,9 @@ def router() -> Router:
     r.callback_query.register(
         mp_price_ask, ProductCb.filter(F.action.in_({ProductAction.MARKETPLACE_PICK, ProductAction.MARKETPLACE_RESET})))
     r.message.register(mp_price_entered, ProductsFlow.mp_price, F.text)
+    r.callback_query.register(cost_ask, ProductCb.filter(F.action == ProductAction.COST))
+    r.callback_query.register(cost_clear, ProductCb.filter(F.action == ProductAction.COST_CLEAR))
+    r.message.register(cost_entered, ProductsFlow.cost, F.text)
     r.callback_query.register(export_ask, ProductsCb.filter(F.action == ProductsAction.EXPORT))
     r.callback_query.register(import_ask, ProductsCb.filter(F.action == ProductsAction.IMPORT))
     r.message.register(import_file, ProductsFlow.import_file, F.document)

@@ -1,6 +1,6 @@
-"""Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered) and
-the low-stock threshold (a product's own threshold, where set, wins). Stored in Partner.notification_prefs
-through services/partners.py (services.outbox.policy reads them)."""
+"""Notification settings: mute / unmute each kind of alert, quiet hours (alerts are held, then delivered), the
+low-stock threshold (a product's own threshold, where set, wins) and the "runs out within N days" horizon. Stored in
+Partner.notification_prefs through services/partners.py (services.outbox.policy reads them)."""
 from __future__ import annotations
 
 from aiogram import F, Router
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import formatting as fmt
 from bot import keyboards as kb
-from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb
+from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb, RunsOutCb
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import SettingsFlow
@@ -23,6 +23,7 @@ from services.products import parse_quantity
 
 # Quiet-hour presets: callback argument -> (from hour, to hour) in the partner's timezone; "off" -> none.
 QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}
+RUNS_OUT_PRESETS = (3, 5, 7, 10, 14)  # days of stock cover at which the "runs out" alert comes
 
 
 def kind_name(i18n: I18nContext, kind: str) -> str:
@@ -47,11 +48,13 @@ def _view(i18n: I18nContext, partner: Partner):
     lines.append(i18n.get("notif-quiet-line", value=quiet_text(i18n, prefs.quiet),
                           timezone=fmt.esc(partner.timezone)))
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
+    lines.append(i18n.get("notif-runs-out-line", days=prefs.runs_out_days))
     toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
                          NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in MUTABLE]
     markup = kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
                      [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action=NotifAction.QUIET)),
                       kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action=NotifAction.LOW_STOCK))],
+                     [kb.button(i18n.get("btn-notif-runs-out"), RunsOutCb())],
                      kb.to_menu(i18n))
     return "\n".join(lines), markup
 
@@ -113,6 +116,25 @@ async def low_stock_entered(message: Message, state: FSMContext, session: AsyncS
     await message.answer(i18n.get("notif-low-stock-set", value=value) + "\n\n" + text, reply_markup=markup)
 
 
+async def runs_out_days(query: CallbackQuery, callback_data: RunsOutCb, session: AsyncSession, partner: Partner,
+                        i18n: I18nContext) -> None:
+    """The presets of the "runs out within N days" horizon (days 0), or one of them picked."""
+    if callback_data.days == 0:
+        await query.answer()
+        current = prefs_of(partner).runs_out_days
+        buttons = [kb.button(("✅ " if days == current else "") + i18n.get("btn-runs-out-days", days=days),
+                             RunsOutCb(days=days)) for days in RUNS_OUT_PRESETS]
+        await show(query, i18n.get("notif-runs-out-ask"),
+                   kb.rows(buttons[:3], buttons[3:], [kb.button(i18n.get("btn-back"), NotifCb(action=NotifAction.HOME))]))
+        return
+    if callback_data.days not in RUNS_OUT_PRESETS:
+        await query.answer(i18n.get("button-outdated"), show_alert=True)
+        return
+    partners.set_runs_out_days(session, partner, callback_data.days)
+    await query.answer(i18n.get("notif-saved"))
+    await show(query, *_view(i18n, partner))
+
+
 def router() -> Router:
     r = Router(name="settings")
     r.message.filter(IsRegistered())
@@ -123,4 +145,5 @@ def router() -> Router:
     r.callback_query.register(quiet_hours, NotifCb.filter(F.action == NotifAction.QUIET))
     r.callback_query.register(low_stock_ask, NotifCb.filter(F.action == NotifAction.LOW_STOCK))
     r.message.register(low_stock_entered, SettingsFlow.low_stock, F.text)
+    r.callback_query.register(runs_out_days, RunsOutCb.filter())
     return r

@@ -18,6 +18,8 @@ def registry() -> dict:
 
 
 def global_registry() -> dict:
-    from services import notifications
+    from services import broadcasts, notifications
 
-    return {GlobalJob.KEY_EXPIRY: notifications.check_key_expiry}
+    return {GlobalJob.KEY_EXPIRY: notifications.check_key_expiry,
+            GlobalJob.STOCK_COVER: notifications.check_stock_cover,
+            GlobalJob.BROADCAST_REPORTS: broadcasts.check_reports}

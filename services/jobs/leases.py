@@ -23,7 +23,7 @@ import secrets
 import socket
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, exists, select, tuple_, update
+from sqlalchemy import and_, delete, exists, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,6 +84,14 @@ async def release(session: AsyncSession, holder: str, kind: str, subject: str, *
         update(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject == subject, TABLE.c.holder == holder)
         .values(expires_at=until).returning(TABLE.c.again))  # `again` stays: RETURNING reads the new row
     return bool(result.scalar())
+
+
+async def finish_period(session: AsyncSession, holder: str, kind: str, period: str) -> None:
+    """A platform-wide job ran in `period`: nobody runs it again in it; the rows of its earlier periods go (a job run
+    every 30 s would otherwise leave a row per run). The caller commits."""
+    await release(session, holder, kind, period, until=DONE)
+    await session.execute(delete(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject != period,
+                                              TABLE.c.expires_at == DONE))
 
 
 async def renew(session: AsyncSession, holder: str, keys: Iterable[tuple[str, str]],

@@ -153,7 +153,10 @@ class JobRunner:
         finally:
             self._running.discard(key)
             if lease is not None and lease in self._held:
-                await self._release(lease, until=leases.DONE if ok else leases.now() + leases.GLOBAL_RETRY)
+                if ok:
+                    await self._finish_period(lease)
+                else:
+                    await self._release(lease, until=leases.now() + leases.GLOBAL_RETRY)
 
     # ----------------------------------------------------------------------------------------- timers
 
@@ -310,6 +313,15 @@ class JobRunner:
             self._asked.add(key)
         await session.commit()
         self._held.discard(key)
+
+    async def _finish_period(self, lease: tuple[str, str]) -> None:
+        self._held.discard(lease)
+        try:
+            async with self.platform.sessionmaker() as session:
+                await leases.finish_period(session, self.holder, *lease)
+                await session.commit()
+        except Exception:  # the lease lapses, and another replica may run the job again in this period
+            log.exception("recording %s %s as done failed", *lease)
 
     async def _release(self, lease: tuple[str, str], until: int = 0) -> bool:
         """Give a lease up; True if another replica asked for the job meanwhile. A release that fails leaves the lease

@@ -15,8 +15,10 @@ from services.jobs.types import AlreadyRunning, GlobalJob
 
 PUSH_EVERY = 5  # seconds between looks at the push queue
 TICK_EVERY = 1  # seconds between looks at the schedules table
-GLOBAL_EVERY = 60  # seconds between looks at whether a platform-wide job's period is due
+GLOBAL_EVERY = 10  # seconds between looks at whether a platform-wide job's period is due
 EXPIRY_CHECK_HOUR_UTC = 4  # 09:00 in Tashkent
+COVER_CHECK_EVERY = 3600  # seconds: stock cover moves with orders and with time, and a day's notice is the point
+BROADCAST_REPORTS_EVERY = 30  # seconds between looks for broadcasts whose copies are all settled
 
 # A platform-wide job's period at a moment: a name (the lease's subject), or None before the job is due in it.
 Period = Callable[[dt.datetime], str | None]
@@ -35,7 +37,16 @@ def weekly(weekday: int, hour_utc: int) -> Period:
     return period
 
 
-PERIODS: dict[GlobalJob, Period] = {GlobalJob.KEY_EXPIRY: daily(EXPIRY_CHECK_HOUR_UTC)}
+def every(seconds: int) -> Period:
+    """Once in every slot of `seconds` (counted from the epoch, so every replica names the same slot)."""
+    return lambda at: f"every-{seconds}-{int(at.timestamp()) // seconds}"
+
+
+PERIODS: dict[GlobalJob, Period] = {
+    GlobalJob.KEY_EXPIRY: daily(EXPIRY_CHECK_HOUR_UTC),
+    GlobalJob.STOCK_COVER: every(COVER_CHECK_EVERY),
+    GlobalJob.BROADCAST_REPORTS: every(BROADCAST_REPORTS_EVERY),
+}
 
 
 async def run_due_globals(runner: JobRunner, at: dt.datetime | None = None) -> None:

@@ -33,6 +33,8 @@ class GlobalJob(StrEnum):
     """Jobs that run for the whole platform, not one integration."""
 
     KEY_EXPIRY = "key_expiry"
+    STOCK_COVER = "stock_cover"  # the "runs out in N days" alerts (services/notifications.py)
+    BROADCAST_REPORTS = "broadcast_reports"  # the delivery count of settled broadcasts to their admins
 
 
 class AlreadyRunning(Exception):

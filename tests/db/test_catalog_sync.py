@@ -183,3 +183,84 @@ async def test_resync_adopts_when_told_and_never_overwrites_newer_marks(sessionm
         assert marked.stock_dirty_at == 123 and marked.pushed_stock == 1  # the earlier mark kept
         linked = await s.scalar(select(Listing).where(Listing.external_id == str(300_000_030)))
         assert linked.product_id == await s.scalar(select(Product.id).where(Product.sku == "OWN-7"))
+
+
+async def test_resync_rewrites_only_what_changed_and_stamps_the_rest(sessionmaker):
+    _, integration_id = await seed(sessionmaker)
+    items = [listing(n) for n in range(1, BATCH + 201)]
+    await sync(sessionmaker, integration_id, Catalog(items))
+    async with sessionmaker() as s:  # as if the first sync ran an hour ago, and one listing was marked gone since
+        await s.execute(update(Listing).values(seen_at=Listing.seen_at - 3600))
+        await s.execute(update(Listing).where(Listing.seller_sku == "SKU-000005").values(status="gone"))
+        await s.commit()
+        before = await s.scalar(select(func.max(Listing.seen_at)))
+    again = list(items)
+    again[9] = MarketListing(**{**items[9].__dict__, "name": "Teapot #10, renamed"})
+    again[BATCH + 10] = MarketListing(**{**items[BATCH + 10].__dict__, "barcodes": ("4789999999999", "4780000001011")})
+    report = await sync(sessionmaker, integration_id, Catalog(again))
+
+    assert (report.created_listings, report.updated_listings, report.gone) == (0, len(items), 0)
+    assert report.changed_listings == 3  # renamed, new barcodes, back from gone
+    async with sessionmaker() as s:
+        assert await count(s, Listing, Listing.seen_at <= before) == 0  # every listing seen: none goes missing
+        renamed = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000010"))
+        assert renamed.name == "Teapot #10, renamed"
+        rebarcoded = await s.scalar(select(Listing).where(Listing.seller_sku == f"SKU-{BATCH + 11:06d}"))
+        assert rebarcoded.barcode == "4789999999999"
+        assert JsonText.load(rebarcoded.barcodes, []) == ["4789999999999", "4780000001011"]
+        back = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000005"))
+        assert back.status == "price_sent"
+        same = await s.scalar(select(Listing).where(Listing.seller_sku == "SKU-000001"))
+        assert (same.name, same.seen_stock, same.seen_price) == ("Teapot #1", 3, Decimal("1250.50"))
+
+
+async def test_resync_links_an_unchanged_listing_to_a_product_made_since(sessionmaker):
+    partner_id, integration_id = await seed(sessionmaker)
+    items = [listing(1), listing(40, sku=None, barcodes=["4780000000040"])]
+    await sync(sessionmaker, integration_id, Catalog(items))
+    async with sessionmaker() as s:
+        assert await s.scalar(select(Listing.product_id).where(Listing.external_id == str(300_000_040))) is None
+        s.add(Product(partner_id=partner_id, sku="OWN-40", name="Made in the chat", stock=0, barcode="4780000000040"))
+        await s.commit()
+    report = await sync(sessionmaker, integration_id, Catalog(items))
+
+    assert (report.matched_by_barcode, report.changed_listings) == (1, 1)
+    async with sessionmaker() as s:
+        linked = await s.scalar(select(Listing.product_id).where(Listing.external_id == str(300_000_040)))
+        assert linked == await s.scalar(select(Product.id).where(Product.sku == "OWN-40"))
+
+
+async def test_a_batch_that_fails_half_written_leaves_nothing_of_itself(sessionmaker, monkeypatch):
+    _, integration_id = await seed(sessionmaker)
+    insert, calls = catalog_sync.insert_rows, []
+
+    async def failing_third_table_of_second_batch(session, table, columns, rows):
+        calls.append(table.name)
+        if len(calls) == 6:  # products, movements written for batch 2; its listings fail
+            raise RuntimeError("disk full")
+        await insert(session, table, columns, rows)
+
+    monkeypatch.setattr(catalog_sync, "insert_rows", failing_third_table_of_second_batch)
+    outcome = await run_job(sessionmaker, JobKind.CATALOG, integration_id,
+                            Catalog([listing(n) for n in range(10, BATCH * 2 + 10)]))
+    assert outcome.error is not None and outcome.error.cause.value == "internal"
+    async with sessionmaker() as s:
+        assert await count(s, Listing) == BATCH
+        assert await count(s, Product) == BATCH + 2  # batch 2's products rolled back with its listings
+        assert await count(s, StockMovement) == BATCH
+
+
+async def test_lookups_and_stamps_split_over_many_statements_match_the_same(sessionmaker, monkeypatch):
+    from db import bulk
+
+    monkeypatch.setattr(bulk, "MAX_IN", 7)  # a batch's ids, SKUs and barcodes spread over many statements
+    _, integration_id = await seed(sessionmaker)
+    items = [listing(n) for n in range(1, 60)]
+    first = await sync(sessionmaker, integration_id, Catalog(items))
+    assert (first.matched_by_sku, first.matched_by_barcode, first.created_products) == (1, 1, 57)
+    async with sessionmaker() as s:
+        await s.execute(update(Listing).values(seen_at=Listing.seen_at - 3600))
+        await s.commit()
+    again = await sync(sessionmaker, integration_id, Catalog(items[:-1]))
+    assert (again.updated_listings, again.changed_listings, again.gone, again.created_listings) == (58, 0, 1, 0)
+    assert (again.matched_by_sku, again.matched_by_barcode) == (57, 1)  # SKU-000007 still only by barcode

@@ -198,6 +198,8 @@ async def test_a_platform_wide_job_runs_once_per_period_across_replicas(db_url, 
         assert len(ran) == 1  # done for that day, whoever asks
         await asyncio.gather(*(r.runner.run_global(GlobalJob.KEY_EXPIRY, "2026-12-04") for r in replicas))
         assert len(ran) == 2
+        async with sessionmaker() as s:  # only the latest period's row is kept
+            assert [row.subject for row in await s.scalars(select(JobLease))] == ["2026-12-04"]
     finally:
         for replica in replicas:
             await replica.close()

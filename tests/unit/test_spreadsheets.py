@@ -47,12 +47,13 @@ def catalog(n: int, *, start: int = 0) -> list[ExportRow]:
             stock=(i * 37) % 1000,
             price=None if i % 10 == 9 else Decimal(f"{(i * 113) % 900000 + 1}.{i % 100:02d}"),
             per_marketplace=mp,
+            cost_price=None if i % 3 == 1 else Decimal(f"{(i * 71) % 500000 + 1}.{(i * 7) % 100:02d}"),
         ))
     return rows
 
 
 def expected_import(rows: list[ExportRow], first_row: int = 2) -> list[ImportRow]:
-    return [ImportRow(first_row + n, r.sku, r.stock, r.price) for n, r in enumerate(rows)]
+    return [ImportRow(first_row + n, r.sku, r.stock, r.price, r.cost_price) for n, r in enumerate(rows)]
 
 
 def export(rows, fmt: str, lang: str = "en") -> bytes:
@@ -104,16 +105,16 @@ def reasons(parsed: ParsedImport) -> dict[int, tuple[str, str | None]]:
 
 # --- export ------------------------------------------------------------------------------------------------------
 def test_export_columns_and_header_languages():
-    assert EXPORT_COLUMNS[:5] == ("sku", "name", "barcode", "stock", "price")
-    assert EXPORT_COLUMNS[5:] == tuple(f"{mp}_{p}" for mp in MARKETPLACES for p in ("id", "price", "status"))
+    assert EXPORT_COLUMNS[:6] == ("sku", "name", "barcode", "stock", "price", "cost_price")
+    assert EXPORT_COLUMNS[6:] == tuple(f"{mp}_{p}" for mp in MARKETPLACES for p in ("id", "price", "status"))
     assert MARKETPLACES == ("uzum", "yandex", "wildberries", "ozon")
     en, _ = export_table([], "en")
-    assert en[:8] == ["SKU", "Name", "Barcode", "Stock", "Price", "Uzum id", "Uzum price", "Uzum status"]
+    assert en[:9] == ["SKU", "Name", "Barcode", "Stock", "Price", "Cost price", "Uzum id", "Uzum price", "Uzum status"]
     assert en[-3:] == ["Ozon id", "Ozon price", "Ozon status"]
     ru, _ = export_table([], "ru")
-    assert ru[:5] == ["Артикул", "Название", "Штрихкод", "Остаток", "Цена"]
+    assert ru[:6] == ["Артикул", "Название", "Штрихкод", "Остаток", "Цена", "Себестоимость"]
     uz, _ = export_table([], "uz")
-    assert uz[:5] == ["Artikul", "Nomi", "Shtrixkod", "Qoldiq", "Narx"]
+    assert uz[:6] == ["Artikul", "Nomi", "Shtrixkod", "Qoldiq", "Narx", "Tannarx"]
     for lang in ss.HEADER_TEXTS:
         assert set(ss.HEADER_TEXTS[lang]) == set(EXPORT_COLUMNS)
         headers, _ = export_table([], lang)
@@ -124,13 +125,13 @@ def test_export_columns_and_header_languages():
 
 def test_export_values_are_typed_and_lazy():
     row = ExportRow("007", "Чай", "4780000000014", 5, Decimal("1234.50"),
-                    {"yandex": MarketplaceCell("Y-1", Decimal("1300"), "READY")})
+                    {"yandex": MarketplaceCell("Y-1", Decimal("1300"), "READY")}, cost_price=Decimal("800.00"))
     headers, values = export_table(iter([row]), "en")
     assert not isinstance(values, list)
     (out,) = list(values)
     assert dict(zip(EXPORT_COLUMNS, out)) == {
         "sku": "007", "name": "Чай", "barcode": "4780000000014", "stock": 5, "price": Decimal("1234.50"),
-        "uzum_id": None, "uzum_price": None, "uzum_status": None,
+        "cost_price": Decimal("800.00"), "uzum_id": None, "uzum_price": None, "uzum_status": None,
         "yandex_id": "Y-1", "yandex_price": Decimal("1300"), "yandex_status": "READY",
         "wildberries_id": None, "wildberries_price": None, "wildberries_status": None,
         "ozon_id": None, "ozon_price": None, "ozon_status": None,
@@ -139,7 +140,7 @@ def test_export_values_are_typed_and_lazy():
 
 def test_xlsx_layout_text_keys_and_number_cells():
     rows = [ExportRow("00123", "=1+2 not a formula", "0478000000001", 7, Decimal("1234.50"),
-                      {"uzum": MarketplaceCell("0099", Decimal("1300.00"), "active")}),
+                      {"uzum": MarketplaceCell("0099", Decimal("1300.00"), "active")}, cost_price=Decimal("800.10")),
             ExportRow("4780000000014", "bad\x00\x07\ud83dchars", None, 0, None)]
     data = export(rows, "xlsx", "ru")
     wb = load_workbook(io.BytesIO(data))  # full (not read-only) load to see styles
@@ -147,20 +148,21 @@ def test_xlsx_layout_text_keys_and_number_cells():
     assert ws.freeze_panes == "A2"
     assert [c.value for c in ws[1]][:5] == ["Артикул", "Название", "Штрихкод", "Остаток", "Цена"]
     assert all(c.font.b for c in ws[1])
-    a2, b2, c2, d2, e2, f2, g2 = (ws.cell(2, i) for i in range(1, 8))
+    a2, b2, c2, d2, e2, cost, f2, g2 = (ws.cell(2, i) for i in range(1, 9))
     assert (a2.value, a2.data_type) == ("00123", "s")
     assert (b2.value, b2.data_type) == ("=1+2 not a formula", "s")
     assert (c2.value, c2.data_type) == ("0478000000001", "s")
     assert d2.value == 7 and d2.data_type == "n"
     assert e2.value == pytest.approx(1234.5) and e2.data_type == "n"
+    assert cost.value == pytest.approx(800.1) and cost.data_type == "n"
     assert (f2.value, f2.data_type) == ("0099", "s")
     assert g2.value == pytest.approx(1300) and g2.data_type == "n"
     assert (ws["A3"].value, ws["A3"].data_type) == ("4780000000014", "s")
     assert ws["B3"].value == "badchars"
-    assert ws["C3"].value is None and ws["E3"].value is None
+    assert ws["C3"].value is None and ws["E3"].value is None and ws["F3"].value is None
     assert ws.column_dimensions["A"].number_format == "@"  # typed-in SKUs stay text
     assert ws.column_dimensions["B"].width >= 40
-    assert all(ws.column_dimensions[col].width >= 10 for col in "ACDEFGHIJKLMNOPQ")
+    assert all(ws.column_dimensions[col].width >= 10 for col in "ACDEFGHIJKLMNOPQR")
 
 
 def test_csv_is_utf8_bom_comma_decimal_point_and_guards_formulas():
@@ -185,7 +187,7 @@ def test_round_trip_100_rows(fmt, lang):
     rows = catalog(100)
     parsed = parse_import(f"catalog.{fmt}", export(rows, fmt, lang))
     assert parsed.rejected == []
-    assert parsed.columns == {"sku", "stock", "price"}
+    assert parsed.columns == {"sku", "stock", "price", "cost_price"}
     assert parsed.total_rows == 100
     assert parsed.rows == expected_import(rows)
 
@@ -466,7 +468,8 @@ def test_each_reject_reason_with_its_value():
         RejectedRow(10, "F", BAD_PRICE, "99.999"),
     ]
     assert parsed.total_rows == 10
-    assert set(ss.REJECT_REASONS) == {r.reason for r in parsed.rejected} | {MISALIGNED_ROW}
+    # misaligned rows and cost prices have their own tests
+    assert set(ss.REJECT_REASONS) == {r.reason for r in parsed.rejected} | {MISALIGNED_ROW, ss.BAD_COST_PRICE}
 
 
 def test_only_stock_column_and_long_values_are_cut():
@@ -670,3 +673,48 @@ def test_round_trip_property(rows, fmt, lang):
     parsed = parse_import(f"f.{fmt}", export(export_rows, fmt, lang))
     assert parsed.rows == [ImportRow(n + 2, sku, stock, None if price is None else price.quantize(Decimal("0.01")))
                            for n, (sku, stock, price) in enumerate(rows)]
+
+
+# --- cost price --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("header", ["Cost price", "Себестоимость", "Tannarx", "Закупочная цена", "cost"])
+def test_cost_price_column_is_read_by_the_price_rules(header):
+    data = make_csv([
+        ["SKU", "Stock", header],
+        ["A", "5", "850"],
+        ["B", "", "1 249,90"],  # cost only: a valid row
+        ["C", "3", ""],  # empty: the cost price stays as it is
+        ["D", "2", "12,000"],  # ambiguous, like a price
+        ["E", "", "0"],  # not above zero
+        ["F", "", "-"],
+    ])
+    parsed = parse_import("x.csv", data)
+    assert "cost_price" in parsed.columns
+    assert parsed.rows == [ImportRow(2, "A", 5, None, Decimal("850.00")),
+                           ImportRow(3, "B", None, None, Decimal("1249.90")),
+                           ImportRow(4, "C", 3, None, None)]
+    assert reasons(parsed) == {5: (ss.BAD_COST_PRICE, "12,000"), 6: (ss.BAD_COST_PRICE, "0"),
+                               7: (ss.BAD_COST_PRICE, "-")}
+
+
+def test_a_file_with_only_a_cost_price_column_is_a_table():
+    data = make_xlsx([["Артикул", "Себестоимость"], ["A", 1200.5], ["B", None]])
+    parsed = parse_import("x.xlsx", data)
+    assert parsed.rows == [ImportRow(2, "A", None, None, Decimal("1200.50"))]
+    assert reasons(parsed) == {3: (NOTHING_TO_UPDATE, None)}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_files_from_before_the_cost_price_column_still_import(fmt):
+    rows = [["SKU", "Name", "Barcode", "Stock", "Price", "Uzum id", "Uzum price", "Uzum status"],
+            ["A", "Чай", "478", 4, 1500, "1", 1600, "active"]]
+    data = make_xlsx(rows) if fmt == "xlsx" else make_csv(rows)
+    parsed = parse_import(f"old.{fmt}", data)
+    assert parsed.columns == {"sku", "stock", "price"}
+    assert parsed.rows == [ImportRow(2, "A", 4, Decimal("1500.00"), None)] and not parsed.rejected
+
+
+def test_the_chat_and_the_file_share_one_money_parser():
+    from services.products import parse_price as typed_in_chat
+
+    for text in ("125000", "125 000", "1249,90", "1 249.90", "12,000", "0", "-", "1e3", "1000000001"):
+        assert typed_in_chat(text) == parse_price(text), text

@@ -196,6 +196,78 @@ admin-config-saved = ✅ Saved.
 admin-bad-url = ⚠️ That is not a valid URL. It must start with https:// or http:// and contain no spaces.
 admin-bad-url-wildberries = ⚠️ That is not a valid template: it must start with https:// or http:// and contain {"{"}category{"}"}.
 admin-bad-rate = ⚠️ Send a whole number from 1 to { $max }.
+admin-btn-stats = 📈 Platform stats
+admin-btn-broadcasts = 📣 Broadcasts
+admin-btn-audit = 📜 Audit log
+admin-btn-refresh = 🔄 Refresh
+admin-stats-title = 📈 <b>Platform</b>
+admin-stats-active = Active partners: { $day } today · { $week } in 7 days · { $month } in 30 days (of { $total })
+admin-stats-integrations = • { $marketplace }: { $total } connected, { $failing } failing
+admin-stats-orders = Orders in { $days } days: { $total } (today: { $today })
+admin-stats-alerts = Alerts in { $days } days: ✅ { $sent } sent · ⚠️ { $failed } failed · 🚫 { $blocked } blocked
+admin-stats-backlog = Outbox backlog: { $count }
+admin-chart-orders = Orders a day
+admin-chart-active = Active partners
+admin-chart-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+admin-chart-all = all
+admin-broadcasts-title = 📣 <b>Broadcasts</b>
+admin-broadcasts-none = No broadcasts yet.
+admin-broadcast-line = <b>{ $date }</b> · { $audience } · recipients: { $recipients }
+    ✅ sent { $sent } · 🚫 blocked { $blocked } · ⚠️ failed { $failed } · ⏳ pending { $pending }
+    <i>{ $text }</i>
+admin-btn-broadcast-new = ✏️ New broadcast
+admin-btn-broadcast-edit = ✏️ Change the text
+admin-btn-broadcast-audience = 👥 Change the audience
+admin-btn-broadcast-send = 📣 Send to { $count }
+admin-broadcast-ask = ✏️ Send the text of the broadcast. You can use Telegram HTML: <code>&lt;b&gt;bold&lt;/b&gt;</code>, <code>&lt;i&gt;italic&lt;/i&gt;</code>, <code>&lt;a href="https://…"&gt;a link&lt;/a&gt;</code>. Nothing is sent before you confirm.
+admin-broadcast-too-long = ⚠️ That is too long for one message: at most { $max } characters (tags included). Send a shorter text.
+admin-broadcast-bad-html = ⚠️ Telegram cannot show this text: { $error }
+    Check that every tag is one Telegram knows and is closed, and write &amp;lt; for a “&lt;” that is not a tag. Send the text again.
+admin-broadcast-audience-ask = ☝️ This is the message partners will get. Who should get it?
+admin-audience-all = 👥 All partners
+admin-audience-marketplace = 🏪 With { $marketplace }
+admin-audience-language = { $language }
+admin-broadcast-confirm = 📣 <b>Send the message above?</b>
+    Audience: { $audience }
+    Recipients: { $count }
+admin-broadcast-nobody = Nobody matches “{ $audience }”. Pick another audience.
+admin-broadcast-queued = ✅ Queued for { $count } partners.
+admin-broadcast-already-sent = This broadcast was sent already.
+admin-broadcast-cancelled = Cancelled: nothing was sent.
+admin-broadcast-report = 📣 <b>Broadcast of { $date } delivered</b>
+    Recipients: { $recipients }
+    ✅ Sent: { $sent }
+    🚫 Blocked the bot: { $blocked }
+    ⚠️ Failed: { $failed }
+admin-audit-title = 📜 <b>Audit log</b> (page { $page } of { $pages })
+admin-audit-empty = Nothing recorded yet.
+admin-audit-line = <b>{ $when }</b> · { $who }
+    { $what }
+admin-audit-system = the bot
+admin-audit-actor = { $name } (id { $tgid })
+admin-audit-for = for { $name }
+admin-audit-action-api-config-base-url = API base URL changed
+admin-audit-action-api-config-rate-limit = API rate limit changed
+admin-audit-action-broadcast-sent = Broadcast sent
+admin-audit-action-integration-created = Marketplace connected
+admin-audit-action-integration-deleted = Marketplace disconnected
+admin-audit-action-integration-drift-policy = Drift policy changed
+admin-audit-action-integration-keys-replaced = API keys replaced
+admin-audit-action-integration-order-poll-interval = Order check interval changed
+admin-audit-action-integration-paused = Integration paused
+admin-audit-action-integration-resumed = Integration resumed
+admin-audit-action-integration-stock-rule = Stock rule changed
+admin-audit-action-invite-created = Invite created
+admin-audit-action-notifications-low-stock = Low-stock threshold changed
+admin-audit-action-notifications-muted = Alert muted
+admin-audit-action-notifications-unmuted = Alert unmuted
+admin-audit-action-notifications-quiet-hours = Quiet hours changed
+admin-audit-action-notifications-runs-out-days = “Runs out” horizon changed
+admin-audit-action-notifications-summary = Daily summary changed
+admin-audit-action-partner-registered = Partner registered
 
 ## Products
 btn-products = 📦 Products
@@ -231,6 +303,28 @@ product-bad-stock = ⚠️ Send a whole number from 0 to 1 000 000.
 product-bad-price = ⚠️ Send a price above zero, with at most two decimals, e.g. 125000 or 1249.90.
 product-stock-set = ✅ Stock set to { $stock }. It is being sent to your marketplaces.
 product-price-set = ✅ Price set to { $price }. It is being sent to your marketplaces.
+## Products: cost price, stock cover and the "runs out" alert
+btn-cost-price = 💵 Cost price
+btn-cost-price-clear = 🗑 Clear the cost price
+btn-product-open = 📦 Open the product
+btn-notif-runs-out = ⏳ Runs out within
+btn-runs-out-days = { $days } days
+product-cost-line = Cost price: <b>{ $cost }</b>
+product-cost-none = Cost price: not set
+product-cost-unset = not set
+product-margin-line = Margin before marketplace fees: <b>{ $margin }</b> ({ $percent }% of the price)
+product-ask-cost = 💵 <b>{ $sku }</b>: cost price now { $cost }. Send what one unit costs you (e.g. 85000 or 849.90), or “-” to clear it. It is used for profit only and never sent to a marketplace.
+product-bad-cost = ⚠️ Send a cost price above zero, with at most two decimals, e.g. 85000 or 849.90 (or “-” to clear it).
+product-cost-set = ✅ Cost price set to { $cost }.
+product-cost-cleared = ✅ Cost price cleared.
+products-cover = ≈ { $days } d.
+products-runs-out-legend = ⏳ runs out within { $days } days at the pace of recent sales
+import-cost-changes = 💵 Cost prices to change: { $count }
+import-applied-cost = Cost prices changed: { $count }.
+import-reason-bad_cost_price = cost price must be above zero with at most two decimals; write 12000 or 12 000 rather than 12,000
+alert-runs-out = ⏳ <b>Runs out soon</b>: { $name } (<code>{ $sku }</code>) — { $stock } left, enough for about { $days } days at { $rate } sold a day.
+notif-runs-out-line = ⏳ “Runs out” alert when a product's stock lasts { $days } days or less at the pace of recent sales.
+notif-runs-out-ask = ⏳ Alert me when a product's stock will last at most how many days (at the pace of the last 14 days, else 30)?
 price-rule-uzum = Uzum Market: a product in a promotion keeps its promo price until the promotion ends.
 price-rule-yandex = Yandex Market: the price is set for all your shops in the cabinet (unless it allows a price per shop).
 price-rule-wildberries = Wildberries: a price cut to a third or less puts the product in “price quarantine” until you confirm it in the seller portal; with a Base token price changes are queued (4 uploads per hour).
@@ -291,7 +385,7 @@ btn-retry-now = 🔁 Retry now
 export-choose = ⬇️ In which format?
 export-preparing = Preparing the file…
 export-done = ⬇️ Your catalog: { $count } products.
-import-ask = ⬆️ Send an Excel (.xlsx) or CSV file with a <b>SKU</b> column and a <b>Stock</b> and/or <b>Price</b> column (headers in English, Russian or Uzbek). I will check every row and show you a report first — nothing changes until you confirm.
+import-ask = ⬆️ Send an Excel (.xlsx) or CSV file with a <b>SKU</b> column and a <b>Stock</b>, <b>Price</b> and/or <b>Cost price</b> column (headers in English, Russian or Uzbek). I will check every row and show you a report first — nothing changes until you confirm.
 import-send-file = Please send the file as a document (.xlsx or .csv).
 import-report = 📋 <b>Import check</b>: { $total } rows — { $valid } ready, { $rejected } rejected.
 import-rejected-line = • row { $row } ({ $sku }): { $reason }
@@ -305,14 +399,14 @@ import-reason-other = not accepted ({ $code })
 import-reason-missing_sku = no SKU
 import-reason-bad_stock = stock must be a whole number from 0 to 1 000 000
 import-reason-bad_price = price must be above zero with at most two decimals; write 12000 or 12 000 rather than 12,000
-import-reason-nothing_to_update = neither stock nor price given
+import-reason-nothing_to_update = no stock, price or cost price given
 import-reason-duplicate_sku = the same SKU appears earlier in the file
 import-reason-misaligned_row = the row has more cells than the header (a comma inside a value? put it in quotes)
 import-reason-unknown_sku = no product with this SKU in your catalog
 import-error-unsupported_format = ⚠️ I can read .xlsx and .csv files only.
 import-error-too_large = ⚠️ The file is too large (at most 100 000 rows, 20 MB).
 import-error-no_header = ⚠️ I could not find a SKU column. Add a header row with “SKU” (or “Артикул”, “Artikul”).
-import-error-no_columns = ⚠️ The file has no Stock or Price column.
+import-error-no_columns = ⚠️ The file has no Stock, Price or Cost price column.
 import-error-empty = ⚠️ The file is empty.
 import-error-unreadable = ⚠️ I could not read this file. Save it again as .xlsx or .csv and send it.
 

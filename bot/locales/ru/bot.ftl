@@ -196,6 +196,79 @@ admin-config-saved = ✅ Сохранено.
 admin-bad-url = ⚠️ Это некорректный URL. Он должен начинаться с https:// или http:// и не содержать пробелов.
 admin-bad-url-wildberries = ⚠️ Это некорректный шаблон: он должен начинаться с https:// или http:// и содержать {"{"}category{"}"}.
 admin-bad-rate = ⚠️ Отправьте целое число от 1 до { $max }.
+admin-btn-stats = 📈 Статистика
+admin-btn-broadcasts = 📣 Рассылки
+admin-btn-audit = 📜 Журнал действий
+admin-btn-refresh = 🔄 Обновить
+admin-stats-title = 📈 <b>Платформа</b>
+admin-stats-active = Активные партнёры: { $day } за сутки · { $week } за 7 дней · { $month } за 30 дней (из { $total })
+admin-stats-integrations = • { $marketplace }: подключено { $total }, с ошибками { $failing }
+admin-stats-orders = Заказов за { $days } дней: { $total } (сегодня: { $today })
+admin-stats-alerts = Уведомлений за { $days } дней: ✅ { $sent } доставлено · ⚠️ { $failed } ошибок · 🚫 { $blocked } заблокировали
+admin-stats-backlog = Очередь отправки: { $count }
+admin-chart-orders = Заказы в день
+admin-chart-active = Активные партнёры
+admin-chart-days = { $days ->
+    [one] 1 день
+    [few] { $days } дня
+   *[other] { $days } дней
+}
+admin-chart-all = всего
+admin-broadcasts-title = 📣 <b>Рассылки</b>
+admin-broadcasts-none = Рассылок пока не было.
+admin-broadcast-line = <b>{ $date }</b> · { $audience } · получателей: { $recipients }
+    ✅ доставлено { $sent } · 🚫 заблокировали { $blocked } · ⚠️ ошибок { $failed } · ⏳ в очереди { $pending }
+    <i>{ $text }</i>
+admin-btn-broadcast-new = ✏️ Новая рассылка
+admin-btn-broadcast-edit = ✏️ Изменить текст
+admin-btn-broadcast-audience = 👥 Изменить получателей
+admin-btn-broadcast-send = 📣 Отправить { $count }
+admin-broadcast-ask = ✏️ Отправьте текст рассылки. Можно использовать HTML Telegram: <code>&lt;b&gt;жирный&lt;/b&gt;</code>, <code>&lt;i&gt;курсив&lt;/i&gt;</code>, <code>&lt;a href="https://…"&gt;ссылка&lt;/a&gt;</code>. Ничего не уйдёт без вашего подтверждения.
+admin-broadcast-too-long = ⚠️ Слишком длинно для одного сообщения: не больше { $max } символов (с тегами). Отправьте текст короче.
+admin-broadcast-bad-html = ⚠️ Telegram не может показать этот текст: { $error }
+    Проверьте, что каждый тег известен Telegram и закрыт, а «&lt;», который не тег, записан как &amp;lt;. Отправьте текст ещё раз.
+admin-broadcast-audience-ask = ☝️ Так сообщение увидят партнёры. Кому его отправить?
+admin-audience-all = 👥 Всем партнёрам
+admin-audience-marketplace = 🏪 С { $marketplace }
+admin-audience-language = { $language }
+admin-broadcast-confirm = 📣 <b>Отправить сообщение выше?</b>
+    Получатели: { $audience }
+    Сколько: { $count }
+admin-broadcast-nobody = Под «{ $audience }» никто не подходит. Выберите других получателей.
+admin-broadcast-queued = ✅ Поставлено в очередь для { $count } партнёров.
+admin-broadcast-already-sent = Эта рассылка уже отправлена.
+admin-broadcast-cancelled = Отменено: ничего не отправлено.
+admin-broadcast-report = 📣 <b>Рассылка от { $date } доставлена</b>
+    Получателей: { $recipients }
+    ✅ Доставлено: { $sent }
+    🚫 Заблокировали бота: { $blocked }
+    ⚠️ Ошибок: { $failed }
+admin-audit-title = 📜 <b>Журнал действий</b> (страница { $page } из { $pages })
+admin-audit-empty = Пока ничего не записано.
+admin-audit-line = <b>{ $when }</b> · { $who }
+    { $what }
+admin-audit-system = бот
+admin-audit-actor = { $name } (id { $tgid })
+admin-audit-for = для { $name }
+admin-audit-action-api-config-base-url = Изменён адрес API
+admin-audit-action-api-config-rate-limit = Изменён лимит запросов API
+admin-audit-action-broadcast-sent = Отправлена рассылка
+admin-audit-action-integration-created = Подключён маркетплейс
+admin-audit-action-integration-deleted = Отключён маркетплейс
+admin-audit-action-integration-drift-policy = Изменена политика расхождений
+admin-audit-action-integration-keys-replaced = Заменены ключи API
+admin-audit-action-integration-order-poll-interval = Изменён интервал проверки заказов
+admin-audit-action-integration-paused = Интеграция приостановлена
+admin-audit-action-integration-resumed = Интеграция возобновлена
+admin-audit-action-integration-stock-rule = Изменено правило остатков
+admin-audit-action-invite-created = Создано приглашение
+admin-audit-action-notifications-low-stock = Изменён порог малого остатка
+admin-audit-action-notifications-muted = Уведомление выключено
+admin-audit-action-notifications-unmuted = Уведомление включено
+admin-audit-action-notifications-quiet-hours = Изменены тихие часы
+admin-audit-action-notifications-runs-out-days = Изменён горизонт «закончится»
+admin-audit-action-notifications-summary = Изменена ежедневная сводка
+admin-audit-action-partner-registered = Зарегистрирован партнёр
 
 ## Products
 btn-products = 📦 Товары
@@ -231,6 +304,28 @@ product-bad-stock = ⚠️ Отправьте целое число от 0 до 
 product-bad-price = ⚠️ Отправьте цену больше нуля, не более двух знаков после запятой, например 125000 или 1249,90.
 product-stock-set = ✅ Остаток изменён на { $stock }. Отправляем его на ваши маркетплейсы.
 product-price-set = ✅ Цена изменена на { $price }. Отправляем её на ваши маркетплейсы.
+## Products: cost price, stock cover and the "runs out" alert
+btn-cost-price = 💵 Себестоимость
+btn-cost-price-clear = 🗑 Убрать себестоимость
+btn-product-open = 📦 Открыть товар
+btn-notif-runs-out = ⏳ Закончится через
+btn-runs-out-days = { $days } дн.
+product-cost-line = Себестоимость: <b>{ $cost }</b>
+product-cost-none = Себестоимость: не задана
+product-cost-unset = не задана
+product-margin-line = Наценка до комиссий маркетплейсов: <b>{ $margin }</b> ({ $percent }% от цены)
+product-ask-cost = 💵 <b>{ $sku }</b>: себестоимость сейчас { $cost }. Отправьте, во сколько вам обходится одна штука (например, 85000 или 849,90), или «-», чтобы убрать её. Она нужна только для расчёта прибыли и не отправляется на маркетплейсы.
+product-bad-cost = ⚠️ Отправьте себестоимость больше нуля, не более двух знаков после запятой, например 85000 или 849,90 (или «-», чтобы убрать её).
+product-cost-set = ✅ Себестоимость: { $cost }.
+product-cost-cleared = ✅ Себестоимость убрана.
+products-cover = ≈ { $days } дн.
+products-runs-out-legend = ⏳ закончится в ближайшие { $days } дн. при нынешнем темпе продаж
+import-cost-changes = 💵 Изменится себестоимость: { $count }
+import-applied-cost = Изменена себестоимость: { $count }.
+import-reason-bad_cost_price = себестоимость должна быть больше нуля, не более двух знаков после запятой; пишите 12000 или 12 000, а не 12,000
+alert-runs-out = ⏳ <b>Скоро закончится</b>: { $name } (<code>{ $sku }</code>) — осталось { $stock }, хватит примерно на { $days } дн. при продажах { $rate } в день.
+notif-runs-out-line = ⏳ Уведомление «закончится», когда остатка товара хватит на { $days } дн. или меньше при нынешнем темпе продаж.
+notif-runs-out-ask = ⏳ Предупреждать, когда остатка товара хватит не больше чем на сколько дней (по продажам за 14 дней, иначе за 30)?
 price-rule-uzum = Uzum Market: товар, участвующий в акции, сохраняет акционную цену до её окончания.
 price-rule-yandex = Яндекс Маркет: цена задаётся сразу для всех ваших магазинов в кабинете (если кабинет не разрешает отдельную цену для каждого магазина).
 price-rule-wildberries = Wildberries: если снизить цену в три раза и более, товар попадёт в «карантин цен», пока вы не подтвердите цену на портале продавца; с Базовым токеном изменения цен отправляются по очереди (4 загрузки в час).
@@ -291,7 +386,7 @@ btn-retry-now = 🔁 Повторить сейчас
 export-choose = ⬇️ В каком формате?
 export-preparing = Готовлю файл…
 export-done = ⬇️ Ваш каталог, товаров: { $count }.
-import-ask = ⬆️ Отправьте файл Excel (.xlsx) или CSV с колонкой <b>Артикул</b> (SKU) и колонкой <b>Остаток</b> и/или <b>Цена</b> (заголовки на русском, узбекском или английском). Я проверю каждую строку и сначала покажу отчёт — ничего не изменится, пока вы не подтвердите.
+import-ask = ⬆️ Отправьте файл Excel (.xlsx) или CSV с колонкой <b>Артикул</b> (SKU) и колонкой <b>Остаток</b>, <b>Цена</b> и/или <b>Себестоимость</b> (заголовки на русском, узбекском или английском). Я проверю каждую строку и сначала покажу отчёт — ничего не изменится, пока вы не подтвердите.
 import-send-file = Пожалуйста, отправьте файл как документ (.xlsx или .csv).
 import-report = 📋 <b>Проверка импорта</b>: строк — { $total }, готово — { $valid }, отклонено — { $rejected }.
 import-rejected-line = • строка { $row } ({ $sku }): { $reason }
@@ -305,14 +400,14 @@ import-reason-other = не принято ({ $code })
 import-reason-missing_sku = нет артикула
 import-reason-bad_stock = остаток должен быть целым числом от 0 до 1 000 000
 import-reason-bad_price = цена должна быть больше нуля, не более двух знаков после запятой; пишите 12000 или 12 000, а не 12,000
-import-reason-nothing_to_update = не указаны ни остаток, ни цена
+import-reason-nothing_to_update = не указаны ни остаток, ни цена, ни себестоимость
 import-reason-duplicate_sku = этот артикул уже встречался выше в файле
 import-reason-misaligned_row = в строке больше ячеек, чем в заголовке (запятая внутри значения? возьмите его в кавычки)
 import-reason-unknown_sku = в вашем каталоге нет товара с таким артикулом
 import-error-unsupported_format = ⚠️ Я умею читать только файлы .xlsx и .csv.
 import-error-too_large = ⚠️ Файл слишком большой (не более 100 000 строк и 20 МБ).
 import-error-no_header = ⚠️ Не нашёл колонку с артикулом. Добавьте строку заголовков с «Артикул» (или «SKU», «Artikul»).
-import-error-no_columns = ⚠️ В файле нет колонки «Остаток» или «Цена».
+import-error-no_columns = ⚠️ В файле нет колонки «Остаток», «Цена» или «Себестоимость».
 import-error-empty = ⚠️ Файл пустой.
 import-error-unreadable = ⚠️ Не удалось прочитать этот файл. Сохраните его заново как .xlsx или .csv и отправьте.
 

@@ -196,6 +196,75 @@ admin-config-saved = ✅ Saqlandi.
 admin-bad-url = ⚠️ Bu yaroqli URL emas. U https:// yoki http:// bilan boshlanishi va boʻsh joylarsiz boʻlishi kerak.
 admin-bad-url-wildberries = ⚠️ Bu yaroqli shablon emas: u https:// yoki http:// bilan boshlanishi va {"{"}category{"}"} qismini oʻz ichiga olishi kerak.
 admin-bad-rate = ⚠️ Butun son yuboring: eng kami 1, eng koʻpi { $max }.
+admin-btn-stats = 📈 Statistika
+admin-btn-broadcasts = 📣 Xabarnomalar
+admin-btn-audit = 📜 Amallar jurnali
+admin-btn-refresh = 🔄 Yangilash
+admin-stats-title = 📈 <b>Platforma</b>
+admin-stats-active = Faol hamkorlar: bir kunda { $day } · 7 kunda { $week } · 30 kunda { $month } (jami { $total })
+admin-stats-integrations = • { $marketplace }: { $total } ta ulangan, { $failing } tasida xato
+admin-stats-orders = { $days } kundagi buyurtmalar: { $total } (bugun: { $today })
+admin-stats-alerts = { $days } kundagi bildirishnomalar: ✅ { $sent } yetkazildi · ⚠️ { $failed } xato · 🚫 { $blocked } bloklagan
+admin-stats-backlog = Yuborish navbati: { $count }
+admin-chart-orders = Kunlik buyurtmalar
+admin-chart-active = Faol hamkorlar
+admin-chart-days = { $days } kun
+admin-chart-all = jami
+admin-broadcasts-title = 📣 <b>Xabarnomalar</b>
+admin-broadcasts-none = Hali xabarnoma yuborilmagan.
+admin-broadcast-line = <b>{ $date }</b> · { $audience } · qabul qiluvchilar: { $recipients }
+    ✅ yetkazildi { $sent } · 🚫 bloklagan { $blocked } · ⚠️ xato { $failed } · ⏳ navbatda { $pending }
+    <i>{ $text }</i>
+admin-btn-broadcast-new = ✏️ Yangi xabarnoma
+admin-btn-broadcast-edit = ✏️ Matnni oʻzgartirish
+admin-btn-broadcast-audience = 👥 Qabul qiluvchilarni oʻzgartirish
+admin-btn-broadcast-send = 📣 { $count } kishiga yuborish
+admin-broadcast-ask = ✏️ Xabarnoma matnini yuboring. Telegram HTML ishlatish mumkin: <code>&lt;b&gt;qalin&lt;/b&gt;</code>, <code>&lt;i&gt;kursiv&lt;/i&gt;</code>, <code>&lt;a href="https://…"&gt;havola&lt;/a&gt;</code>. Siz tasdiqlamaguningizcha hech narsa yuborilmaydi.
+admin-broadcast-too-long = ⚠️ Bitta xabar uchun juda uzun: koʻpi bilan { $max } belgi (teglar bilan). Qisqaroq matn yuboring.
+admin-broadcast-bad-html = ⚠️ Telegram bu matnni koʻrsata olmaydi: { $error }
+    Har bir teg Telegram biladigan teg ekanini va yopilganini tekshiring, teg boʻlmagan “&lt;” belgisini &amp;lt; deb yozing. Matnni qayta yuboring.
+admin-broadcast-audience-ask = ☝️ Hamkorlar xabarni shunday koʻradi. Kimga yuborilsin?
+admin-audience-all = 👥 Barcha hamkorlar
+admin-audience-marketplace = 🏪 { $marketplace } ulanganlar
+admin-audience-language = { $language }
+admin-broadcast-confirm = 📣 <b>Yuqoridagi xabar yuborilsinmi?</b>
+    Qabul qiluvchilar: { $audience }
+    Soni: { $count }
+admin-broadcast-nobody = “{ $audience }” boʻyicha hech kim topilmadi. Boshqa qabul qiluvchilarni tanlang.
+admin-broadcast-queued = ✅ { $count } hamkor uchun navbatga qoʻyildi.
+admin-broadcast-already-sent = Bu xabarnoma allaqachon yuborilgan.
+admin-broadcast-cancelled = Bekor qilindi: hech narsa yuborilmadi.
+admin-broadcast-report = 📣 <b>{ $date } dagi xabarnoma yetkazildi</b>
+    Qabul qiluvchilar: { $recipients }
+    ✅ Yetkazildi: { $sent }
+    🚫 Botni bloklagan: { $blocked }
+    ⚠️ Xato: { $failed }
+admin-audit-title = 📜 <b>Amallar jurnali</b> ({ $pages } dan { $page }-sahifa)
+admin-audit-empty = Hali hech narsa yozilmagan.
+admin-audit-line = <b>{ $when }</b> · { $who }
+    { $what }
+admin-audit-system = bot
+admin-audit-actor = { $name } (id { $tgid })
+admin-audit-for = { $name } uchun
+admin-audit-action-api-config-base-url = API manzili oʻzgartirildi
+admin-audit-action-api-config-rate-limit = API soʻrovlar chegarasi oʻzgartirildi
+admin-audit-action-broadcast-sent = Xabarnoma yuborildi
+admin-audit-action-integration-created = Marketpleys ulandi
+admin-audit-action-integration-deleted = Marketpleys uzildi
+admin-audit-action-integration-drift-policy = Farqlar siyosati oʻzgartirildi
+admin-audit-action-integration-keys-replaced = API kalitlari almashtirildi
+admin-audit-action-integration-order-poll-interval = Buyurtmalarni tekshirish oraligʻi oʻzgartirildi
+admin-audit-action-integration-paused = Integratsiya toʻxtatildi
+admin-audit-action-integration-resumed = Integratsiya qayta ishga tushirildi
+admin-audit-action-integration-stock-rule = Qoldiq qoidasi oʻzgartirildi
+admin-audit-action-invite-created = Taklif yaratildi
+admin-audit-action-notifications-low-stock = Kam qoldiq chegarasi oʻzgartirildi
+admin-audit-action-notifications-muted = Bildirishnoma oʻchirildi
+admin-audit-action-notifications-unmuted = Bildirishnoma yoqildi
+admin-audit-action-notifications-quiet-hours = Tinch soatlar oʻzgartirildi
+admin-audit-action-notifications-runs-out-days = “Tugaydi” muddati oʻzgartirildi
+admin-audit-action-notifications-summary = Kunlik hisobot oʻzgartirildi
+admin-audit-action-partner-registered = Hamkor roʻyxatdan oʻtdi
 
 ## Products
 btn-products = 📦 Mahsulotlar
@@ -231,6 +300,28 @@ product-bad-stock = ⚠️ 0 dan 1 000 000 gacha boʻlgan butun son yuboring.
 product-bad-price = ⚠️ Noldan katta narx yuboring, verguldan keyin koʻpi bilan ikki raqam boʻlsin, masalan 125000 yoki 1249,90.
 product-stock-set = ✅ Qoldiq { $stock } qilib belgilandi. U marketpleyslaringizga yuborilmoqda.
 product-price-set = ✅ Narx { $price } qilib belgilandi. U marketpleyslaringizga yuborilmoqda.
+## Products: cost price, stock cover and the "runs out" alert
+btn-cost-price = 💵 Tannarx
+btn-cost-price-clear = 🗑 Tannarxni oʻchirish
+btn-product-open = 📦 Mahsulotni ochish
+btn-notif-runs-out = ⏳ Tugash muddati
+btn-runs-out-days = { $days } kun
+product-cost-line = Tannarx: <b>{ $cost }</b>
+product-cost-none = Tannarx: belgilanmagan
+product-cost-unset = belgilanmagan
+product-margin-line = Marketpleys komissiyalarigacha ustama: <b>{ $margin }</b> (narxning { $percent }%)
+product-ask-cost = 💵 <b>{ $sku }</b>: hozirgi tannarx { $cost }. Bir dona sizga qanchaga tushishini yuboring (masalan, 85000 yoki 849,90) yoki oʻchirish uchun «-» yuboring. U faqat foydani hisoblash uchun kerak va marketpleyslarga yuborilmaydi.
+product-bad-cost = ⚠️ Noldan katta, verguldan keyin koʻpi bilan ikki raqamli tannarx yuboring, masalan 85000 yoki 849,90 (yoki oʻchirish uchun «-»).
+product-cost-set = ✅ Tannarx: { $cost }.
+product-cost-cleared = ✅ Tannarx oʻchirildi.
+products-cover = ≈ { $days } kun
+products-runs-out-legend = ⏳ hozirgi sotuv surʼatida { $days } kun ichida tugaydi
+import-cost-changes = 💵 Tannarxi oʻzgaradi: { $count }
+import-applied-cost = Tannarxi oʻzgardi: { $count }.
+import-reason-bad_cost_price = tannarx noldan katta, verguldan keyin koʻpi bilan ikki raqamli boʻlishi kerak; 12,000 emas, 12000 yoki 12 000 deb yozing
+alert-runs-out = ⏳ <b>Tez orada tugaydi</b>: { $name } (<code>{ $sku }</code>) — { $stock } ta qoldi, kuniga { $rate } ta sotilsa, taxminan { $days } kunga yetadi.
+notif-runs-out-line = ⏳ Mahsulot qoldigʻi hozirgi sotuv surʼatida { $days } kun yoki undan kamroqqa yetsa, «tugaydi» xabari keladi.
+notif-runs-out-ask = ⏳ Mahsulot qoldigʻi necha kundan kamroqqa yetganda xabar berilsin (soʻnggi 14 kunlik, boʻlmasa 30 kunlik sotuv boʻyicha)?
 price-rule-uzum = Uzum Market: aksiyadagi mahsulot aksiya tugaguncha aksiya narxida qoladi.
 price-rule-yandex = Yandex Market: narx kabinetdagi barcha doʻkonlaringiz uchun bir xil belgilanadi (agar kabinetda har bir doʻkonga alohida narx qoʻyishga ruxsat berilmagan boʻlsa).
 price-rule-wildberries = Wildberries: narx uch baravar yoki undan koʻproq tushirilsa, siz uni sotuvchi portalida tasdiqlamaguningizcha mahsulot «narx karantini»ga («Карантин цен») tushadi; «Базовый» (asosiy) token bilan narx oʻzgarishlari navbat bilan yuboriladi (soatiga 4 marta yuklash).
@@ -291,7 +382,7 @@ btn-retry-now = 🔁 Hozir qayta urinish
 export-choose = ⬇️ Qaysi formatda?
 export-preparing = Fayl tayyorlanmoqda…
 export-done = ⬇️ Katalogingiz: { $count } ta mahsulot.
-import-ask = ⬆️ <b>Artikul</b> (SKU) ustuni hamda <b>Qoldiq</b> va/yoki <b>Narx</b> ustuni bor Excel (.xlsx) yoki CSV faylni yuboring (sarlavhalar oʻzbek, rus yoki ingliz tilida boʻlishi mumkin). Har bir qatorni tekshirib, avval hisobot koʻrsataman — siz tasdiqlamaguningizcha hech narsa oʻzgarmaydi.
+import-ask = ⬆️ <b>Artikul</b> (SKU) ustuni hamda <b>Qoldiq</b>, <b>Narx</b> va/yoki <b>Tannarx</b> ustuni bor Excel (.xlsx) yoki CSV faylni yuboring (sarlavhalar oʻzbek, rus yoki ingliz tilida boʻlishi mumkin). Har bir qatorni tekshirib, avval hisobot koʻrsataman — siz tasdiqlamaguningizcha hech narsa oʻzgarmaydi.
 import-send-file = Iltimos, faylni hujjat sifatida yuboring (.xlsx yoki .csv).
 import-report = 📋 <b>Import tekshiruvi</b>: { $total } ta qator — { $valid } tasi tayyor, { $rejected } tasi rad etildi.
 import-rejected-line = • { $row }-qator ({ $sku }): { $reason }
@@ -305,14 +396,14 @@ import-reason-other = qabul qilinmadi ({ $code })
 import-reason-missing_sku = SKU yoʻq
 import-reason-bad_stock = qoldiq 0 dan 1 000 000 gacha boʻlgan butun son boʻlishi kerak
 import-reason-bad_price = narx noldan katta, verguldan keyin koʻpi bilan ikki raqamli boʻlishi kerak; 12,000 emas, 12000 yoki 12 000 deb yozing
-import-reason-nothing_to_update = qoldiq ham, narx ham koʻrsatilmagan
+import-reason-nothing_to_update = qoldiq, narx va tannarx koʻrsatilmagan
 import-reason-duplicate_sku = bu SKU faylda yuqoriroqda allaqachon bor
 import-reason-misaligned_row = qatorda sarlavhadagidan koʻproq katak bor (qiymat ichida vergul bormi? uni qoʻshtirnoqqa oling)
 import-reason-unknown_sku = katalogingizda bunday SKU bilan mahsulot yoʻq
 import-error-unsupported_format = ⚠️ Men faqat .xlsx va .csv fayllarni oʻqiy olaman.
 import-error-too_large = ⚠️ Fayl juda katta (koʻpi bilan 100 000 qator, 20 MB).
 import-error-no_header = ⚠️ SKU ustunini topa olmadim. «Artikul» (yoki «SKU», «Артикул») sarlavhali qator qoʻshing.
-import-error-no_columns = ⚠️ Faylda «Qoldiq» yoki «Narx» ustuni yoʻq.
+import-error-no_columns = ⚠️ Faylda «Qoldiq», «Narx» yoki «Tannarx» ustuni yoʻq.
 import-error-empty = ⚠️ Fayl boʻsh.
 import-error-unreadable = ⚠️ Bu faylni oʻqiy olmadim. Uni qaytadan .xlsx yoki .csv sifatida saqlang va yuboring.
 
