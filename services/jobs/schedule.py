@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import RUNNABLE, IntegrationStatus, MarketplaceIntegration, Schedule, now
+from db.models import IntegrationStatus, MarketplaceIntegration, Schedule, now
 from services.jobs.types import JobKind
 
 # Defaults: orders every 5 minutes, the catalog and the finance report daily, stock reconciliation every 15 minutes.
@@ -46,17 +46,6 @@ async def ensure_all(session: AsyncSession) -> None:
     ids = await session.scalars(select(MarketplaceIntegration.id).where(MarketplaceIntegration.status != IntegrationStatus.DRAFT))
     for integration_id in list(ids):
         await ensure(session, integration_id)
-
-
-async def due(session: AsyncSession, limit: int | None = None) -> list[tuple[str, str]]:
-    """(integration id, kind) of the runs due now, the longest overdue first."""
-    query = (select(Schedule.integration_id, Schedule.kind)
-             .join(MarketplaceIntegration, MarketplaceIntegration.id == Schedule.integration_id)
-             .where(Schedule.next_run_at <= now(), MarketplaceIntegration.status.in_(RUNNABLE))
-             .order_by(Schedule.next_run_at))
-    if limit is not None:
-        query = query.limit(limit)
-    return [(i, k) for i, k in await session.execute(query)]
 
 
 async def finished(session: AsyncSession, integration_id: str, kind: str, *, ok: bool,
