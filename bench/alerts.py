@@ -95,6 +95,54 @@ async def _prepare(sessionmaker, alerts: int, chats: int) -> None:
         await session.commit()
 
 
+async def _prepare_summaries(sessionmaker, chats: int) -> tuple[int, float]:
+    """`chats` partners, each with a connected marketplace and a few orders yesterday and the day before, all at the
+    default summary time; their daily summaries queued by the real job (services.summaries.queue_due) at 09:00
+    Tashkent. Returns (summaries queued, seconds the queueing took)."""
+    from datetime import datetime, time as day_time, timedelta
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from db.bulk import insert_rows
+    from db.models import MarketplaceIntegration, Order, OrderLine, Partner, new_ids
+    from services import summaries
+
+    tz = ZoneInfo("Asia/Tashkent")
+    today = datetime.now(tz).date()
+    nine = datetime.combine(today, day_time(9, 0, 30), tz).timestamp()
+    marketplaces = ("uzum", "yandex", "wildberries", "ozon")
+    currency = {"uzum": "UZS"}
+    partner_ids, integration_ids = new_ids(chats), new_ids(chats)
+    orders, lines = [], []
+    for n, (partner_id, integration_id) in enumerate(zip(partner_ids, integration_ids)):
+        mp = marketplaces[n % 4]
+        for day_back, count in ((1, 3), (2, 2)):
+            placed = int(datetime.combine(today - timedelta(days=day_back), day_time(12), tz).timestamp())
+            for k in range(count):
+                order_id = new_ids(1)[0]
+                orders.append((order_id, integration_id, partner_id, f"{n}-{day_back}-{k}", "x", "done", "FBS",
+                               placed, None, currency.get(mp, "RUB"), "[]", 0, 1, placed, placed))
+                lines.append((new_ids(1)[0], order_id, partner_id, mp, f"SKU-{k}", "Blue mug, 350 ml", 1 + k,
+                              Decimal(1500 + 100 * k), currency.get(mp, "RUB"), "done", placed))
+    async with sessionmaker() as session:
+        session.add_all(Partner(id=pid, telegram_id=FIRST_CHAT + n, name=f"Seller {n}", language=("uz", "ru", "en")[n % 3])
+                        for n, pid in enumerate(partner_ids))
+        await session.flush()
+        session.add_all(MarketplaceIntegration(id=iid, partner_id=pid, marketplace=marketplaces[n % 4], status="active",
+                                               active=1, seller_id=str(n))
+                        for n, (pid, iid) in enumerate(zip(partner_ids, integration_ids)))
+        await session.flush()
+        await insert_rows(session, Order.__table__, ("id", "integration_id", "partner_id", "external_id", "status",
+                                                     "state", "scheme", "placed_at", "total", "currency", "items",
+                                                     "baseline", "deducted", "first_seen_at", "updated_at"), orders)
+        await insert_rows(session, OrderLine.__table__, ("id", "order_id", "partner_id", "marketplace", "sku", "name",
+                                                         "quantity", "price", "currency", "state", "placed_at"), lines)
+        await session.commit()
+    started = time.monotonic()
+    queued = await summaries.queue_due(sessionmaker, at=nine)
+    return queued, time.monotonic() - started
+
+
 async def _run(args: argparse.Namespace) -> dict:
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
@@ -114,7 +162,11 @@ async def _run(args: argparse.Namespace) -> dict:
     await upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     prepared = time.monotonic()
-    await _prepare(sessionmaker, args.alerts, args.chats)
+    queue_seconds = None
+    if args.summaries:  # one daily summary (a chart photo and its caption) per partner
+        args.alerts, queue_seconds = await _prepare_summaries(sessionmaker, args.chats)
+    else:
+        await _prepare(sessionmaker, args.alerts, args.chats)
     prepare_seconds = time.monotonic() - prepared
     core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LOCALE, raise_key_error=True)
     await core.startup()
@@ -149,7 +201,9 @@ async def _run(args: argparse.Namespace) -> dict:
     rate = delivered / seconds if seconds else 0.0
     stored = sandbox["stats"]["sent"]
     result = {
-        "benchmark": "alerts", "alerts": args.alerts, "chats": args.chats, "time_scale": scale,
+        "benchmark": "alerts", "kind": "summary" if args.summaries else "low_stock",
+        "summaries_queue_seconds": round(queue_seconds, 1) if queue_seconds is not None else None,
+        "alerts": args.alerts, "chats": args.chats, "time_scale": scale,
         "limit_per_s": GLOBAL_LIMIT, "per_chat_limit_per_s": PER_CHAT_LIMIT,
         "delivered": delivered, "telegram_seconds": round(seconds, 2), "real_seconds": round(finished - started, 2),
         "achieved_per_s": round(rate, 2), "ratio": round(rate / GLOBAL_LIMIT, 3),
@@ -208,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="real seconds per Telegram second")
     parser.add_argument("--concurrency", type=int, default=32, help="sends in flight at most")
     parser.add_argument("--db-url", default=None, help="default: a temporary SQLite database")
+    parser.add_argument("--summaries", action="store_true",
+                        help="one daily summary per chat (queued by the summaries job) instead of --alerts rows")
     args = parser.parse_args(argv)
     result = asyncio.run(_run(args))
     _report(result)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matplotlib.ticker import MaxNLocator
-
 from bot import charts
 
 
@@ -24,6 +22,8 @@ TICK_EVERY = 5  # a day label every 5 days stays legible on a phone
 
 
 def platform_chart(data: PlatformChart) -> bytes:
+    from matplotlib.ticker import MaxNLocator  # in the chart process only (bot/charts.py)
+
     figure = charts.new_figure(height=charts.HEIGHT_IN * 1.35)
     top, bottom = figure.subplots(2, 1, height_ratios=(2.2, 1))
 

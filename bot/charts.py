@@ -16,13 +16,10 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 5.4, 150  # 1080 x 810 px: sharp on a phone, ~60-120 KB
 FONT = "DejaVu Sans"
@@ -53,6 +50,13 @@ def colour(key: str, index: int = 0) -> str:
 
 
 def new_figure(width: float = WIDTH_IN, height: float = HEIGHT_IN) -> Figure:
+    # matplotlib is imported where charts are drawn (the chart process), not by every module that names a chart:
+    # it would add ~70 MB to the bot process.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     figure.set_facecolor("white")
     return figure
