@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import emit, load_average, machine, machine_line, peak_rss_mb, table
+from bench.common import emit, load_average, machine, machine_line, peak_rss_mb, run_worker, table
 
 TZ = ZoneInfo("Asia/Tashkent")
 MARKETPLACES = {"uzum": "UZS", "yandex": "RUB", "wildberries": "RUB", "ozon": "RUB"}
@@ -229,9 +229,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--pg", default=os.environ.get("TEST_POSTGRES_URL"),
                         help="PostgreSQL URL for part (a) (emptied first); default $TEST_POSTGRES_URL")
-    parser.add_argument("--parts", default="a,b", help="which parts to run: a, b, c (comma-separated)")
+    parser.add_argument("--parts", default="a,b,c", help="which parts to run: a, b, c (comma-separated)")
     parser.add_argument("--chart-seconds", type=float, default=15.0)
     parser.add_argument("--chart-concurrency", type=int, default=4, help="charts requested at once")
+    parser.add_argument("--partners", type=int, default=10_000, help="(c): partners with a daily summary")
+    parser.add_argument("--time-scale", type=float, default=1.0,
+                        help="(c): real seconds per Telegram second (a summary is a photo: ~20 ms of CPU in the bot)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     info = machine()
@@ -264,6 +267,27 @@ def main() -> None:
                       figures["p50_ms"], figures["p99_ms"], figures["max_ms"], figures["pass"]]]))
         ok &= figures["pass"]
         result["charts"] = figures
+    if "c" in parts:
+        figures = run_worker("bench.alerts", ["--summaries", "--chats", str(args.partners), "--time-scale",
+                                              repr(args.time_scale)], timeout=args.partners / 30 * 3 + 600,
+                             name="analytics-summaries")
+        if figures.get("failed") or figures.get("timeout"):
+            print(f"(c) the summaries run did not finish: {figures}")
+            ok = False
+        else:
+            print(f"(c) daily summaries for {args.partners:,} partners through the outbox (sandbox Telegram: 30 msg/s, "
+                  f"1/s per chat; time scale {args.time_scale})")
+            print(table(["summaries", "queued in s", "sent", "Telegram s", "msg/s", "ratio", "429", "bot ms CPU / msg",
+                         "bot RSS MB", "pass"],
+                        [[figures["alerts"], figures["summaries_queue_seconds"], figures["delivered"],
+                          figures["telegram_seconds"], figures["achieved_per_s"], figures["ratio"],
+                          figures["http_429"], figures["bot_cpu_ms_per_message"], figures["bot_peak_rss_mb"],
+                          figures["pass"]]]))
+            ok &= bool(figures["pass"]) and figures["bot_peak_rss_mb"] < RSS_GOAL_MB
+            result["summaries"] = {k: figures[k] for k in (
+                "alerts", "summaries_queue_seconds", "delivered", "telegram_seconds", "achieved_per_s", "ratio",
+                "http_429", "sandbox_messages", "outbox", "bot_cpu_ms_per_message", "bot_peak_rss_mb",
+                "load_average_1m", "pass")}
     rss = peak_rss_mb()
     load["end"] = load_average()
     print(machine_line(info, load))

@@ -174,9 +174,11 @@ def run_worker(module: str, args: Sequence[str], *, timeout: float, name: str) -
             proc.communicate()
             return {"timeout": True, "log": str(log)}
     result = last_json_line(out)
-    if proc.returncode != 0 or result is None:
+    if result is None:
         return {"failed": True, "returncode": proc.returncode, "log": str(log),
                 "tail": Path(log).read_text()[-2000:]}
+    if proc.returncode != 0:  # a benchmark that missed its goal still reports its figures
+        result.setdefault("returncode", proc.returncode)
     return result
 
 
