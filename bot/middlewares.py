@@ -2,11 +2,13 @@
 "commit before you tell the user": pending changes are committed before any message goes to Telegram."""
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
@@ -17,6 +19,24 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.partners import get_by_telegram_id
+
+
+class MetricsMiddleware(BaseMiddleware):
+    """Counts each update and how long it took (bot/metrics.py), outermost so the session's time counts too."""
+
+    async def __call__(self, handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        from bot.metrics import UPDATE_SECONDS, UPDATES
+
+        kind = getattr(event, "event_type", None) or "unknown"
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await handler(event, data)
+            outcome = "handled" if result is not UNHANDLED else "unhandled"
+            return result
+        finally:
+            UPDATES.labels(kind, outcome).inc()
+            UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
 
 
 class DbSessionMiddleware(BaseMiddleware):

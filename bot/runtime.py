@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from contextlib import suppress
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
+from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import build_bot, build_dispatcher, set_commands
@@ -15,6 +19,7 @@ from bot.i18n import load_texts_core
 from bot.log import remember_secret
 from bot.middlewares import CommitBeforeReply
 from bot.outbox_sender import OutboxSender
+from bot.replicas import Lease, build_storage, open_redis
 from bot.web import serve_web
 from connectors.clock import Clock
 from db.migrate import upgrade
@@ -43,6 +48,8 @@ class Runtime:
     dispatcher: Dispatcher
     bot: Bot
     sender: OutboxSender
+    redis: Redis | None = None
+    web: web.AppRunner | None = None  # the web server, while the bot runs (serve_web)
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -50,6 +57,9 @@ class Runtime:
 
     async def close(self) -> None:
         await self.bot.session.close()
+        await self.dispatcher.storage.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.engine.dispose()
 
 
@@ -80,6 +90,8 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
         await schedule.ensure_all(session)
         await runs.close_abandoned(session)
         await session.commit()
+    redis = open_redis(settings.REDIS_URL) if settings.REDIS_URL else None
+    storage, isolation = build_storage(redis, settings.REDIS_KEY_PREFIX) if redis is not None else (None, None)
     api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
@@ -88,11 +100,11 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
                        after_job=sender.wake)
     dispatcher = build_dispatcher(
         platform=platform, jobs=runner, admin_ids=frozenset(settings.ADMIN_IDS),
-        open_registration=settings.REGISTRATION is Registration.OPEN,
+        open_registration=settings.REGISTRATION is Registration.OPEN, storage=storage, events_isolation=isolation,
     )
-    runtime = Runtime(settings, engine, platform, runner, dispatcher, bot, sender)
+    runtime = Runtime(settings, engine, platform, runner, dispatcher, bot, sender, redis)
     # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it
-    # off and call the jobs directly.
+    # off and call the jobs directly. In Telegram webhook mode the web server is how updates arrive: always on.
     scheduler = build_scheduler(runner) if with_scheduler else None
     background: dict[str, object] = {}
 
@@ -101,15 +113,17 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
         if scheduler is not None:
             scheduler.start()
             background["sender"] = asyncio.create_task(sender.run(), name="outbox-sender")
-            background["web"] = await serve_web(runtime)
+        if scheduler is not None or settings.TELEGRAM_WEBHOOK_URL:
+            runtime.web = await serve_web(runtime)
 
     async def _on_shutdown() -> None:
         # Bounded: no new work (timers, webhooks), then the jobs (they hold the database's write lock the sender
         # would wait on), then the sender.
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
-        if background.get("web") is not None:
-            await background["web"].cleanup()
+        if runtime.web is not None:
+            await runtime.web.cleanup()
+            runtime.web = None
         await runner.stop()
         running = background.get("sender")
         if running is not None:
@@ -123,3 +137,52 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)
     return runtime
+
+
+async def serve(runtime: Runtime, *, polling_timeout: int = 10, handle_signals: bool = True,
+                stop: asyncio.Event | None = None) -> None:
+    """Receive updates until SIGTERM/SIGINT (or `stop`), as the settings say:
+
+    - TELEGRAM_WEBHOOK_URL: setWebhook (the secret token, the update types the handlers use) and serve the updates
+      on the web server; every replica does the same, Telegram's POSTs go to whichever the proxy picks;
+    - else REDIS_URL: long polling by whichever replica holds the polling lease (bot/replicas.py); the others wait
+      to take over, serving everything else (schedules, outbox, marketplace webhooks) meanwhile;
+    - else: long polling, one process, exactly as aiogram's start_polling.
+    """
+    settings, dispatcher, bot = runtime.settings, runtime.dispatcher, runtime.bot
+    used = dispatcher.resolve_used_update_types()
+    if settings.TELEGRAM_WEBHOOK_URL is None and runtime.redis is None and stop is None:
+        await dispatcher.start_polling(bot, allowed_updates=used, polling_timeout=polling_timeout,
+                                       handle_signals=handle_signals)
+        return
+    stop = stop or asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+    workflow = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}
+    await dispatcher.emit_startup(bot=bot, **workflow)
+    try:
+        if settings.TELEGRAM_WEBHOOK_URL:
+            await bot.set_webhook(settings.TELEGRAM_WEBHOOK_URL, secret_token=settings.webhook_secret(),
+                                  allowed_updates=used, drop_pending_updates=False)
+            log.info("Telegram webhook mode: updates arrive at %s", settings.TELEGRAM_WEBHOOK_URL)
+            await stop.wait()
+        else:
+            if (await bot.get_webhook_info()).url:  # left by an earlier webhook-mode run: polling would get 409
+                await bot.delete_webhook(drop_pending_updates=False)
+            lease = Lease(runtime.redis, f"{settings.REDIS_KEY_PREFIX}:lease:polling:{bot.id}")
+
+            async def poll() -> None:
+                await dispatcher._polling(bot, polling_timeout=polling_timeout, allowed_updates=used)
+
+            await lease.hold(poll, stop=stop)
+    finally:
+        if handle_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with suppress(Exception):
+                    asyncio.get_running_loop().remove_signal_handler(sig)
+        running = list(dispatcher._handle_update_tasks)
+        if running:  # updates being handled when the stop came: let them finish (their replies are sent)
+            await asyncio.wait(running, timeout=SENDER_STOP_GRACE)
+        await dispatcher.emit_shutdown(bot=bot, **workflow)

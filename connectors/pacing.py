@@ -60,11 +60,13 @@ import hashlib
 import itertools
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from connectors import metrics
 from connectors.base import RateLimited
 from connectors.clock import Clock, SystemClock
 
@@ -147,8 +149,9 @@ def _same_clock(a: Clock, b: Clock) -> bool:
 class Limiter:
     """One token bucket (+ optional sliding window, + optional parallel cap), FIFO, on an injectable clock."""
 
-    def __init__(self, spec: RateSpec, *, clock: Clock | None = None, name: str = ""):
+    def __init__(self, spec: RateSpec, *, clock: Clock | None = None, name: str = "", key: tuple | None = None):
         self.name = name
+        self.key = key  # the registry key (marketplace first), for metrics and the shared budget
         self.clock: Clock = clock or SystemClock()
         self._seq = next(_SEQ)  # global order: parallel slots are always taken in this order (no deadlock)
         self.spec = spec
@@ -469,10 +472,11 @@ class IntervalGate:
 
     PRUNE_EVERY = 1024
 
-    def __init__(self, interval: float, *, limit: int = 1, clock: Clock | None = None, name: str = ""):
+    def __init__(self, interval: float, *, limit: int = 1, clock: Clock | None = None, name: str = "",
+                 key: tuple | None = None):
         if interval <= 0 or limit < 1:
             raise ValueError("IntervalGate needs interval > 0 and limit >= 1")
-        self.interval, self.limit, self.name = interval, limit, name
+        self.interval, self.limit, self.name, self.key = interval, limit, name, key
         self.clock: Clock = clock or SystemClock()
         self._reset_state()
 
@@ -547,6 +551,7 @@ class Passage:
 
     def __init__(self, pace: Pace, tickets: dict[int, float], slots: list[Limiter]):
         self.pace, self.tickets, self._slots = pace, tickets, slots
+        self._sent_at: float | None = time.perf_counter()
 
     def observe(self, remaining: float, reset_in: float | None) -> None:
         """Server count; `reset_in` seconds from now (converted on each limiter's own clock)."""
@@ -555,6 +560,7 @@ class Passage:
             lim.observe_remaining(remaining, reset_at, ticket=self.tickets.get(id(lim)))
 
     def penalize(self, seconds: float) -> None:
+        metrics.RATE_LIMITED.labels(self.pace.marketplace).inc()
         for lim in self.pace.signals:
             lim.penalize_for(seconds, allow=self.pace.cost_of(lim))
 
@@ -568,6 +574,11 @@ class Passage:
         slots, self._slots = self._slots, []
         for lim in reversed(slots):
             lim.release()
+        if self._sent_at is not None:
+            marketplace = self.pace.marketplace
+            metrics.REQUESTS.labels(marketplace).inc()
+            metrics.SECONDS.labels(marketplace).observe(time.perf_counter() - self._sent_at)
+            self._sent_at = None
 
 
 class Pace:
@@ -605,6 +616,11 @@ class Pace:
         self.error_cost = error_cost
         self.min_penalty = min_penalty
         self.max_wait = max_wait
+
+    @property
+    def marketplace(self) -> str:
+        keys = [lim.key for lim, _ in self.parts if lim.key] + ([self.gate.key] if self.gate is not None else [])
+        return metrics.marketplace_of(keys[0] if keys else None)
 
     def cost_of(self, limiter: Limiter) -> float:
         return sum(cost for lim, cost in self.parts if lim is limiter) or 1.0
@@ -664,7 +680,7 @@ class Pacer:
         with self._lock:
             lim = self._limiters.get(key)
             if lim is None:
-                lim = Limiter(spec, clock=clock, name=repr(key))
+                lim = Limiter(spec, clock=clock, name=repr(key), key=key)
                 self._limiters[key] = lim
                 return lim
         if clock is not None and not _same_clock(lim.clock, clock):
@@ -676,7 +692,7 @@ class Pacer:
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
-                gate = IntervalGate(interval, limit=limit, clock=clock, name=repr(key))
+                gate = IntervalGate(interval, limit=limit, clock=clock, name=repr(key), key=key)
                 self._gates[key] = gate
                 return gate
         if clock is not None and not _same_clock(gate.clock, clock):
