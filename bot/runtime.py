@@ -17,11 +17,13 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.i18n import load_texts_core
 from bot.log import remember_secret
-from bot.middlewares import CommitBeforeReply
+from bot.middlewares import TELEGRAM_RATE, CommitBeforeReply, TelegramBudget
 from bot.outbox_sender import OutboxSender
 from bot.replicas import Lease, build_storage, open_redis
 from bot.web import serve_web
+from connectors import shared_limits
 from connectors.clock import Clock
+from connectors.shared_limits import SharedBudget
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
@@ -35,8 +37,6 @@ from services.platform import Platform
 
 log = logging.getLogger(__name__)
 SENDER_STOP_GRACE = 10.0  # seconds the outbox sender gets to finish its sends in flight on shutdown
-# Telegram's ~30 messages/s per bot counts the bot's replies to partners too: alerts leave 5/s of it to them.
-ALERT_RATE = 25.0
 
 
 @dataclass
@@ -56,6 +56,9 @@ class Runtime:
         return self.platform.sessionmaker
 
     async def close(self) -> None:
+        if self.redis is not None and shared_limits.installed() is not None \
+                and shared_limits.installed().redis is self.redis:
+            shared_limits.install(None)
         await self.bot.session.close()
         await self.dispatcher.storage.close()
         if self.redis is not None:
@@ -95,7 +98,13 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     api_url = None if settings.TELEGRAM_API_URL == OFFICIAL_TELEGRAM_API else settings.TELEGRAM_API_URL
     bot = build_bot(token, api_url)
     bot.session.middleware(CommitBeforeReply())
-    sender = OutboxSender(bot, sessionmaker, load_texts_core(), global_rate=ALERT_RATE)
+    # One budget for the token: replies first, alerts take the rest (all of it while nobody chats); with Redis,
+    # the marketplaces' limits and this budget hold for every replica together.
+    shared = SharedBudget(redis, settings.REDIS_KEY_PREFIX) if redis is not None else None
+    shared_limits.install(shared)
+    budget = TelegramBudget.build(bot.id, shared=shared)
+    bot.session.middleware(budget)
+    sender = OutboxSender(bot, sessionmaker, load_texts_core(), global_rate=TELEGRAM_RATE, budget=budget)
     runner = JobRunner(platform, jobs.registry(), jobs.global_registry(), due_pushes=pushes.integrations_with_due,
                        after_job=sender.wake)
     dispatcher = build_dispatcher(

@@ -66,7 +66,7 @@ from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors import metrics
+from connectors import metrics, shared_limits
 from connectors.base import RateLimited
 from connectors.clock import Clock, SystemClock
 
@@ -201,6 +201,14 @@ class Limiter:
             self._loop = loop
         return loop
 
+    def _shared(self) -> shared_limits.SharedBudget | None:
+        """The replicas' common budget, for a registry limiter with a rate on the real clock (a test's fake or
+        scaled clock is its own world)."""
+        budget = shared_limits.installed()
+        if budget is None or self.key is None or self.spec.limit is None or type(self.clock) is not SystemClock:
+            return None
+        return budget
+
     # -- state ---------------------------------------------------------------------------------------
     @property
     def capacity(self) -> float:
@@ -305,7 +313,8 @@ class Limiter:
         if cost < 0:
             raise ValueError("cost must be >= 0")
         loop = self._check_loop()
-        if not self._waiters:
+        shared = self._shared()
+        if not self._waiters and shared is None:
             now = self.clock.now()
             if self._ready_in(cost, now)[0] <= 0:
                 return self._commit(cost, now)
@@ -317,7 +326,14 @@ class Limiter:
             while True:
                 now = self.clock.now()
                 wait, server_time = self._ready_in(cost, now)
-                if wait <= 0:
+                if wait <= 0 and shared is not None:
+                    # Ours allows it; the replicas' common budget must too (the head asks; the queue waits behind).
+                    wait = await shared.take(self.key, rate=self.spec.rate, capacity=self.spec.capacity, cost=cost,
+                                             window=(self.spec.limit, self.spec.period) if self.spec.window else None)
+                    server_time = False
+                    if wait <= 0:
+                        return self._commit(cost, self.clock.now())
+                elif wait <= 0:
                     return self._commit(cost, now)
                 # A server's time is honoured exactly; our own boundaries get the float-safety margin.
                 await self.clock.sleep(wait if server_time else wait + TIME_EPSILON)
@@ -407,6 +423,9 @@ class Limiter:
         now = self.clock.now()
         if until <= now:
             return
+        shared = self._shared()
+        if shared is not None:  # every replica waits it out, not only the one that was told
+            shared.penalize(self.key, until - now)
         self._refill(now)
         until = max(self._blocked_until, until)
         self._blocked_until = until
@@ -517,6 +536,12 @@ class IntervalGate:
             if ready > now:
                 await self.clock.sleep(ready - now + TIME_EPSILON)
                 continue
+            shared = self._shared()
+            if shared is not None:
+                wait = await shared.gate_reserve(self.key, keys, self.interval)
+                if wait > 0:  # another replica (or claim here) has one of these items within `interval`
+                    await self.clock.sleep(wait + TIME_EPSILON)
+                    continue
             fut = loop.create_future()
             for key in keys:
                 self._busy[key] = fut
@@ -525,10 +550,24 @@ class IntervalGate:
     async def wait(self, keys: Iterable[Hashable]) -> None:
         (await self.claim(keys)).commit()
 
+    def _shared(self) -> shared_limits.SharedBudget | None:
+        """Items of a gate that allows one send per interval are shared by the replicas (the module docstring of
+        connectors.shared_limits says why the others are not)."""
+        budget = shared_limits.installed()
+        if budget is None or self.key is None or self.limit != 1 or type(self.clock) is not SystemClock:
+            return None
+        return budget
+
     def _finish(self, claim: GateClaim, *, stamp: bool) -> None:
         if claim.done:
             return
         claim.done = True
+        shared = self._shared()
+        if shared is not None:
+            if stamp:
+                shared.gate_stamp(self.key, claim.keys, self.interval)
+            else:
+                shared.gate_release(self.key, claim.keys)
         now = self.clock.now()
         for key in claim.keys:
             if stamp:
