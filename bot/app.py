@@ -39,6 +39,7 @@ def build_dispatcher(
     open_registration: bool,
     storage=None,
     events_isolation=None,
+    partner_cache=None,
 ) -> Dispatcher:
     """Handlers receive `platform` (services that talk to a marketplace need it), `jobs` (start a sync, ask for a
     poll), `admin_ids` and `open_registration` besides the per-update `session`, `partner` and `i18n`."""
@@ -51,7 +52,7 @@ def build_dispatcher(
 
     # Order matters: the metrics around everything, the session and partner, then the partner's language.
     dp.update.outer_middleware(MetricsMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker))
+    dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker, partner_cache))
     build_i18n_middleware().setup(dp)
 
     # Feature routers (admin, connect, marketplaces) filter for a registered partner themselves; the fallback

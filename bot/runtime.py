@@ -17,6 +17,7 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.i18n import load_texts_core
 from bot.log import remember_secret
+from bot.middlewares_cache import PartnerCache
 from bot.middlewares import TELEGRAM_RATE, CommitBeforeReply, TelegramBudget
 from bot.outbox_sender import OutboxSender
 from bot.replicas import Lease, build_storage, open_redis
@@ -110,6 +111,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     dispatcher = build_dispatcher(
         platform=platform, jobs=runner, admin_ids=frozenset(settings.ADMIN_IDS),
         open_registration=settings.REGISTRATION is Registration.OPEN, storage=storage, events_isolation=isolation,
+        partner_cache=PartnerCache(engine, redis=redis, prefix=settings.REDIS_KEY_PREFIX),
     )
     runtime = Runtime(settings, engine, platform, runner, dispatcher, bot, sender, redis)
     # The background work (schedules, the outbox sender, the webhook server) runs with the bot; tests leave it
