@@ -32,14 +32,13 @@ import asyncio
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import REPO, emit, log_file, machine, peak_rss_mb, table
+from bench.common import ServeProcess, emit, machine, peak_rss_mb, table
 
 TOKEN = "123456:AAHsandboxTOKENforBENCHMARKS_01234"
 GLOBAL_LIMIT = 30  # Telegram: messages per second overall
@@ -68,40 +67,13 @@ async def _serve(args: argparse.Namespace) -> None:
     print(json.dumps(result), flush=True)
 
 
-class TelegramProcess:
+class TelegramProcess(ServeProcess):
+    module = "bench.alerts"
+    what = "the sandbox Telegram"
+    finish_timeout = exit_timeout = 60.0
+
     def __init__(self, *, chats: int, time_scale: float):
-        self.args = ["serve", "--chats", str(chats), "--time-scale", repr(time_scale)]
-        self.url = ""
-        self.final: dict = {}
-
-    def __enter__(self) -> TelegramProcess:
-        self.log = log_file("alerts-telegram")
-        self._err = open(self.log, "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.alerts", *self.args], cwd=REPO,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err, text=True)
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait()
-            raise RuntimeError(f"the sandbox Telegram did not start; see {self.log}")
-        self.url = json.loads(line)["url"]
-        return self
-
-    def finish(self) -> dict:
-        if not self.final:
-            self.proc.stdin.close()
-            out = self.proc.stdout.read()
-            self.proc.wait(timeout=60)
-            self.final = json.loads(out.strip().splitlines()[-1])
-        return self.final
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.finish()
-            except Exception:
-                self.proc.kill()  # our own child, by its handle
-                self.proc.wait()
-        self._err.close()
+        super().__init__(["serve", "--chats", str(chats), "--time-scale", repr(time_scale)], "alerts-telegram")
 
 
 # ------------------------------------------------------------------------------------------ the run

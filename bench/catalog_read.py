@@ -23,7 +23,8 @@ import sys
 import time
 from typing import Any
 
-from bench.common import SandboxProcess, emit, load_average, machine, peak_rss_mb, run_worker, table
+from bench.common import (SandboxProcess, emit, load_average, machine, machine_line, peak_rss_mb, run_worker,
+                          table)
 
 MARKETPLACES = ("uzum", "yandex", "wildberries", "ozon")
 # Uzum 100 per page at 5 rps (1,000 requests: 200 s of marketplace time); Yandex 100 per page at 100 per minute
@@ -179,8 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     load = {"start": load_start, "end": load_average()}
     print(f"Catalog read: {args.products:,} products per marketplace through iter_listings(), sandbox in its own "
           f"process with limits enforced")
-    print(f"Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB, Python {info['python']}; "
-          f"load average at start / end {load['start']} / {load['end']}\n")
+    print(machine_line(info, load) + "\n")
     print(table(
         ["marketplace", "speed", "products", "each once", "requests", "throttled", "wall real s", "wall mp s",
          "floor mp s", "products/s", "reader CPU s", "sandbox CPU s", "peak RSS MB", "idle RSS MB", "added MB",

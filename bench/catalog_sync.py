@@ -36,8 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import (SandboxProcess, cpu_seconds, emit, load_average, machine, peak_rss_mb, run_worker,
-                          table)
+from bench.common import (SandboxProcess, cpu_seconds, emit, load_average, machine, machine_line, peak_rss_mb,
+                          run_worker, table)
 
 GOAL_RATIO = 0.5
 GOAL_RSS_MB = 200.0
@@ -387,8 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     load = {"start": load_start, "end": load_average()}
     print(f"Catalog sync: {args.products:,} {args.marketplace} products from the sandbox (own process, limits "
           f"enforced, clock x{args.speed:g}) into SQLite with CatalogSync")
-    print(f"Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB, Python {info['python']}; "
-          f"load average at start / end {load['start']} / {load['end']}\n")
+    print(machine_line(info, load) + "\n")
     rows = [
         ["CatalogSync.run: listings rows", listings, sync["wall_s"], round(sync_rate), f"{ratio:.3f}"],
         ["  every row it wrote (listings + products + movements)", written, sync["wall_s"],

@@ -68,6 +68,12 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "os": f"{platform.system()} {platform.release()}"}
 
 
+def machine_line(info: dict[str, Any], load: dict[str, Any] | None = None) -> str:
+    """The "Machine: ..." line under a benchmark's title (with the load average at start / end when given)."""
+    line = f"Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB, Python {info['python']}"
+    return line + (f"; load average at start / end {load['start']} / {load['end']}" if load else "")
+
+
 def shared_clock(speed: float, start: float | None = None):
     """A connectors.http.ScaledClock whose origin is `start` (unix seconds), so two processes that make one
     with the same (speed, start) tell the same marketplace time. Give the same object to the clients and to
@@ -174,51 +180,72 @@ def run_worker(module: str, args: Sequence[str], *, timeout: float, name: str) -
     return result
 
 
-class SandboxProcess:
-    """The four sandbox marketplaces in their own process (so a reader's RSS and CPU are its own)."""
+class ServeProcess:
+    """A `python -m <module> serve ...` child: it prints one JSON line once it listens, serves until its stdin is
+    closed, then prints its figures as its last JSON line. Subclasses name the module and its arguments."""
 
-    def __init__(self, *, catalog_size: int, speed: float, start: float, enforce: bool = True, name: str = "sandbox"):
-        self.args = ["serve", "--catalog-size", str(catalog_size), "--speed", repr(speed), "--start", repr(start)]
-        if enforce:
-            self.args.append("--enforce")
-        self.name = name
+    module = ""
+    what = "the process"  # for the error when it does not start
+    finish_timeout = 30.0  # seconds finish() waits for the last line
+    exit_timeout = 10.0  # the same on leaving the `with` block
+
+    def __init__(self, args: list[str], name: str):
+        self.args, self.name = args, name
         self.proc: subprocess.Popen | None = None
-        self.env: dict[str, str] = {}
         self.url = ""
         self.final: dict[str, Any] = {}
 
-    def __enter__(self) -> SandboxProcess:
+    def started(self, info: dict[str, Any]) -> None:
+        """The first line it printed."""
+        self.url = info["url"]
+
+    def __enter__(self):
         self.log = log_file(self.name)
         self._err = open(self.log, "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.common", *self.args], cwd=REPO,
+        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], cwd=REPO,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err, text=True)
         line = self.proc.stdout.readline()
         if not line:
             self.proc.wait()
-            raise RuntimeError(f"the sandbox process did not start; see {self.log}")
-        info = json.loads(line)
-        self.env, self.url = info["env"], info["url"]
+            raise RuntimeError(f"{self.what} did not start; see {self.log}")
+        self.started(json.loads(line))
         return self
 
-    def finish(self, timeout: float = 30.0) -> dict[str, Any]:
-        """Stop serving; the sandbox's request counts and its peak RSS."""
+    def finish(self, timeout: float | None = None) -> dict[str, Any]:
+        """Stop serving; what it printed last."""
         if self.proc is None or self.final:
             return self.final
-        out, _ = self.proc.communicate(timeout=timeout)  # closes its stdin first: the sandbox stops
+        # Closes its stdin first: the child stops.
+        out, _ = self.proc.communicate(timeout=timeout if timeout is not None else self.finish_timeout)
         self.final = last_json_line(out) or {}
         return self.final
-
-    def calls(self) -> Counter[tuple[str, str, str]]:
-        return Counter({(m, method, path): n for m, method, path, n in self.finish().get("calls", [])})
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None and self.proc.poll() is None:
             try:
-                self.finish(timeout=10)
+                self.finish(timeout=self.exit_timeout)
             except Exception:
-                self.proc.kill()
+                self.proc.kill()  # our own child, by its handle
                 self.proc.wait()
         self._err.close()
+
+
+class SandboxProcess(ServeProcess):
+    """The four sandbox marketplaces in their own process (so a reader's RSS and CPU are its own)."""
+
+    module = "bench.common"
+    what = "the sandbox process"
+
+    def __init__(self, *, catalog_size: int, speed: float, start: float, enforce: bool = True, name: str = "sandbox"):
+        args = ["serve", "--catalog-size", str(catalog_size), "--speed", repr(speed), "--start", repr(start)]
+        super().__init__(args + (["--enforce"] if enforce else []), name)
+        self.env: dict[str, str] = {}
+
+    def started(self, info: dict[str, Any]) -> None:
+        self.env, self.url = info["env"], info["url"]
+
+    def calls(self) -> Counter[tuple[str, str, str]]:
+        return Counter({(m, method, path): n for m, method, path, n in self.finish().get("calls", [])})
 
 
 async def _serve(args: argparse.Namespace) -> None:

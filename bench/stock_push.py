@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import CountingTransport, emit, load_average, machine, shared_clock, table
+from bench.common import CountingTransport, emit, load_average, machine, machine_line, shared_clock, table
 
 MARKETPLACES = ("uzum", "yandex", "wildberries", "ozon")
 MOUNTS = {"uzum": "/uzum", "yandex": "/yandex", "wildberries": "/wb", "ozon": "/ozon"}  # sandbox mount points
@@ -306,7 +306,7 @@ async def main_async(args: argparse.Namespace) -> None:
     load = {"start": load_start, "end": load_average()}
     print(f"Stock push: {args.n:,} changes per marketplace, sandbox limits enforced, median of {args.repeats} runs "
           f"each ({args.repeats_measured} where the floor is measured); catalog {args.catalog_size:,} products")
-    print(f"Machine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB, Python {info['python']}")
+    print(machine_line(info))
     print(f"Load average (1 min) at start / end: {load['start']} / {load['end']} (other work skews the times)")
     print("Times are marketplace seconds (real seconds x the ScaledClock speed).\n")
     print(table(

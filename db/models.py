@@ -97,6 +97,7 @@ class Partner(Base):
     invite_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("invites.id", ondelete="SET NULL"))
     created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
     updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
+    last_seen_at: Mapped[int | None] = mapped_column(Integer, index=True)  # their last update to the bot (admin stats)
 
     integrations: Mapped[list[MarketplaceIntegration]] = relationship(back_populates="partner")
 
@@ -220,6 +221,11 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     price: Mapped[Decimal | None] = mapped_column(Money)
     low_stock_threshold: Mapped[int | None] = mapped_column(Integer)  # overrides the partner's threshold
+    # What one unit costs the seller (their money, the currency of the products' marketplaces); None = not set,
+    # which profit reports list as such, never as zero cost.
+    cost_price: Mapped[Decimal | None] = mapped_column(Money)
+    # The "runs out in N days" alert went out for the current streak; cleared when cover is back above N.
+    cover_alerted_at: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
     updated_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now, onupdate=now)
 
@@ -390,3 +396,65 @@ class OutboxMessage(Base):
     @property
     def payload_data(self) -> dict:
         return JsonText.load(self.payload, {})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Analytics: what reports read, always from our own tables (never waiting on a marketplace)
+# ---------------------------------------------------------------------------------------------------
+class OrderLine(Base):
+    """One line of a stored order, as a row: the reports sum these. Written with the order, its `state` kept with
+    the order's (services/orders.py)."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (Index("ix_order_lines_partner_placed", "partner_id", "placed_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(String(36), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    marketplace: Mapped[str] = mapped_column(String(16), nullable=False)
+    sku: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    price: Mapped[Decimal | None] = mapped_column(Money)  # per unit
+    currency: Mapped[str | None] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16), nullable=False)  # the order's connectors.base.OrderState
+    placed_at: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class FinanceRecord(Base):
+    """One figure of a marketplace's finance report (connectors.base.FinanceEntry), stored once per integration and
+    the marketplace's own line key, so re-reading a period (late corrections) never doubles it."""
+
+    __tablename__ = "finance_entries"
+    __table_args__ = (UniqueConstraint("integration_id", "key", name="uq_finance_key"),
+                      Index("ix_finance_partner_day", "partner_id", "day"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    integration_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("marketplace_integrations.id", ondelete="CASCADE"), nullable=False)
+    partner_id: Mapped[str] = mapped_column(String(36), ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    marketplace: Mapped[str] = mapped_column(String(16), nullable=False)
+    day: Mapped[str] = mapped_column(String(10), nullable=False)  # ISO date, the marketplace's accounting day
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # connectors.base.MoneyKind
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)  # never negative: the kind says which way
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    key: Mapped[str] = mapped_column(Text, nullable=False)
+    sku: Mapped[str | None] = mapped_column(Text)
+    order_external_id: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[int | None] = mapped_column(Integer)
+
+
+class Broadcast(Base):
+    """An admin's message to many partners; each copy is an outbox row (kind broadcast), whose statuses give the
+    delivery count."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    admin_telegram_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    audience: Mapped[str] = mapped_column(Text, nullable=False)  # JSON: {"marketplace": .., "language": ..}
+    recipients: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[int] = mapped_column(Integer, nullable=False, default=now)
+    reported_at: Mapped[int | None] = mapped_column(Integer)  # the admin got the delivery count

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import Order as MarketOrder, OrderState
-from db.models import JsonText, MarketplaceIntegration, Order, Partner, Product
+from db.models import JsonText, MarketplaceIntegration, Order, OrderLine, Partner, Product, new_id
 from services import notifications
 from services.jobs import schedule
 from services.jobs.types import JobContext, JobKind, JobResult
@@ -63,11 +63,12 @@ async def _store(session: AsyncSession, integration: MarketplaceIntegration, par
     row = await session.scalar(select(Order).where(Order.integration_id == integration.id,
                                                    Order.external_id == order.external_id))
     if row is None:
-        row = Order(integration_id=integration.id, partner_id=partner.id, external_id=order.external_id,
+        row = Order(id=new_id(), integration_id=integration.id, partner_id=partner.id, external_id=order.external_id,
                     status=order.status, state=order.state.value, actions=_actions(order), scheme=order.scheme.value,
                     placed_at=order.created_at, ship_by=order.ship_by, total=order.total, currency=order.currency,
                     items=JsonText.dump([_item(i) for i in order.items]), baseline=1 if baseline else 0)
         session.add(row)
+        session.add_all(_lines(integration, row, order))
         await session.flush()
         if baseline:
             report.baseline += 1
@@ -82,6 +83,8 @@ async def _store(session: AsyncSession, integration: MarketplaceIntegration, par
         return
     report.changed += 1
     was_cancelled = row.state == OrderState.CANCELLED
+    if row.state != order.state:
+        await session.execute(update(OrderLine).where(OrderLine.order_id == row.id).values(state=order.state.value))
     row.status, row.state, row.actions = order.status, order.state.value, _actions(order)
     if order.ship_by:
         row.ship_by = order.ship_by
@@ -127,6 +130,13 @@ async def _product(session: AsyncSession, partner_id: str, sku: str | None) -> P
     if not sku:
         return None
     return await session.scalar(select(Product).where(Product.partner_id == partner_id, Product.sku == sku))
+
+
+def _lines(integration: MarketplaceIntegration, row: Order, order: MarketOrder) -> list[OrderLine]:
+    return [OrderLine(order_id=row.id, partner_id=row.partner_id, marketplace=integration.marketplace, sku=item.sku,
+                      name=item.name, quantity=item.quantity or 0, price=item.price, currency=order.currency,
+                      state=order.state.value, placed_at=order.created_at)
+            for item in order.items]
 
 
 def _actions(order: MarketOrder) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Invite, Partner, now
 from services import audit
-from services.outbox.policy import Prefs, prefs_of
+from services.outbox.policy import Prefs, SummaryMode, prefs_of
 from services.outbox.records import AlertKind
 
 LANGUAGES = ("uz", "ru", "en")
@@ -157,3 +157,17 @@ def set_low_stock_threshold(session: AsyncSession, partner: Partner, value: int)
     _save_prefs(partner, replace(prefs_of(partner), low_stock=value))
     audit.record(session, "notifications.low_stock", actor=partner.telegram_id, partner_id=partner.id,
                  low_stock=value)
+
+
+def set_runs_out_days(session: AsyncSession, partner: Partner, days: int) -> None:
+    """The "runs out in N days" horizon of the stock-cover alert."""
+    _save_prefs(partner, replace(prefs_of(partner), runs_out_days=days))
+    audit.record(session, "notifications.runs_out_days", actor=partner.telegram_id, partner_id=partner.id, days=days)
+
+
+def set_summary(session: AsyncSession, partner: Partner, mode: SummaryMode, at: int | None = None) -> None:
+    """Off, daily or weekly (Mondays); `at`: minutes after the partner's midnight (None keeps the time)."""
+    prefs = prefs_of(partner)
+    _save_prefs(partner, replace(prefs, summary=mode, summary_at=prefs.summary_at if at is None else at % 1440))
+    audit.record(session, "notifications.summary", actor=partner.telegram_id, partner_id=partner.id,
+                 mode=mode.value, at=prefs_of(partner).summary_at)

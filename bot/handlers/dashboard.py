@@ -26,7 +26,7 @@ from services.jobs import JobKind, schedule
 from services.jobs.runs import last_runs
 from services.platform import Platform
 
-KINDS = (JobKind.ORDERS, JobKind.CATALOG, JobKind.STOCK_PUSH, JobKind.PRICE_PUSH, JobKind.RECONCILE)
+KINDS = (JobKind.ORDERS, JobKind.CATALOG, JobKind.STOCK_PUSH, JobKind.PRICE_PUSH, JobKind.RECONCILE, JobKind.FINANCE)
 RUNS_SHOWN = 3
 RETRYABLE = (JobKind.ORDERS, JobKind.CATALOG)
 STATUS_ICON = {"ok": "✅", "partial": "⚠️", "failed": "❌", "running": "⏳"}
@@ -58,6 +58,8 @@ def _counts(i18n: I18nContext, run: SyncRun) -> str:
         return i18n.get("dash-counts-push", sent=n("sent"), accepted=n("accepted"), rejected=n("rejected"))
     if run.kind == JobKind.RECONCILE:
         return i18n.get("dash-counts-reconcile", checked=n("checked"), differing=n("differing"))
+    if run.kind == JobKind.FINANCE:
+        return i18n.get("dash-counts-finance", read=n("read"), added=n("added"), changed=n("changed"))
     return ""
 
 

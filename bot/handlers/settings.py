@@ -18,7 +18,7 @@ from bot.states import SettingsFlow
 from db.models import Partner
 from services import partners
 from services.outbox.policy import prefs_of
-from services.outbox.records import AlertKind
+from services.outbox.records import MUTABLE, AlertKind
 from services.products import parse_quantity
 
 # Quiet-hour presets: callback argument -> (from hour, to hour) in the partner's timezone; "off" -> none.
@@ -40,7 +40,7 @@ def quiet_text(i18n: I18nContext, quiet: tuple[int, int] | None) -> str:
 def _view(i18n: I18nContext, partner: Partner):
     prefs = prefs_of(partner)
     lines = [i18n.get("notif-title")]
-    for kind in AlertKind:
+    for kind in MUTABLE:
         value = i18n.get("notif-muted") if kind in prefs.muted else i18n.get("notif-on")
         lines.append("• " + i18n.get("notif-kind-line", kind=kind_name(i18n, kind), value=value))
     lines.append("")
@@ -48,7 +48,7 @@ def _view(i18n: I18nContext, partner: Partner):
                           timezone=fmt.esc(partner.timezone)))
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
     toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
-                         NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in AlertKind]
+                         NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in MUTABLE]
     markup = kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
                      [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action=NotifAction.QUIET)),
                       kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action=NotifAction.LOW_STOCK))],
@@ -65,7 +65,7 @@ async def notifications(query: CallbackQuery, state: FSMContext, partner: Partne
 async def toggle_kind(query: CallbackQuery, callback_data: NotifCb, session: AsyncSession, partner: Partner,
                       i18n: I18nContext) -> None:
     kind = callback_data.arg
-    if kind not in set(AlertKind):
+    if kind not in MUTABLE:
         await query.answer(i18n.get("button-outdated"), show_alert=True)
         return
     if partners.toggle_alert(session, partner, AlertKind(kind)):

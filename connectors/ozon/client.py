@@ -10,7 +10,7 @@ module that describes it, taking the client:
     stock     read_stock, update_stock
     prices    update_prices
     orders    new_orders, orders_since, get_order, confirm_order, ship_order, cancel_order
-    sales     sales
+    sales     sales, finance
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Feature modules read these as `limits.NAME` (module attributes), so a test may p
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from connectors.base import Marketplace
 from connectors.clock import Clock
@@ -19,7 +19,11 @@ OZON_STOCKS = RateSpec(80, MINUTE, window=GUARD)  # POST /v2/products/stocks: 80
 OZON_ANALYTICS = RateSpec(1, MINUTE, window=GUARD)  # POST /v1/analytics/data: 1 request per minute
 OZON_SAME_PAIR_INTERVAL = 30.0  # the same product-warehouse pair's stock at most once per 30 s
 OZON_PRICE_PER_PRODUCT = (10, HOUR)  # each product's price at most 10 times per hour
-OZON_LIMITS: dict[str, RateSpec] = {"global": OZON_GLOBAL, "stocks": OZON_STOCKS, "analytics": OZON_ANALYTICS}
+# POST /v3/finance/transaction/list: "Use the method with sequential sending of requests" and no number: one
+# request in flight per account, whoever sends it (the daily job and a backfill of the same account included).
+OZON_FINANCE = RateSpec.parallel(1)
+OZON_LIMITS: dict[str, RateSpec] = {"global": OZON_GLOBAL, "stocks": OZON_STOCKS, "analytics": OZON_ANALYTICS,
+                                    "finance": OZON_FINANCE}
 OZON_GATES: dict[str, tuple[float, int]] = {
     "stock_pairs": (OZON_SAME_PAIR_INTERVAL, 1),
     "price_products": (OZON_PRICE_PER_PRODUCT[1], OZON_PRICE_PER_PRODUCT[0]),
@@ -44,11 +48,23 @@ STOCK_BATCH = 100  # /v2/products/stocks: 100 product-warehouse pairs per reques
 PRICE_BATCH = 1000  # /v1/product/import/prices: prices.maxItems
 POSTING_PAGE_LIMIT = 100  # /v4/posting/fbs/*list, /v3/posting/fbo/list: limit 1..100
 ANALYTICS_PAGE_LIMIT = 1000  # /v1/analytics/data: limit 1..1000
+TRANSACTION_PAGE_SIZE = 1000  # /v3/finance/transaction/list: page_size maximum 1000; `page` counts from 1
 OZON_CANCEL_MESSAGE_LIMIT = 500  # /v2/posting/fbs/cancel: cancel_reason_message, characters
 
 # ---------------------------------------------------------------------------------------- periods
 # "The period shouldn't be longer than one year" (the list methods; FBO: PERIOD_IS_TOO_LONG).
 OZON_MAX_PERIOD = timedelta(days=364)
+# /v3/finance/transaction/list: "The maximum period for which you can get information in one request is 1
+# month". UNCONFIRMED how Ozon counts a month: each request stays inside one calendar month (never longer
+# than this many days), which is a month by any reading.
+OZON_FINANCE_MAX_DAYS = 31
+# UNCONFIRMED: the time zone of `operation_date` ("2021-11-01 00:00:00", no zone). Ozon's seller account
+# keeps its books in Moscow time, so a day of the report is a Moscow day, and the request's UTC bounds are
+# that day's Moscow midnight.
+OZON_FINANCE_TZ = timezone(timedelta(hours=3), "MSK")
+# UNCONFIRMED: whether an operation's `items` lists every unit (the same SKU once per unit) or every product
+# once; the spec gives no quantity. True: a unit per entry (the quantity of a sale is the number of entries).
+OZON_ITEMS_ARE_UNITS = True
 # UNCONFIRMED: whether /v4/posting/fbs/unfulfilled/list needs a date filter. The spec marks none required but
 # says "use either the cutoff filter or the delivering_date filter"; a cutoff window this wide is always sent.
 OZON_UNFULFILLED_CUTOFF_BACK = timedelta(days=90)
@@ -69,6 +85,7 @@ MAX_PAGES = 50  # warehouse list, stock read (per batch of offers)
 MAX_PRODUCT_PAGES = 1000  # 1,000,000 products
 MAX_ORDER_PAGES = 200  # 20,000 postings per call
 MAX_ANALYTICS_PAGES = 100
+MAX_FINANCE_PAGES = 1000  # 1,000,000 operations in one calendar month
 # How many offer_id -> product_id and SKU -> offer_id pairs a client keeps: the newest learned. Enough for the
 # items of any one call and for the catalogs of most sellers, far less than a 100,000-product catalog read end
 # to end (41 MB). A call that needs ids works on its own mapping and reads the missing ones again, so nothing
@@ -85,7 +102,7 @@ def chunks(items: Sequence, size: int) -> Iterable[Sequence]:
 # ------------------------------------------------------------------------------------------ pacing
 def ozon_pace(client_id: str, method: str | None = None, *, pairs: Iterable[Hashable] = (),
               products: Iterable[Hashable] = (), clock: Clock | None = None, max_wait: float | None = None) -> Pace:
-    """Ozon. `method`: "stocks" / "analytics" / None (only the global 50 rps). `pairs`: the request's
+    """Ozon. `method`: "stocks" / "analytics" / "finance" / None (only the global 50 rps). `pairs`: the request's
     (product, warehouse) pairs for stocks; `products`: its products for prices (10 per hour each)."""
     base = Marketplace.OZON.value
     limiters: list[Limiter] = []

@@ -302,6 +302,51 @@ class OzonAnalyticsReply(OzonModel):
     result: OzonAnalyticsResult = OzonAnalyticsResult()
 
 
+# -- finance: POST /v3/finance/transaction/list
+class OzonOperationItem(OzonModel):
+    sku: int | None = None  # the Ozon SKU
+    name: str | None = None
+
+
+class OzonOperationPosting(OzonModel):
+    posting_number: str = ""
+    delivery_schema: str = ""
+    order_date: str = ""
+    warehouse_id: int | None = None
+
+
+class OzonOperationService(OzonModel):
+    name: str = ""
+    price: Decimal = Decimal(0)
+
+
+class OzonOperation(OzonModel):
+    """One accrual: money fields are signed as Ozon writes them (+ to the seller, - from the seller)."""
+
+    operation_id: int
+    operation_type: str = ""
+    operation_date: str = ""
+    type: str = ""
+    accruals_for_sale: Decimal = Decimal(0)
+    sale_commission: Decimal = Decimal(0)
+    delivery_charge: Decimal = Decimal(0)
+    return_delivery_charge: Decimal = Decimal(0)
+    amount: Decimal = Decimal(0)
+    posting: OzonOperationPosting | None = None
+    items: list[OzonOperationItem] = []
+    services: list[OzonOperationService] = []
+
+
+class OzonTransactionResult(OzonModel):
+    operations: list[OzonOperation] = []
+    page_count: int = 0
+    row_count: int = 0
+
+
+class OzonTransactionReply(OzonModel):
+    result: OzonTransactionResult
+
+
 # ------------------------------------------------------------------------- catalog pages (rows)
 class ProductRefRow(TypedDict, total=False):
     """One item of /v3/product/list."""

@@ -25,6 +25,7 @@ UZUM_PRODUCTS_PAGE_SIZE = 100  # GET /v1/product/shop/{shopId}
 UZUM_STOCKS_PAGE_SIZE = 1000  # GET /v2/fbs/sku/stocks
 UZUM_ORDERS_PAGE_SIZE = 50  # GET /v2/fbs/orders
 UZUM_FINANCE_PAGE_SIZE = 100  # GET /v1/finance/orders
+UZUM_EXPENSES_PAGE_SIZE = 100  # GET /v1/finance/expenses
 UZUM_MIN_PAGE_SIZE = 10  # halving a refused page size stops here (see UzumClient.paged)
 
 # -- write batches (items per request) --------------------------------------------------------------------
@@ -38,6 +39,14 @@ UZUM_ORDER_LOOKBACK_DAYS = 14
 # dateTo is "now" plus this much (seconds), so an order stamped by a server clock slightly ahead of ours is
 # not missed.
 UZUM_CLOCK_SKEW = 600
+
+# Finance reports (GET /v1/finance/orders, /v1/finance/expenses): the longest dateFrom..dateTo one request
+# may ask for. No client names a maximum; a month is what seller cabinets' reports offer at once.
+UZUM_FINANCE_MAX_DAYS = 31
+# Which date /v1/finance/orders filters on is unknown (probably the order's date, as its `date` field): its
+# money is booked later (delivery, return), so each read starts this many days earlier and keeps the lines
+# booked in the asked period. 30 covers a return (the sandbox's come up to 15 days after the order).
+UZUM_FINANCE_LOOKBACK_DAYS = 30
 
 # -- retries and caches -----------------------------------------------------------------------------------
 # Whole-call attempts for reads and absolute writes (setting a stock or price twice leaves the same state).

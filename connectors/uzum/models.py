@@ -42,9 +42,14 @@ def unwrap_uzum_payload(data: Any) -> Any:
     return data
 
 
+# dateFrom / dateTo query values per second: epoch milliseconds in most third-party clients (one doubts ms vs
+# s; 1 here would send seconds). Every date filter of the package goes through uzum_time_param.
+UZUM_TIME_PARAM_PER_SECOND = 1000
+
+
 def uzum_time_param(unix_seconds: float) -> int:
-    """dateFrom / dateTo query value: epoch milliseconds in most third-party clients (one doubts ms vs s)."""
-    return int(unix_seconds * 1000)
+    """dateFrom / dateTo query value (unit: UZUM_TIME_PARAM_PER_SECOND)."""
+    return int(unix_seconds * UZUM_TIME_PARAM_PER_SECOND)
 
 
 def uzum_time_to_unix(value: Any) -> int | None:
@@ -190,22 +195,51 @@ class UzumOrderPage(_Model):
 
 
 class UzumFinanceItem(_Model):
-    """An item of GET /v1/finance/orders `orderItems`."""
+    """An item of GET /v1/finance/orders `orderItems`: one order line. `sellPrice` is the unit price, `commission`
+    the line's (UNCONFIRMED: per line, not per unit); `date` is the order's date, `dateIssued` (UNCONFIRMED name)
+    when its money was booked: delivered, or returned."""
 
+    id: Text | None = None
     orderId: Text | None = None
     skuId: Text | None = None
     skuTitle: str | None = None
     seller_code: Text | None = _SELLER_CODE
     date: Any = None
+    dateIssued: Any = None
     status: str | None = None
     cancelled: bool | None = None
     sellPrice: Money = None
     amount: int = 0
     amountReturns: int = 0
+    commission: Money = None
+    sellerProfit: Money = None
 
 
 class UzumFinancePage(_Model):
-    orderItems: list[UzumFinanceItem] = Field(default_factory=list)
+    orderItems: list[UzumFinanceItem]  # required: a reply without it is not a finance page (not "no sales")
+    totalElements: int | None = None
+
+
+class UzumExpense(_Model):
+    """An item of GET /v1/finance/expenses (UNCONFIRMED shape): one charge. `source` says what it is for (see
+    connectors.uzum.sales.UZUM_EXPENSE_KINDS), `paymentPrice` what it costs in all (a charge may come negative),
+    `dateService` the day it is charged for; `orderId` / `skuTitle` where it is about one order line."""
+
+    id: Text
+    source: str | None = Field(None, validation_alias=AliasChoices("source", "type"))
+    name: str | None = None
+    paymentPrice: Money = Field(None, validation_alias=AliasChoices("paymentPrice", "price", "amountPrice"))
+    amount: int | None = None
+    dateService: Any = None
+    dateCreated: Any = None
+    status: str | None = None
+    orderId: Text | None = None
+    skuTitle: str | None = None
+    seller_code: Text | None = _SELLER_CODE
+
+
+class UzumExpensePage(_Model):
+    payments: list[UzumExpense] = Field(validation_alias=AliasChoices("payments", "expenses", "items"))
     totalElements: int | None = None
 
 
@@ -253,6 +287,11 @@ def parse_order(data: Any) -> UzumOrder:
 def parse_finance_page(data: Any) -> tuple[list[UzumFinanceItem], int | None]:
     page = parse_model(UzumFinancePage, unwrap_uzum_payload(data), "uzum finance orders")
     return page.orderItems, page.totalElements
+
+
+def parse_expense_page(data: Any) -> tuple[list[UzumExpense], int | None]:
+    page = parse_model(UzumExpensePage, unwrap_uzum_payload(data), "uzum finance expenses")
+    return page.payments, page.totalElements
 
 
 def parse_reasons(data: Any) -> list[UzumReason]:

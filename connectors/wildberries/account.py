@@ -50,14 +50,16 @@ WB_CATEGORY_BITS: dict[int, str] = {
 }
 WB_READ_ONLY_BIT = 30
 
-# What the bot needs (stock, prices, orders, catalog, sales) and the host that answers `/ping` for each.
-WB_REQUIRED_CATEGORIES: tuple[str, ...] = ("content", "prices", "marketplace", "statistics", "analytics")
+# What the bot needs (stock, prices, orders, catalog, sales, finance reports) and the host that answers `/ping`
+# for each.
+WB_REQUIRED_CATEGORIES: tuple[str, ...] = ("content", "prices", "marketplace", "statistics", "analytics", "finance")
 WB_CATEGORY_HOSTS: dict[str, str] = {
     "content": "content",
     "prices": "discounts-prices",
     "marketplace": "marketplace",
     "statistics": "statistics",
     "analytics": "seller-analytics",
+    "finance": "finance",
 }
 # Pinged when the token holds none of the categories above: /ping on common-api still checks the token.
 WB_COMMON_HOST = "common"

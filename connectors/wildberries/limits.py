@@ -10,6 +10,7 @@ guard). Every request goes through `wb_pace` (per seller or service, category, t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TypeVar
 
 from connectors.base import Marketplace
@@ -41,6 +42,7 @@ WB_GROUP_CATEGORY: dict[str, str] = {
     "seller_info": "common",
     "ping": "common",
     "supplies_warehouses": "supplies",
+    "finance_reports": "finance",
 }
 WB_LIMITS: dict[tuple[str, str], RateSpec] = {
     # POST content/v2/get/cards/list: 100/min, 600 ms, burst 5, for the whole Content category, all tokens.
@@ -73,6 +75,10 @@ WB_LIMITS: dict[tuple[str, str], RateSpec] = {
     # supplies-api v1/warehouses: 6/min (burst UNCONFIRMED: 1); Base 1 per 12 h.
     ("supplies_warehouses", WB_STANDARD): RateSpec(6, MINUTE, burst=1),
     ("supplies_warehouses", WB_BASE): RateSpec(1, 12 * HOUR, burst=1),
+    # finance-api POST /api/finance/v1/sales-reports/detailed: 1/min burst 1; Base 2 per 24 h, interval 12 h
+    # (financial-reports-and-accounting.json x-wb-rate-limits, 2026-08-19).
+    ("finance_reports", WB_STANDARD): RateSpec(1, MINUTE, burst=1),
+    ("finance_reports", WB_BASE): RateSpec(2, DAY, burst=1),
     # <host>/ping: 3 per 30 s per host variant (March spec; burst UNCONFIRMED: 1). Key it by host too.
     ("ping", WB_STANDARD): RateSpec(3, 30.0, burst=1),
     ("ping", WB_BASE): RateSpec(3, 30.0, burst=1),
@@ -164,6 +170,20 @@ WB_ORDER_CACHE_SIZE = 10_000  # orders kept in memory for get_order and the acti
 # that a cut-off reply comes: one this long is taken as cut off and continued (a Base token's next request
 # comes 2 hours later), a shorter one as the end (WB's own rule, "until an empty array", costs one more).
 WB_SALES_FULL_REPLY = 75_000
+
+# ------------------------------------------------------------------------------------- finance reports
+# POST finance-api…/api/finance/v1/sales-reports/detailed (financial-reports-and-accounting.json, 2026-08-19).
+WB_FINANCE_PAGE = 100_000  # `limit` maximum (and default): rows per reply; the next reply starts after `rrdId`
+WB_FINANCE_FIRST_DAY = date(2024, 1, 29)  # "The data is available since January 29, 2024"
+# UNCONFIRMED: the spec names no longest period per request. One request per month keeps a 90-day backfill at 3
+# requests (3 minutes; a Base token's 2 a day make it a day and a half either way).
+WB_FINANCE_MAX_DAYS = 31
+# UNCONFIRMED which periodicity to ask: `daily` rows come a day after the operation, `weekly` only once the week's
+# report is formed; the spec does not say whether the two list the same rows (the job reads daily).
+WB_FINANCE_REPORT_PERIOD = "daily"
+# UNCONFIRMED: WB says "repeat until 204"; a reply shorter than `limit` is taken as the last one (saves a Base
+# token one of its 2 requests a day).
+WB_FINANCE_SHORT_PAGE_IS_LAST = True
 
 
 T = TypeVar("T")

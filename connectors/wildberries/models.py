@@ -334,3 +334,30 @@ class WbSale(_Model):
     saleID: str | None = None
     priceWithDisc: Decimal | None = None
     forPay: Decimal | None = None
+
+
+# --- finance: POST finance-api /api/finance/v1/sales-reports/detailed (schema SalesReportsDetailedRes of the en
+# JSON, 2026-08-19; money comes as decimal strings). Only the fields finance() reads.
+class WbReportRow(_Model):
+    rrdId: int
+    rrDate: _date | None = None  # operation date: the accounting day of the row
+    dateTo: _date | None = None  # the report period's end (where a row has no operation date)
+    docTypeName: str | None = None  # "Продажа" / "Возврат" for goods rows
+    sellerOperName: str | None = None
+    orderId: int | None = None  # the assembly task (GET /api/v3/orders `id`)
+    vendorCode: str | None = None  # the seller's article (the task's `article`)
+    nmId: int | None = None
+    quantity: int | None = None
+    currency: str | None = None
+    retailAmount: Decimal | None = None
+    forPay: Decimal | None = None
+    acquiringFee: Decimal | None = None
+    deliveryService: Decimal | None = None
+    rebillLogisticCost: Decimal | None = None
+    paidAcceptance: Decimal | None = None
+    paidStorage: Decimal | None = None
+    penalty: Decimal | None = None
+    deduction: Decimal | None = None
+    additionalPayment: Decimal | None = None
+    cashbackAmount: Decimal | None = None
+    cashbackCommissionChange: Decimal | None = None

@@ -95,6 +95,10 @@ SHOP_SKU = re.compile(r"^(?=.*\S.*)[^\x00-\x08\x0A-\x1f\x7f]{1,255}$")
 
 # ------------------------------------------------------------------------------------------ periods
 ORDERS_MAX_RANGE = timedelta(days=30)  # getBusinessOrders: "at most 30 days per request"
+# getOrdersStats: UNCONFIRMED. The spec and the method's page name no longest period (only 200 orders per page);
+# we ask at most this many days per request, the orders methods' documented 30, so a long period never meets an
+# undocumented cap as one huge request.
+STATS_MAX_DAYS = 30
 # The first orders_since() (no cursor) looks back as far as one request reaches (Yandex's own default too).
 ORDERS_FIRST_LOOKBACK = ORDERS_MAX_RANGE
 # Each poll starts this much before the cursor: whether updateDateFrom is inclusive, and its precision, are

@@ -7,7 +7,7 @@ Every model ignores fields it does not name (Yandex adds fields often). Which op
 - POST /v2/campaigns/{campaignId}/offers/stocks (getStocks): YandexStocksPage
 - POST /v2/businesses/{businessId}/settings (getBusinessSettings): YandexSettingsReply
 - POST /v1/businesses/{businessId}/orders (getBusinessOrders): YandexOrdersPage
-- POST /v2/campaigns/{campaignId}/stats/orders (getOrdersStats): YandexStatsReply
+- POST /v2/campaigns/{campaignId}/stats/orders (getOrdersStats): YandexStatsReply (sales and finance)
 - POST /v2/businesses/{businessId}/warehouses (getPagedWarehouses): YandexWarehousesReply
 - every write (stock, prices, order status): YandexEmpty (so that a cut-off 200 is not taken for success)
 Error replies are read by `connectors.yandex.errors.errors_of`.
@@ -278,18 +278,33 @@ class YandexStatsItem(_Model):
 
     def revenue(self) -> Decimal:
         """What the buyer paid for these units: the BUYER price (after discounts, coupons included)."""
-        return sum((p.total or Decimal(0) for p in self.prices or () if p.type == "BUYER"), Decimal(0))
+        return self.price("BUYER")[1]
 
     def returned(self) -> int:
         return sum(d.itemCount or 0 for d in self.details or () if d.itemStatus == "RETURNED")
+
+    def price(self, kind: str) -> tuple[Decimal, Decimal]:
+        """(per unit, total) of one price type (BUYER, CASHBACK, MARKETPLACE); zeros when absent."""
+        found = [p for p in self.prices or () if p.type == kind]
+        return (sum((p.costPerItem or Decimal(0) for p in found), Decimal(0)),
+                sum((p.total or Decimal(0) for p in found), Decimal(0)))
+
+
+class YandexStatsCommission(_Model):
+    """OrdersStatsCommissionDTO: one service Market bills for the order (`actual`: what is to be paid)."""
+
+    type: str | None = None
+    actual: Decimal | None = None
 
 
 class YandexStatsOrder(_Model):
     id: int | None = None
     creationDate: date | None = None
+    statusUpdateDate: datetime | None = None
     status: str | None = None
     fake: bool | None = None
     items: list[YandexStatsItem]
+    commissions: list[YandexStatsCommission] | None = None
     currency: str | None = None
 
 

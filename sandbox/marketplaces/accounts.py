@@ -92,7 +92,7 @@ def wb_scope_mask(*categories: str, read_only: bool = False) -> int:
     return mask | (wb_bit(WB_READ_ONLY_BIT) if read_only else 0)
 
 
-WB_TOKEN_CATEGORIES = ("content", "analytics", "prices", "marketplace", "statistics")
+WB_TOKEN_CATEGORIES = ("content", "analytics", "prices", "marketplace", "statistics", "finance")
 
 # The JWT "signature": not real ES256, but an HMAC the sandbox can check, so a token altered by
 # hand (or one from elsewhere) is refused like a real forged token. The readable prefix makes

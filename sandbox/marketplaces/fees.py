@@ -26,7 +26,7 @@ class Rates:
 
 
 RATES: dict[str, Rates] = {
-    "uzum": Rates(Decimal("0.15"), Decimal("8000"), Decimal("8000"), Decimal("20000")),  # sums
+    "uzum": Rates(Decimal("0.15"), Decimal("200"), Decimal("200"), Decimal("1000")),  # sums (catalog prices: 1,000..10,000)
     "yandex": Rates(Decimal("0.12"), Decimal("90"), Decimal("60"), Decimal("150")),  # roubles
     "wildberries": Rates(Decimal("0.19"), Decimal("65"), Decimal("50"), Decimal("120")),
     "ozon": Rates(Decimal("0.17"), Decimal("75"), Decimal("55"), Decimal("130")),

@@ -10,6 +10,8 @@ Spec: specs/ozon/ozon-seller-api-swagger-en.json. Headers Client-Id + Api-Key; e
   /v2/posting/fbs/cancel, /v3/posting/fbo/list, /v2/posting/fbo/get (the shared OrderBook; `add_order()`
   makes postings, `fail_next_packing()` makes packing fail the way Ozon's does)
 - analytics: /v1/analytics/data (from the account's orders)
+- finance: /v3/finance/transaction/list (the accruals of the account's delivered and returned orders and a daily
+  storage charge, with the figures of sandbox.marketplaces.fees)
 
 Every reply is valid against the spec (tests/unit/test_sandbox_ozon_state.py checks them).
 """
@@ -26,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
+from sandbox.marketplaces import fees
 from sandbox.marketplaces.accounts import OZON_CLIENT_ID, OzonApiKey, OzonSeller, OzonWarehouse, SandboxState
 from sandbox.marketplaces.catalog import (Catalog, Lifecycle, OrderLine, SandboxOrder, ean13, index_of,
                                          product_name, sku_of)
@@ -245,13 +248,16 @@ PRODUCT_NOT_FOUND = "NOT_FOUND"
 WAREHOUSE_NOT_FOUND = "WAREHOUSE_NOT_FOUND"
 INVALID_VALUE = "INVALID_VALUE"
 
-# Lifecycle -> (status, substatus) as Ozon shows a posting.
+# Lifecycle -> (status, substatus) as Ozon shows a posting. UNCONFIRMED for RETURNED: the posting status lists
+# have no "returned"; a buyer's return is a separate object (/v1/returns/list) and the posting stays
+# `delivered`; the substatus is the nearest the lists have ("returned to the warehouse").
 POSTING_STATUS = {
     Lifecycle.NEW: ("awaiting_packaging", "posting_created"),
     Lifecycle.CONFIRMED: ("awaiting_deliver", "posting_not_in_carriage"),
     Lifecycle.SHIPPED: ("delivering", "posting_on_way_to_city"),
     Lifecycle.DELIVERED: ("delivered", "posting_delivered"),
     Lifecycle.CANCELLED: ("cancelled", "posting_canceled"),
+    Lifecycle.RETURNED: ("delivered", "posting_returned_to_warehouse"),
 }
 UNFULFILLED = (Lifecycle.NEW, Lifecycle.CONFIRMED, Lifecycle.SHIPPED)
 OPEN = (Lifecycle.NEW, Lifecycle.CONFIRMED)  # units of these orders are reserved
@@ -1140,7 +1146,7 @@ async def fbs_cancel(request: web.Request) -> web.Response:
         raise bad_request("INVALID_CANCEL_REASON")
     if reason == 402 and not str(body.get("cancel_reason_message") or "").strip():
         raise bad_request("cancel_reason_message is required for cancel_reason_id 402")
-    if order.status in (Lifecycle.DELIVERED, Lifecycle.CANCELLED):
+    if order.status in (Lifecycle.DELIVERED, Lifecycle.RETURNED, Lifecycle.CANCELLED):
         raise bad_request("POSTING_CANNOT_BE_CANCELLED")
     order.extra["cancel_reason_id"] = reason
     order.extra.pop("substatus", None)
@@ -1208,7 +1214,7 @@ async def analytics_data(request: web.Request) -> web.Response:
                 continue
             values["ordered_units"] = values.get("ordered_units", Decimal(0)) + line.quantity
             values["revenue"] = values.get("revenue", Decimal(0)) + Decimal(str(line.price)) * line.quantity
-            if order.status == Lifecycle.DELIVERED:
+            if order.status in fees.SOLD:
                 values["delivered_units"] = values.get("delivered_units", Decimal(0)) + line.quantity
     rows = [
         {"dimensions": [{"id": i, "name": n} for i, n in zip(key, names[key])],
@@ -1218,6 +1224,125 @@ async def analytics_data(request: web.Request) -> web.Response:
     totals = [float(sum((groups[key].get(m, Decimal(0)) for key in groups), Decimal(0))) for m in metrics]
     stamp = datetime.fromtimestamp(state.clock(), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     return json_response({"result": {"data": rows[offset:offset + limit], "totals": totals}, "timestamp": stamp})
+
+
+# ----------------------------------------------------------------------------------------- finance
+MAX_TRANSACTION_PAGE_SIZE = 1000  # financev3FinanceTransactionListV3Request.page_size.maximum
+# "The maximum period for which you can get information in one request is 1 month": refused beyond 31 days.
+MAX_TRANSACTION_PERIOD = 31 * 86400
+# The stand-in's books are in Moscow time, as Ozon's seller account shows them (`operation_date` has no zone).
+BOOKS_TZ = timezone(timedelta(hours=3), "MSK")
+STORAGE_OPERATION_BASE = 90_000_000_000  # + the day's ordinal: one storage accrual per account and day
+
+
+@dataclass(frozen=True)
+class Accrual:
+    moment: float  # unix seconds
+    operation: dict
+
+
+def _operation(operation_id: int, moment: float, operation_type: str, name: str, kind: str, *,
+               sale: Decimal = Decimal(0), commission: Decimal = Decimal(0), services: tuple = (),
+               amount: Decimal, posting: dict | None = None, items: list | None = None) -> Accrual:
+    return Accrual(moment, {
+        "operation_id": operation_id,
+        "operation_type": operation_type,
+        "operation_date": datetime.fromtimestamp(moment, BOOKS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+        "operation_type_name": name,
+        "delivery_charge": 0,
+        "return_delivery_charge": 0,
+        "accruals_for_sale": float(sale),
+        "sale_commission": float(commission),
+        "amount": float(amount),
+        "type": kind,
+        "posting": posting or {"delivery_schema": "", "order_date": "", "posting_number": "", "warehouse_id": 0},
+        "items": items or [],
+        "services": [{"name": n, "price": float(p)} for n, p in services],
+    })
+
+
+def order_accruals(state: SandboxState, caller: OzonCaller, order: SandboxOrder) -> list[Accrual]:
+    """What Ozon books for one delivered (or returned) posting, per line (fees.line_figures), at its last change:
+    the sale with its commission and delivery; for a return also the refund and the return delivery."""
+    catalog = state.catalog("ozon", caller.seller.client_id)
+    moment = order.updated_at or order.created_at
+    warehouse = _warehouse_of(caller, order)
+    schema = "FBO" if order.scheme == "FBO" else ("RFBS" if warehouse and warehouse.is_rfbs else "FBS")
+    posting = {"delivery_schema": schema, "order_date": iso_at(order.created_at),
+               "posting_number": posting_number_of(order), "warehouse_id": warehouse.warehouse_id if warehouse else 0}
+    accruals = []
+    for number, line in enumerate(order.lines, 1):
+        figures = fees.line_figures("ozon", order, line)
+        if figures is None:
+            continue
+        items = [{"name": catalog.product(line.index).name, "sku": ozon_sku_of(line.index)}] * line.quantity
+        base = (order.id * 100 + number) * 10
+        accruals.append(_operation(
+            base + 1, moment, "OperationAgentDeliveredToCustomer", "Delivery to the customer", "orders",
+            sale=figures.revenue, commission=-figures.commission,
+            services=(("MarketplaceServiceItemDirectFlowLogistic", -figures.logistics),),
+            amount=figures.revenue - figures.commission - figures.logistics, posting=posting, items=items))
+        if figures.refund or figures.return_logistics:
+            accruals.append(_operation(
+                base + 2, moment, "ClientReturnAgentOperation", "Getting a returned order from the customer",
+                "returns", sale=-figures.refund, amount=-figures.refund, posting=posting, items=items))
+            accruals.append(_operation(
+                base + 3, moment, "OperationItemReturn", "Delivery and processing of a returned order", "returns",
+                services=(("MarketplaceServiceItemReturnFlowLogistic", -figures.return_logistics),),
+                amount=-figures.return_logistics, posting=posting, items=items))
+    return accruals
+
+
+def storage_accruals(state: SandboxState, first: date, last: date) -> list[Accrual]:
+    """The account's daily storage charge (fees.storage_fee) for each day first..last up to today."""
+    today = datetime.fromtimestamp(state.clock(), BOOKS_TZ).date()
+    return [_operation(STORAGE_OPERATION_BASE + day.toordinal(),
+                       datetime.combine(day, datetime.min.time(), BOOKS_TZ).timestamp(),
+                       "OperationMarketplaceServiceStorage", "Warehouse placement service", "services",
+                       amount=-fees.storage_fee("ozon"))
+            for day in fees.storage_days(first, min(last, today))]
+
+
+async def transaction_list(request: web.Request) -> web.Response:
+    """POST /v3/finance/transaction/list {filter{date{from, to} (<= 1 month) | posting_number, operation_type[],
+    transaction_type}, page (from 1), page_size (<= 1000)}: the account's accruals of the period (order_accruals,
+    storage_accruals), oldest first. The spec asks for sequential requests and gives no rate; the global 50 rps
+    applies."""
+    state: SandboxState = request.app[STATE]
+    caller: OzonCaller = request[ACCOUNT]
+    body = await body_of(request)
+    for name in ("page", "page_size"):
+        if name not in body:
+            raise bad_request(f"invalid request payload: {name} is required")
+    page = int_field(body, "page", low=1)
+    size = int_field(body, "page_size", low=1, high=MAX_TRANSACTION_PAGE_SIZE)
+    filt = object_field(body, "filter")
+    period = object_field(filt, "date")
+    start, end = time_field(period, "from"), time_field(period, "to")
+    number = str(filt.get("posting_number") or "")
+    if not number and (start is None or end is None):
+        raise bad_request("invalid request payload: filter.date.from and filter.date.to are required")
+    if start is not None and end is not None:
+        if end < start:
+            raise bad_request("invalid request payload: filter.date.from is after filter.date.to")
+        if end - start > MAX_TRANSACTION_PERIOD:
+            raise bad_request("PERIOD_IS_TOO_LONG: the period must not be longer than one month")
+    types = {str(t) for t in list_field(filt, "operation_type")}
+    kind = str(filt.get("transaction_type") or "all")
+    accruals = [a for order in state.orders.of("ozon", caller.seller.client_id) if order.status in fees.SOLD
+                for a in order_accruals(state, caller, order)]
+    if start is not None and end is not None and not number:
+        accruals += storage_accruals(state, datetime.fromtimestamp(start, BOOKS_TZ).date(),
+                                     datetime.fromtimestamp(end, BOOKS_TZ).date())
+    kept = [a for a in accruals
+            if (start is None or start <= a.moment) and (end is None or a.moment <= end)
+            and (not number or a.operation["posting"]["posting_number"] == number)
+            and (not types or a.operation["operation_type"] in types)
+            and kind in ("all", a.operation["type"])]
+    kept.sort(key=lambda a: (a.moment, a.operation["operation_id"]))
+    rows = kept[(page - 1) * size:page * size]
+    return json_response({"result": {"operations": [a.operation for a in rows],
+                                     "page_count": -(-len(kept) // size), "row_count": len(kept)}})
 
 
 def build_ozon_app(state: SandboxState, controls: Controls) -> web.Application:
@@ -1242,5 +1367,6 @@ def build_ozon_app(state: SandboxState, controls: Controls) -> web.Application:
             web.post("/v3/posting/fbo/list", fbo_list),
             web.post("/v2/posting/fbo/get", fbo_get),
             web.post("/v1/analytics/data", analytics_data),
+            web.post("/v3/finance/transaction/list", transaction_list),
         ],
     )

@@ -17,21 +17,31 @@ State (shared catalog.py / accounts.py):
 - Orders: `state.orders` entries with marketplace "uzum", account = the token, shop_id = str(shopId) (None: the
   token's first shop), lines indexing that shop's catalog. Lifecycle statuses show as LIFECYCLE_STATUS.
 
+Finance (sandbox/marketplaces/fees.py, booked in Tashkent days): GET /v1/finance/orders lists every order line
+(filtered by the order's date, like the order list), with `dateIssued`, the sale's commission and the returned
+units once its order is delivered (TO_WITHDRAW) or returned (RETURNED); GET /v1/finance/expenses lists the charges
+by the day they are for (`dateService`): the delivery and the return delivery of each such line (LOGISTICS, with
+its orderId and SKU) and a storage charge per shop for each day of the asked range up to today (STORAGE). Either
+refuses a dateFrom..dateTo longer than FINANCE_MAX_DAYS.
+
 Limits (the stand-in's model of the unknown real ones; the connector's constants must match, a test checks):
 page sizes PRODUCTS_PAGE_MAX, STOCKS_PAGE_MAX, ORDERS_PAGE_MAX (50, the one figure third-party code names),
-FINANCE_PAGE_MAX; write batches STOCK_BATCH_MAX, PRICE_BATCH_MAX; with `state.enforce_rate_limits`, RATE_LIMIT
+FINANCE_PAGE_MAX, EXPENSES_PAGE_MAX; finance periods FINANCE_MAX_DAYS; write batches STOCK_BATCH_MAX, PRICE_BATCH_MAX; with `state.enforce_rate_limits`, RATE_LIMIT
 requests per RATE_PERIOD per token (counted in `state.now()`), else 429. A write batch with any bad item is
 refused whole (400, nothing applied), each bad item named where we can.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
 from sandbox.marketplaces.accounts import SandboxState, UzumSeller
-from sandbox.marketplaces.catalog import Catalog, Lifecycle, Product, SandboxOrder, product
+from sandbox.marketplaces import fees
+from sandbox.marketplaces.catalog import Catalog, Lifecycle, OrderLine, Product, SandboxOrder, product
 from sandbox.marketplaces.common import (
     ACCOUNT,
     Controls,
@@ -51,6 +61,8 @@ PRODUCTS_PAGE_MAX = 100
 STOCKS_PAGE_MAX = 1000
 ORDERS_PAGE_MAX = 50
 FINANCE_PAGE_MAX = 100
+EXPENSES_PAGE_MAX = 100
+FINANCE_MAX_DAYS = 31  # the longest dateFrom..dateTo of a finance request
 STOCK_BATCH_MAX = 100
 PRICE_BATCH_MAX = 100
 MAX_STOCK_AMOUNT = 1_000_000
@@ -75,7 +87,14 @@ LIFECYCLE_STATUS = {
     Lifecycle.SHIPPED: "DELIVERING",
     Lifecycle.DELIVERED: "DELIVERED",
     Lifecycle.CANCELLED: "CANCELED",
+    Lifecycle.RETURNED: "RETURNED",
 }
+# Finance statuses of an order line: money booked once delivered (to be paid out) or returned.
+FINANCE_STATUS = {Lifecycle.DELIVERED: "TO_WITHDRAW", Lifecycle.RETURNED: "RETURNED", Lifecycle.CANCELLED: "CANCELED"}
+FINANCE_PENDING = "PROCESSING"
+TASHKENT = timezone(timedelta(hours=5), "Asia/Tashkent")  # Uzum's days (UTC+5, no daylight saving)
+# Expense ids: a line's delivery, a line's return delivery, a shop's storage of a day (unique per kind).
+DELIVERY_ID_BASE, RETURN_ID_BASE, STORAGE_ID_BASE = 10**12, 2 * 10**12, 3 * 10**12
 CANCEL_REASONS = (
     {"reason": "OUT_OF_STOCK", "title": "Tovar qolmagan / Товара нет в наличии"},
     {"reason": "DEFECTIVE", "title": "Tovar nuqsonli / Товар с браком"},
@@ -120,6 +139,29 @@ def promo_locked(index: int) -> bool:
 def ms(unix_seconds: float) -> int:
     # UNCONFIRMED: times in replies and dateFrom/dateTo are epoch milliseconds (most third-party clients).
     return int(unix_seconds * 1000)
+
+
+def wire_sum(value: Decimal) -> int | float:
+    """A sum as a JSON number (whole sums stay integers, as Uzum's prices are)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def day_start(day: date) -> float:
+    return datetime.combine(day, time.min, TASHKENT).timestamp()
+
+
+def line_id(order: SandboxOrder, number: int) -> int:
+    """The id of an order's `number`-th line (1-based), in orders and finance replies."""
+    return order.id * 100 + number
+
+
+def storage_id(shop_id: int, day: date) -> int:
+    return STORAGE_ID_BASE + shop_id * 10**6 + day.toordinal() % 10**6
+
+
+def booked_at(order: SandboxOrder) -> float:
+    """When a delivered / returned order's money is booked (fees.booked_on's moment: its last change)."""
+    return order.updated_at or order.created_at
 
 
 @dataclass(frozen=True)
@@ -258,6 +300,7 @@ class UzumStandIn:
             web.post(r"/v1/fbs/order/{orderId}/confirm", self.confirm),
             web.post(r"/v1/fbs/order/{orderId}/cancel", self.cancel),
             web.get("/v1/finance/orders", self.finance_orders),
+            web.get("/v1/finance/expenses", self.finance_expenses),
         ]
 
     # -- lookups -----------------------------------------------------------------------------------
@@ -334,7 +377,7 @@ class UzumStandIn:
         items = []
         for number, line in enumerate(order.lines, 1):
             item = product(line.index)
-            items.append({"id": order.id * 100 + number, "skuId": sku_id(shop_id, line.index),
+            items.append({"id": line_id(order, number), "skuId": sku_id(shop_id, line.index),
                           "productId": product_id(shop_id, line.index), "skuTitle": item.sku,
                           "productTitle": item.name, "amount": line.quantity, "price": line.price})
         return {
@@ -350,17 +393,48 @@ class UzumStandIn:
         }
 
     def finance_json(self, shop_id: int, order: SandboxOrder) -> list[dict]:
-        cancelled = order.status == Lifecycle.CANCELLED
-        status = "CANCELED" if cancelled else "TO_WITHDRAW" if order.status == Lifecycle.DELIVERED else "PROCESSING"
+        status = FINANCE_STATUS.get(order.status, FINANCE_PENDING)
         rows = []
         for number, line in enumerate(order.lines, 1):
-            item, revenue = product(line.index), line.price * line.quantity
-            rows.append({"id": order.id * 100 + number, "orderId": order.id, "status": status,
-                         "date": ms(order.created_at), "skuTitle": item.sku, "productId": product_id(shop_id, line.index),
-                         "productTitle": item.name, "shopId": shop_id, "sellPrice": line.price,
-                         "amount": line.quantity, "amountReturns": 0, "commission": revenue // 10,
-                         "sellerProfit": revenue - revenue // 10, "cancelled": cancelled})
+            item, figures = product(line.index), fees.line_figures("uzum", order, line)
+            row = {"id": line_id(order, number), "orderId": order.id, "status": status,
+                   "date": ms(order.created_at), "skuTitle": item.sku, "productId": product_id(shop_id, line.index),
+                   "productTitle": item.name, "shopId": shop_id, "sellPrice": line.price, "amount": line.quantity,
+                   "amountReturns": 0, "commission": 0, "sellerProfit": 0,
+                   "cancelled": order.status == Lifecycle.CANCELLED}
+            if figures is not None:
+                row.update(dateIssued=ms(booked_at(order)), commission=wire_sum(figures.commission),
+                           amountReturns=line.quantity if figures.refund else 0,
+                           sellerProfit=wire_sum(figures.revenue - figures.refund - figures.commission))
+            rows.append(row)
         return rows
+
+    def line_expenses(self, shop_id: int, order: SandboxOrder, number: int, line: OrderLine) -> list[dict]:
+        """The delivery charges of one order line (none until its money is booked)."""
+        figures = fees.line_figures("uzum", order, line)
+        if figures is None:
+            return []
+        common = {"shopId": shop_id, "source": "LOGISTICS", "amount": line.quantity, "orderId": order.id,
+                  "skuTitle": product(line.index).sku, "dateService": ms(booked_at(order)),
+                  "dateCreated": ms(booked_at(order)), "status": "PAID"}
+        rows = [{"id": DELIVERY_ID_BASE + line_id(order, number), "name": "Доставка до покупателя",
+                 "paymentPrice": wire_sum(figures.logistics), **common}]
+        if figures.return_logistics:
+            rows.append({"id": RETURN_ID_BASE + line_id(order, number), "name": "Возврат товара",
+                         "paymentPrice": wire_sum(figures.return_logistics), **common})
+        return rows
+
+    def storage_expenses(self, shop_id: int, since: float, until: float) -> list[dict]:
+        """A storage charge for each day of since..until (seconds) up to today, stamped at the day's start."""
+        today = datetime.fromtimestamp(self.state.orders.clock(), TASHKENT).date()
+        first = datetime.fromtimestamp(since, TASHKENT).date()
+        if day_start(first) < since:
+            first += timedelta(days=1)
+        last = min(today, datetime.fromtimestamp(until, TASHKENT).date())
+        return [{"id": storage_id(shop_id, day), "shopId": shop_id, "source": "STORAGE", "name": "Хранение",
+                 "paymentPrice": wire_sum(fees.storage_fee("uzum")), "amount": 1, "dateService": ms(day_start(day)),
+                 "dateCreated": ms(day_start(day)), "status": "PAID"}
+                for day in fees.storage_days(first, last)]
 
     # -- shops and products ------------------------------------------------------------------------
     async def shops(self, request: web.Request) -> web.Response:
@@ -509,7 +583,7 @@ class UzumStandIn:
         caller: UzumCaller = request[ACCOUNT]
         shops = asked_shops(request, caller)
         page, size = paging(request, FINANCE_PAGE_MAX)
-        since, until = int_param(request, "dateFrom"), int_param(request, "dateTo")
+        since, until = finance_period(request)
         rows = []
         for order in self.state.orders.of("uzum", caller.token):
             shop_id, created = self.order_shop(caller, order), ms(order.created_at)
@@ -517,6 +591,36 @@ class UzumStandIn:
                 rows += self.finance_json(shop_id, order)
         rows.sort(key=lambda r: r["id"], reverse=True)
         return json_response({"orderItems": rows[page * size:(page + 1) * size], "totalElements": len(rows)})
+
+    async def finance_expenses(self, request: web.Request) -> web.Response:
+        caller: UzumCaller = request[ACCOUNT]
+        shops = asked_shops(request, caller)
+        page, size = paging(request, EXPENSES_PAGE_MAX)
+        since, until = finance_period(request, required=True)
+        rows = []
+        for order in self.state.orders.of("uzum", caller.token):
+            shop_id = self.order_shop(caller, order)
+            if shop_id in shops and order.status in fees.SOLD and since <= ms(booked_at(order)) <= until:
+                for number, line in enumerate(order.lines, 1):
+                    rows += self.line_expenses(shop_id, order, number, line)
+        for shop_id in shops:
+            rows += self.storage_expenses(shop_id, since / 1000, until / 1000)
+        rows.sort(key=lambda r: (r["dateService"], r["id"]))
+        return json_response({"payload": {"payments": rows[page * size:(page + 1) * size],
+                                          "totalElements": len(rows)}})
+
+
+def finance_period(request: web.Request, *, required: bool = False) -> tuple[Any, Any]:
+    """dateFrom / dateTo (ms) of a finance request, at most FINANCE_MAX_DAYS apart."""
+    since, until = int_param(request, "dateFrom"), int_param(request, "dateTo")
+    if required and (since is None or until is None):
+        raise refuse(400, "BAD_REQUEST", "dateFrom and dateTo are required")
+    if since is not None and until is not None:
+        if until < since:
+            raise refuse(400, "BAD_REQUEST", "dateTo is before dateFrom")
+        if until - since >= ms(FINANCE_MAX_DAYS * 86400):
+            raise refuse(400, "BAD_REQUEST", f"the period is longer than {FINANCE_MAX_DAYS} days")
+    return since, until
 
 
 def build_uzum_app(state: SandboxState, controls: Controls) -> web.Application:

@@ -3,7 +3,8 @@ template WILDBERRIES_API_URL=http://127.0.0.1:PORT/wb/{category} maps
 `https://{category}-api.wildberries.ru` to `…/wb/{category}`.
 
 Specs: specs/wildberries/ru-yaml-2026-03-11 (01-general /ping and seller-info, 02-products cards, stocks,
-warehouses and prices, 03-orders-fbs orders and supplies, 12-reports sales); limits from the en JSONs'
+warehouses and prices, 03-orders-fbs orders and supplies, 12-reports sales; the en JSON
+financial-reports-and-accounting: the finance sales report detail); limits from the en JSONs'
 `x-wb-rate-limits` (MARKETPLACES.md §3.2). Auth errors and 429 are problem+json
 `{title, detail, code, requestId, origin, status, statusText, timestamp}`; 429 carries
 X-Ratelimit-Retry/-Limit/-Reset, every other reply X-Ratelimit-Remaining.
@@ -16,8 +17,9 @@ nmID = NM_ID_BASE + index, chrtID = CHRT_ID_BASE + index (one size per product);
 Orders: `state.orders.create("wildberries", sid, lines, shop_id=<warehouse id>, scheme="FBS")` (only FBS orders
 are served; the first warehouse when shop_id is None). Each sandbox order is one buyer basket (`orderUid`);
 WB shows one assembly task per unit, id `order.id * TASK_ID_FACTOR + unit` (`wb_task_ids`). Actions on a task
-move its whole basket (the OrderBook keeps one status per order). Sales come from DELIVERED orders
-(`extra["returned"] = True` adds a return row).
+move its whole basket (the OrderBook keeps one status per order). Sales come from DELIVERED and RETURNED orders
+(a RETURNED one, or `extra["returned"] = True`, adds a return row); the finance report's money is
+sandbox.marketplaces.fees' (`report_rows`).
 
 Limits are token buckets per seller (per service for Service tokens), method group and token tier, counted in
 `state.now()`; with `state.enforce_rate_limits` an empty bucket answers 429. Marketplace-category 4xx replies
@@ -28,7 +30,8 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Iterator
 
@@ -43,6 +46,7 @@ from sandbox.marketplaces.accounts import (
     wb_bit,
 )
 from sandbox.marketplaces.catalog import Catalog, Lifecycle, Product, SandboxOrder
+from sandbox.marketplaces.fees import RATES, SOLD, booked_on, line_figures, storage_days, storage_fee
 from sandbox.marketplaces.common import (
     ACCOUNT,
     INJECTED_RATE_LIMIT_WAIT,
@@ -130,6 +134,8 @@ LIMITS: dict[str, dict[str, Limit]] = {
     "cancel": {STANDARD: Limit(100, 60, 20), BASE: Limit(100, 60, 20)},
     "prices": {STANDARD: Limit(10, 6, 5), BASE: Limit(4, 3600, 1)},  # every Prices and Discounts method
     "sales": {STANDARD: Limit(1, 60, 1), BASE: Limit(1, 2 * 3600, 1)},
+    # finance-api sales-reports/detailed: 1 per minute; Base "2 requests per 24 h, interval 12 h, burst 1"
+    "finance-reports": {STANDARD: Limit(1, 60, 1), BASE: Limit(2, DAY, 1)},
 }
 MARKETPLACE_GROUPS = frozenset({"stocks", "warehouses", "fbs", "cancel"})
 ERROR_COST = 10  # "One request with 4XX response codes is counted as 10 requests" (Marketplace)
@@ -848,6 +854,9 @@ WB_STATUS = {
     Lifecycle.SHIPPED: ("complete", "waiting"),
     Lifecycle.DELIVERED: ("complete", "sold"),
     Lifecycle.CANCELLED: ("cancel", "canceled"),
+    # WB's FBS statuses have no word for goods the buyer sent back after receiving them: the task stays sold, and
+    # the return shows only in the reports (sales `R…` rows, the finance detail's "Возврат").
+    Lifecycle.RETURNED: ("complete", "sold"),
 }
 
 
@@ -1112,7 +1121,7 @@ def sale_rows(request: web.Request, order: SandboxOrder) -> list[dict]:
                "forPay": round(price * 0.85, 2), "finishedPrice": price, "priceWithDisc": price,
                "saleID": f"S{task.id}", "sticker": "", "gNumber": f"sbx-{order.id}", "srid": f"sbx.{task.id}.0"}
         rows.append(row)
-        if order.extra.get("returned"):
+        if order.extra.get("returned") or order.status == Lifecycle.RETURNED:
             rows.append({**row, "saleID": f"R{task.id}", "forPay": -row["forPay"], "finishedPrice": -price,
                          "priceWithDisc": -price, "totalPrice": -price})
     return rows
@@ -1125,7 +1134,7 @@ async def supplier_sales(request: web.Request) -> web.Response:
     since = _date_from(request.query.get("dateFrom"))
     flag = request.query.get("flag", "0")
     state, sid = _state(request), _caller(request).seller.sid
-    delivered = [o for o in state.orders.of("wildberries", sid) if o.status == Lifecycle.DELIVERED]
+    delivered = [o for o in state.orders.of("wildberries", sid) if o.status in SOLD]
     rows = [row for order in delivered for row in sale_rows(request, order)]
     if flag == "1":
         day = datetime.fromtimestamp(since, MOSCOW).date().isoformat()
@@ -1135,6 +1144,136 @@ async def supplier_sales(request: web.Request) -> web.Response:
         rows = [r for r in rows if r["lastChangeDate"] >= floor]
     rows.sort(key=lambda r: r["lastChangeDate"])
     return json_response(rows[:SALES_MAX_ROWS])
+
+
+# --------------------------------------------------------------------------------------------
+# Handlers: finance (the sales report detail, figures from sandbox.marketplaces.fees)
+# --------------------------------------------------------------------------------------------
+FINANCE_MAX_ROWS = 100_000  # `limit` maximum
+# UNCONFIRMED (as the connector's WB_FINANCE_MAX_DAYS): the longest period one request may ask.
+FINANCE_MAX_DAYS = 31
+FINANCE_PERIODS = ("daily", "weekly")
+# rrdId of a row: the order's task id and the row's place (sale, its logistics, the return, its logistics), so
+# a row keeps its id across re-reads; storage rows of day N after these.
+_ROW_PLACES = 10
+STORAGE_RRD_BASE = 10**13
+
+
+def _finance_error(detail: str) -> Reply:
+    """A 400 in the shape of response400FinancialReports (problem+json)."""
+    body = {"title": "GetReportDetailByPeriodNB decode error", "detail": detail, "origin": "open-api-finreports",
+            "requestId": str(uuid.uuid4()), "status": 400}
+    return Reply(json_response(body, status=400, content_type="application/problem+json"))
+
+
+def _report_day(raw: Any, name: str) -> date:
+    """`dateFrom` / `dateTo`: an RFC 3339 date or a zoneless date-time (Moscow time)."""
+    if not isinstance(raw, str) or not raw:
+        raise _finance_error(f"missing {name} params")
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise _finance_error(f"invalid {name}") from None
+    return (moment.astimezone(MOSCOW) if moment.tzinfo else moment).date()
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+def _blank_row(first: date, last: date, stamp: str) -> dict:
+    """A report row with every field of SalesReportsDetailedRes (the schema requires nearly all), money "0"."""
+    zero, day, end = "0", first.isoformat(), last.isoformat()
+    return {
+        "acquiringBank": "", "acquiringFee": zero, "acquiringPercent": 0, "additionalPayment": zero,
+        "articleSubstitution": "", "b2bCustomerTin": "", "brandName": "SellerCloudX Sandbox", "cashbackAmount": zero,
+        "cashbackCommissionChange": zero, "cashbackDiscount": zero, "commissionPercent": 0, "country": "Россия",
+        "createDate": end, "currency": "RUB", "dateFrom": day, "dateTo": end, "declarationNumber": "",
+        "deduction": zero, "deliveryAmount": 0, "deliveryMethod": "FBS", "deliveryService": zero, "dlvPrc": 0,
+        "docTypeName": "", "fixTariffDateFrom": day, "fixTariffDateTo": end, "forPay": zero, "giBoxTypeName": "",
+        "giId": 0, "installmentCofinancingAmount": zero, "isB2b": False, "isKgvpV2": 0, "kvw": 0, "kvwBase": 0,
+        "loyaltyDiscount": 0, "loyaltyId": 0, "nmId": 0, "officeName": "", "orderDt": stamp, "orderId": 0,
+        "orderUid": "", "paidAcceptance": zero, "paidStorage": zero, "paidWithSocialCertificate": False,
+        "paymentProcessing": "", "paymentSchedule": zero, "penalty": zero, "ppvzOfficeId": 0, "ppvzOfficeName": "",
+        "ppvzReward": zero, "ppvzSalesCommission": zero, "ppvzSupplierInn": "", "ppvzSupplierName": "",
+        "productDiscountForReport": 0, "quantity": 0, "rebillLogisticCost": zero, "reportId": 0, "reportType": 1,
+        "retailAmount": zero, "retailPrice": zero, "retailPriceWithDisc": zero, "returnAmount": 0, "rrDate": day,
+        "rrdId": 0, "saleDt": stamp, "salePercent": 0, "salePriceAffiliatedDiscountPrc": 0,
+        "salePricePromocodeDiscountPrc": 0, "salePriceWholesaleDiscountPrc": 0, "sellerOperName": "",
+        "sellerPromo": "", "sellerPromoDiscount": 0, "sellerPromoId": 0, "shkId": 0, "sku": "", "spp": 0, "srid": "",
+        "srvDbs": False, "stickerId": "", "subjectName": "Sandbox goods", "supRatingUp": 0, "techSize": "0",
+        "title": "", "trbxId": "", "uuidPromocode": "", "vendorCode": "", "vw": zero, "vwNds": zero,
+        "warehouseLogisticsCoeff": 0, "wibesDiscountPercent": 0,
+    }
+
+
+def report_rows(request: web.Request, first: date, last: date) -> list[dict]:
+    """The seller's sales report detail for [first, last]: per line of each delivered / returned order the sale
+    (its commission is what WB keeps of `forPay`) and the delivery, a returned one also the refund and the return
+    delivery, on the day of the order's last change; a storage row for each day up to today."""
+    state, seller, catalog = _state(request), _caller(request).seller, _catalog(request)
+    base = _blank_row(first, last, _rfc3339(datetime.combine(last, datetime.min.time(), MOSCOW).timestamp()))
+    base["officeName"] = seller.warehouses[0].name
+    rows: list[dict] = []
+    for order in state.orders.of("wildberries", seller.sid):
+        if order.scheme != "FBS" or order.status not in SOLD:
+            continue
+        day = booked_on(order, MOSCOW)
+        if not first <= day <= last:
+            continue
+        units = list(_units(order))
+        for line in order.lines:
+            figures = line_figures("wildberries", order, line)
+            task = next((t for t in units if t.index == line.index), None)
+            if figures is None or task is None:
+                continue
+            product = catalog.product(line.index) if line.index in catalog else None
+            goods = {**base, "rrDate": day.isoformat(), "orderId": task.id, "srid": f"sbx.{task.id}.0",
+                     "orderUid": f"sbx-{order.id}", "ppvzSalesCommission": _money(figures.commission),
+                     "nmId": nm_id(line.index), "vendorCode": product.sku if product else "",
+                     "sku": product.barcode if product else "", "title": product.name if product else "",
+                     "orderDt": _rfc3339(order.created_at), "saleDt": _rfc3339(order.updated_at or order.created_at),
+                     "retailPrice": _money(Decimal(line.price)), "retailPriceWithDisc": _money(Decimal(line.price)),
+                     "commissionPercent": float(RATES["wildberries"].commission * 100)}
+            rrd = task.id * _ROW_PLACES
+            rows.append({**goods, "rrdId": rrd + 1, "docTypeName": "Продажа", "sellerOperName": "Продажа",
+                         "quantity": line.quantity, "retailAmount": _money(figures.revenue),
+                         "forPay": _money(figures.revenue - figures.commission)})
+            rows.append({**goods, "rrdId": rrd + 2, "sellerOperName": "Логистика", "deliveryAmount": line.quantity,
+                         "deliveryService": _money(figures.logistics)})
+            if order.status == Lifecycle.RETURNED:
+                # WB keeps its commission on a return here (fees.LineFigures.payout): the whole refund is taken back
+                rows.append({**goods, "rrdId": rrd + 3, "docTypeName": "Возврат", "sellerOperName": "Возврат",
+                             "quantity": line.quantity, "retailAmount": _money(figures.refund),
+                             "forPay": _money(figures.refund)})
+                rows.append({**goods, "rrdId": rrd + 4, "sellerOperName": "Логистика",
+                             "returnAmount": line.quantity, "deliveryService": _money(figures.return_logistics)})
+    today = datetime.fromtimestamp(state.orders.clock(), MOSCOW).date()
+    for day in storage_days(first, min(last, today)):
+        rows.append({**base, "rrdId": STORAGE_RRD_BASE + day.toordinal(), "rrDate": day.isoformat(),
+                     "sellerOperName": "Хранение", "paidStorage": _money(storage_fee("wildberries"))})
+    return sorted(rows, key=lambda r: r["rrdId"])
+
+
+async def sales_report_detail(request: web.Request) -> web.Response:
+    """POST https://finance-api.wildberries.ru/api/finance/v1/sales-reports/detailed
+    {dateFrom, dateTo, limit <= 100000, rrdId, period}: rows after `rrdId`, oldest id first; 204 when none."""
+    body = await _body(request, lambda: _finance_error("request body can not be decoded"))
+    if not isinstance(body, dict):
+        raise _finance_error("request body can not be decoded")
+    first, last = _report_day(body.get("dateFrom"), "dateFrom"), _report_day(body.get("dateTo"), "dateTo")
+    limit, after = body.get("limit", FINANCE_MAX_ROWS), body.get("rrdId", 0)
+    period = body.get("period", "weekly")
+    if not _is_int(limit) or not 1 <= limit <= FINANCE_MAX_ROWS or not _is_int(after) or after < 0:
+        raise _finance_error(f"limit must be 1..{FINANCE_MAX_ROWS}, rrdId a row id")
+    if period not in FINANCE_PERIODS:
+        raise _finance_error("period must be daily or weekly")
+    if last < first or (last - first).days >= FINANCE_MAX_DAYS:
+        raise _finance_error(f"the period must be 1..{FINANCE_MAX_DAYS} days")
+    rows = [row for row in report_rows(request, first, last) if row["rrdId"] > after][:limit]
+    if not rows:
+        return web.Response(status=204)
+    return json_response(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1176,6 +1315,8 @@ ROUTES: list[tuple[str, str, Handler, str, RouteInfo]] = [
     ("PATCH", "/marketplace/api/v3/supplies/{supplyId}/deliver", deliver_supply, "supply-deliver",
      _fbs(write=True)),
     ("GET", "/statistics/api/v1/supplier/sales", supplier_sales, "sales", RouteInfo("sales")),
+    ("POST", "/finance/api/finance/v1/sales-reports/detailed", sales_report_detail, "finance-detailed",
+     RouteInfo("finance-reports")),
 ]
 
 

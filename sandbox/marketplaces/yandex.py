@@ -14,7 +14,9 @@ Served (operationId in brackets), backed by the shared Catalog and OrderBook (ca
   default price" while the business has onlyDefaultPrice, the default: `yandex_book(state).only_default_price`)
 - orders: POST /v1/businesses/{businessId}/orders [getBusinessOrders], PUT
   /v2/campaigns/{campaignId}/orders/{orderId}/status [updateOrderStatus] (`add_order()` makes orders)
-- analytics: POST /v2/campaigns/{campaignId}/stats/orders [getOrdersStats]; warehouses: POST
+- analytics and finance: POST /v2/campaigns/{campaignId}/stats/orders [getOrdersStats] (by creation or update
+  day, at most MAX_STATS_DAYS per request): a delivered or returned order's payments and services are the fee model's
+  figures (fees.py: FEE, DELIVERY_TO_CUSTOMER, RETURN_PROCESSING); warehouses: POST
   /v2/businesses/{businessId}/warehouses [getPagedWarehouses]
 
 Limits (MARKETPLACES.md §2.3): every reply carries X-RateLimit-Resource-Limit/-Remaining/-Until for its resource,
@@ -42,6 +44,7 @@ from aiohttp import web
 
 from sandbox.marketplaces.accounts import YANDEX_API_KEY, SandboxState, YandexApiKey, YandexBusiness, YandexCampaign
 from sandbox.marketplaces.catalog import Catalog, Lifecycle, OrderLine, Product, SandboxOrder, index_of
+from sandbox.marketplaces.fees import line_figures
 from sandbox.marketplaces.common import (
     ACCOUNT,
     QUOTA,
@@ -108,6 +111,9 @@ MAX_ORDER_IDS = 50  # GetBusinessOrdersRequest.orderIds / campaignIds
 MAX_WAREHOUSE_CAMPAIGNS = 25  # GetPagedWarehousesRequest.campaignIds
 MAX_STOCK_COUNT = 2_000_000_000  # UpdateStockItemDTO.count
 MAX_ORDER_DAYS = 30  # getBusinessOrders: at most 30 days per request, the last 30 days by default
+# getOrdersStats: UNCONFIRMED (no period is documented); the stand-in holds clients to the orders methods' 30 days
+# (connectors.yandex.limits.STATS_MAX_DAYS) so that their splitting of a long period is tested.
+MAX_STATS_DAYS = 30
 
 CURRENCY = "RUR"
 MSK = timezone(timedelta(hours=3))  # Yandex's dates are Moscow dates
@@ -755,6 +761,8 @@ STATUS_WORDS = {
     Lifecycle.SHIPPED: ("PROCESSING", "SHIPPED"),
     Lifecycle.DELIVERED: ("DELIVERED", "DELIVERY_SERVICE_DELIVERED"),
     Lifecycle.CANCELLED: ("CANCELLED", "SHOP_FAILED"),
+    # The spec documents no substatus of a returned order (BusinessOrderDTO requires one): UNKNOWN, its catch-all.
+    Lifecycle.RETURNED: ("RETURNED", "UNKNOWN"),
 }
 # The status changes a shop may make (updateOrderStatus description): target -> (lifecycle, allowed from).
 TRANSITIONS = {
@@ -763,7 +771,8 @@ TRANSITIONS = {
     ("CANCELLED", "SHOP_FAILED"): (Lifecycle.CANCELLED, {Lifecycle.NEW, Lifecycle.CONFIRMED}),
 }
 STATS_STATUS = {Lifecycle.NEW: "PROCESSING", Lifecycle.CONFIRMED: "PROCESSING", Lifecycle.SHIPPED: "DELIVERY",
-                Lifecycle.DELIVERED: "DELIVERED", Lifecycle.CANCELLED: "CANCELLED_IN_PROCESSING"}
+                Lifecycle.DELIVERED: "DELIVERED", Lifecycle.CANCELLED: "CANCELLED_IN_PROCESSING",
+                Lifecycle.RETURNED: "RETURNED"}
 PROGRAM_TYPES = {"FBS": "FBS", "FBO": "FBY", "DBS": "DBS", "EXPRESS": "EXPRESS"}
 SUBSTATUS_KEY = "yandex_substatus"
 
@@ -935,8 +944,41 @@ async def update_order_status(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------------------------
 # Analytics and warehouses
 # --------------------------------------------------------------------------------------------
+# Which OrdersStatsCommissionType carries each part of the fee model (sandbox/marketplaces/fees.py).
+FEE_SERVICES = (("FEE", "commission"), ("DELIVERY_TO_CUSTOMER", "logistics"), ("RETURN_PROCESSING", "return_logistics"))
+
+
+def stats_commissions(order: SandboxOrder) -> list[dict]:
+    """The order's services (OrdersStatsCommissionDTO), summed over its lines; none before delivery."""
+    figures = [f for f in (line_figures("yandex", order, line) for line in order.lines) if f is not None]
+    totals = [(service, sum(getattr(f, part) for f in figures)) for service, part in FEE_SERVICES]
+    return [{"type": service, "actual": float(total)} for service, total in totals if figures and total]
+
+
+def stats_payments(order: SandboxOrder) -> list[dict]:
+    """OrdersStatsPaymentDTO: the buyer's payment once delivered, and its refund once returned."""
+    if order.status not in (Lifecycle.DELIVERED, Lifecycle.RETURNED):
+        return []
+    day = moscow(order.updated_at).date().isoformat()
+    kinds = ["PAYMENT"] + (["REFUND"] if order.status == Lifecycle.RETURNED else [])
+    return [{"id": f"{order.id}-{kind.lower()}", "date": day, "type": kind, "source": "BUYER",
+             "total": float(order.total), "paymentOrder": {"id": f"{order.id}{n}", "date": day}}
+            for n, kind in enumerate(kinds, 1)]
+
+
+def stats_item_json(order: SandboxOrder, line: OrderLine, catalog: Catalog, campaign: YandexCampaign) -> dict:
+    """OrdersStatsItemDTO: the BUYER price; a returned order's units as RETURNED details."""
+    item = {"offerName": catalog.product(line.index).name, "marketSku": MARKET_SKU_BASE + line.index,
+            "shopSku": catalog.product(line.index).sku, "count": line.quantity,
+            "prices": [{"type": "BUYER", "costPerItem": line.price, "total": line.price * line.quantity}],
+            "warehouse": {"id": warehouse_id(campaign), "name": warehouse_name(campaign)}}
+    if order.status == Lifecycle.RETURNED:
+        item["details"] = [{"itemStatus": "RETURNED", "itemCount": line.quantity}]
+    return item
+
+
 def stats_order_json(order: SandboxOrder, catalog: Catalog, campaign: YandexCampaign) -> dict:
-    """OrdersStatsOrderDTO: items with their BUYER price; no payments or commissions yet."""
+    """OrdersStatsOrderDTO: items with their BUYER price, the payments, and Market's services (fees.py)."""
     return {
         "id": order.id,
         "creationDate": moscow(order.created_at).date().isoformat(),
@@ -944,15 +986,9 @@ def stats_order_json(order: SandboxOrder, catalog: Catalog, campaign: YandexCamp
         "status": STATS_STATUS[order.status],
         "paymentType": "PREPAID",
         "fake": False,
-        "items": [
-            {"offerName": catalog.product(line.index).name, "marketSku": MARKET_SKU_BASE + line.index,
-             "shopSku": catalog.product(line.index).sku, "count": line.quantity,
-             "prices": [{"type": "BUYER", "costPerItem": line.price, "total": line.price * line.quantity}],
-             "warehouse": {"id": warehouse_id(campaign), "name": warehouse_name(campaign)}}
-            for line in order.lines
-        ],
-        "payments": [],
-        "commissions": [],
+        "items": [stats_item_json(order, line, catalog, campaign) for line in order.lines],
+        "payments": stats_payments(order),
+        "commissions": stats_commissions(order),
         "currency": CURRENCY,
     }
 
@@ -967,6 +1003,8 @@ async def get_orders_stats(request: web.Request) -> web.Response:
         raise bad_request("dateFrom/dateTo cannot be used together with updateFrom/updateTo")
     start = date_field(body.get("dateFrom") or body.get("updateFrom"), "dateFrom", date)
     end = date_field(body.get("dateTo") or body.get("updateTo"), "dateTo", date)
+    if start is not None and end is not None and end - start >= timedelta(days=MAX_STATS_DAYS):
+        raise bad_request(f"Too long time period. Maximum is '{MAX_STATS_DAYS}' days")
 
     def wanted(order: SandboxOrder) -> bool:
         day = moscow(order.updated_at if by_update else order.created_at).date()

@@ -10,10 +10,11 @@ __all__ = ["AlreadyRunning", "GlobalJob", "JobKind", "registry", "global_registr
 
 def registry() -> dict:
     """Every per-integration job kind and its function."""
-    from services import catalog_sync, orders, pushes
+    from services import catalog_sync, finance, orders, pushes
 
     return {JobKind.ORDERS: orders.poll, JobKind.CATALOG: catalog_sync.sync, JobKind.STOCK_PUSH: pushes.push_stock,
-            JobKind.PRICE_PUSH: pushes.push_prices, JobKind.RECONCILE: pushes.reconcile}
+            JobKind.PRICE_PUSH: pushes.push_prices, JobKind.RECONCILE: pushes.reconcile,
+            JobKind.FINANCE: finance.fetch}
 
 
 def global_registry() -> dict:

@@ -8,13 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import RUNNABLE, IntegrationStatus, MarketplaceIntegration, Schedule, now
 from services.jobs.types import JobKind
 
-# Defaults: orders every 5 minutes, the catalog daily, stock reconciliation every 15 minutes.
-DEFAULT_INTERVALS = {JobKind.ORDERS: 300, JobKind.CATALOG: 86400, JobKind.RECONCILE: 900}
+# Defaults: orders every 5 minutes, the catalog and the finance report daily, stock reconciliation every 15 minutes.
+DEFAULT_INTERVALS = {JobKind.ORDERS: 300, JobKind.CATALOG: 86400, JobKind.RECONCILE: 900, JobKind.FINANCE: 86400}
 SCHEDULED = tuple(DEFAULT_INTERVALS)
 # The partner may choose these order-poll intervals in the bot.
 ORDER_INTERVALS = (60, 300, 900, 3600)
-# A new integration: its first (baseline) order poll soon; the others on their own rhythm.
-FIRST_RUN_DELAY = {JobKind.ORDERS: 0, JobKind.CATALOG: 3600, JobKind.RECONCILE: 900}
+# A new integration: its first (baseline) order poll soon, its finance backfill right after; the others on their
+# own rhythm.
+FIRST_RUN_DELAY = {JobKind.ORDERS: 0, JobKind.CATALOG: 3600, JobKind.RECONCILE: 900, JobKind.FINANCE: 60}
 # A failed run is tried again soon: after this many seconds, doubling with each failure in a row, never later than
 # its ordinary interval.
 RETRY_FIRST = 30

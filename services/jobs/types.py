@@ -26,6 +26,7 @@ class JobKind(StrEnum):
     RECONCILE = "reconcile"
     STOCK_PUSH = "stock_push"
     PRICE_PUSH = "price_push"
+    FINANCE = "finance"  # the marketplace's finance report (services/finance.py)
 
 
 class GlobalJob(StrEnum):

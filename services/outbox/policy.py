@@ -1,14 +1,24 @@
-"""The partner's say over their alerts: muted kinds, quiet hours (in their time zone), the low-stock threshold."""
+"""The partner's say over their alerts: muted kinds, quiet hours (in their time zone), the low-stock threshold, the
+"runs out in N days" horizon and when the daily summary comes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from db.models import DEFAULT_TIMEZONE, JsonText
-from services.outbox.records import AlertKind
+from services.outbox.records import MUTABLE
 
 DEFAULT_LOW_STOCK = 3
+DEFAULT_RUNS_OUT_DAYS = 7
+DEFAULT_SUMMARY_AT = 9 * 60  # minutes after midnight, the partner's time
+
+
+class SummaryMode(StrEnum):
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"  # Mondays, about the week before
 
 
 @dataclass(frozen=True)
@@ -16,10 +26,14 @@ class Prefs:
     muted: frozenset[str] = frozenset()
     quiet: tuple[int, int] | None = None  # (from hour, to hour) in the partner's timezone, e.g. (22, 8)
     low_stock: int = DEFAULT_LOW_STOCK
+    runs_out_days: int = DEFAULT_RUNS_OUT_DAYS
+    summary: SummaryMode = SummaryMode.DAILY
+    summary_at: int = DEFAULT_SUMMARY_AT
 
     def to_json(self) -> str:
         return JsonText.dump({"muted": sorted(self.muted), "quiet": list(self.quiet) if self.quiet else None,
-                              "low_stock": self.low_stock})
+                              "low_stock": self.low_stock, "runs_out_days": self.runs_out_days,
+                              "summary": self.summary.value, "summary_at": self.summary_at})
 
 
 def prefs_of(owner) -> Prefs:
@@ -30,9 +44,12 @@ def prefs_of(owner) -> Prefs:
     quiet = data.get("quiet")
     try:
         return Prefs(
-            muted=frozenset(k for k in data.get("muted", []) if k in set(AlertKind)),
+            muted=frozenset(k for k in data.get("muted", []) if k in MUTABLE),
             quiet=(int(quiet[0]) % 24, int(quiet[1]) % 24) if isinstance(quiet, list) and len(quiet) == 2 else None,
             low_stock=int(data.get("low_stock", DEFAULT_LOW_STOCK)),
+            runs_out_days=int(data.get("runs_out_days", DEFAULT_RUNS_OUT_DAYS)),
+            summary=SummaryMode(data.get("summary", SummaryMode.DAILY)),
+            summary_at=int(data.get("summary_at", DEFAULT_SUMMARY_AT)) % (24 * 60),
         )
     except (TypeError, ValueError):
         return Prefs()

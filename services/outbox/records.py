@@ -13,6 +13,13 @@ class AlertKind(StrEnum):
     RECOVERED = "recovered"
     LOW_STOCK = "low_stock"
     KEY_EXPIRING = "key_expiring"
+    RUNS_OUT = "runs_out"  # a product's stock lasts fewer days than the partner's horizon
+    SUMMARY = "summary"  # the daily / weekly summary
+    BROADCAST = "broadcast"  # an admin's message to partners (never muted)
+
+
+# The kinds a partner can mute one by one (the summary has its own off / daily / weekly setting; broadcasts always go).
+MUTABLE = tuple(kind for kind in AlertKind if kind not in (AlertKind.SUMMARY, AlertKind.BROADCAST))
 
 
 class OutboxStatus(StrEnum):

@@ -452,7 +452,8 @@ def wb_url(host: str, path: str, base: str = WB_LOCAL) -> str:
     return base.replace("{category}", host) + path
 
 
-def wb_api(base: str = WB_LOCAL, hosts=("content", "discounts-prices", "marketplace", "statistics", "seller-analytics")) -> FakeApi:
+def wb_api(base: str = WB_LOCAL, hosts=("content", "discounts-prices", "marketplace", "statistics", "seller-analytics",
+                                        "finance")) -> FakeApi:
     api = FakeApi()
     for host in hosts:
         api.add("GET", wb_url(host, "/ping", base), reply(200, spec_example(M.WILDBERRIES, "GET", "/ping", category=host)))
@@ -465,18 +466,18 @@ def wb_api(base: str = WB_LOCAL, hosts=("content", "discounts-prices", "marketpl
 @pytest.mark.parametrize("base", [WB_LOCAL, default_base_url(M.WILDBERRIES)])
 async def test_wb_full_token(base):
     clock = FakeClock()
-    token = make_wb_token(acc=1, exp=int(clock.now()) + 90 * 86400)
+    token = make_wb_token(acc=1, s=wb_mask(1, 2, 3, 4, 5, 13), exp=int(clock.now()) + 90 * 86400)
     api = wb_api(base)
     wb, transport, _ = client(M.WILDBERRIES, api, Credentials(token), base_url=base, now=clock.now())
     info = await wb.check_connection()
     pinged = [r.category for r in transport.records if r.path == "/ping"]
-    assert pinged == ["content", "discounts-prices", "marketplace", "statistics", "seller-analytics"]
+    assert pinged == ["content", "discounts-prices", "marketplace", "statistics", "seller-analytics", "finance"]
     assert transport.calls[-1] == ("GET", "/api/v3/warehouses", 200)
     assert [(w.id, w.name) for w in info.warehouses] == [("1", "ул. Троицкая, Подольск, Московская обл.")]
     assert info.warnings == [Warning.WB_BASE_TOKEN]
     assert info.token_type == "base" and info.account_id == "e6ac6604-1d21-415c-905d-3dc0c4a8f2be"
     assert info.account_name == "WB seller e6ac6604"
-    assert info.scopes == ["analytics", "content", "marketplace", "prices", "statistics"]
+    assert info.scopes == ["analytics", "content", "finance", "marketplace", "prices", "statistics"]
     assert all(r.headers["Authorization"] == token for r in api.requests)  # no prefix, every host
 
 
@@ -489,7 +490,7 @@ async def test_wb_partial_personal_read_only_expiring_token():
     assert info.warehouses == []
     assert info.warnings == [Warning.KEY_EXPIRES_SOON, Warning.WB_PERSONAL_TOKEN, Warning.WB_READ_ONLY,
                              Warning.WB_MISSING_CATEGORIES]
-    assert info.extra["missing_categories"] == ["prices", "marketplace", "analytics"]
+    assert info.extra["missing_categories"] == ["prices", "marketplace", "analytics", "finance"]
 
 
 async def test_wb_token_without_needed_categories_pings_common():

@@ -51,6 +51,9 @@ SPECS_DIR = Path(os.environ.get("SCX_SPECS_DIR") or Path(__file__).resolve().par
 YANDEX_SPEC = SPECS_DIR / "yandex" / "partner-api" / "openapi" / "openapi.yaml"
 OZON_SPEC = SPECS_DIR / "ozon" / "ozon-seller-api-swagger-en.json"
 WB_SPEC_DIR = SPECS_DIR / "wildberries" / "ru-yaml-2026-03-11"  # full schemas (the en-json cuts them)
+# The en JSONs, for the paths the ru YAMLs lack (finance-api's sales reports): their schemas cut off as
+# "[MaxDepth]" accept anything (only what the spec still holds is checked).
+WB_EN_SPEC_DIR = SPECS_DIR / "wildberries" / "en-json-2026-08-19"
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # All requests are validated as if sent to this host; the real base URL is stripped first.
@@ -255,6 +258,7 @@ def wb_specs() -> dict[str, list[OpenAPI]]:
     under the key "*".
     """
     by_category: dict[str, list[OpenAPI]] = {}
+    in_ru: set[tuple[str, str]] = set()
     for file in sorted(WB_SPEC_DIR.glob("*.yaml")):
         data = yaml.load(file.read_text(encoding="utf-8"), Loader=_LOADER)
         grouped: dict[str, dict[str, dict]] = {}
@@ -267,7 +271,27 @@ def wb_specs() -> dict[str, list[OpenAPI]]:
                     grouped.setdefault(category, {})[path] = _without_servers(item)
         for category, paths in grouped.items():
             by_category.setdefault(category, []).append(_app({**data, "paths": paths}))
+            in_ru |= {(category, path) for path in paths}
+    for file in sorted(WB_EN_SPEC_DIR.glob("*.json")):
+        data = _uncut(json.loads(file.read_text(encoding="utf-8")))
+        grouped = {}
+        for path, item in (data.get("paths") or {}).items():
+            for server in item.get("servers") or data.get("servers") or []:
+                match = _WB_HOST.match(server.get("url", ""))
+                if match and (match["category"], path) not in in_ru:
+                    grouped.setdefault(match["category"], {})[path] = _without_servers(item)
+        for category, paths in grouped.items():
+            by_category.setdefault(category, []).append(_app({**data, "paths": paths}))
     return by_category
+
+
+def _uncut(node: Any) -> Any:
+    """The en JSON with each schema cut off as "[MaxDepth]" made an empty (any-value) schema."""
+    if isinstance(node, dict):
+        return {key: {} if value == "[MaxDepth]" else _uncut(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_uncut(value) for value in node]
+    return node
 
 
 def _candidates(marketplace: Marketplace, path: str, category: str | None) -> list[OpenAPI]:

@@ -136,7 +136,8 @@ def test_wb_tokens_carry_the_documented_payload_fields():
     assert base_token["acc"] == 1 and base_token["t"] is False and "for" not in base_token
     assert base_token["sid"] == A.WB_SELLER_ID and re.fullmatch(r"[0-9a-f-]{36}", base_token["id"])
     assert 149 * 86400 < base_token["exp"] - now <= 150 * 86400
-    assert base_token["s"] == A.wb_scope_mask("content", "analytics", "prices", "marketplace", "statistics")
+    assert base_token["s"] == A.wb_scope_mask("content", "analytics", "prices", "marketplace", "statistics",
+                                                   "finance")
     personal = jwt_payload(A.WB_TOKEN_PERSONAL)
     assert personal["acc"] == 3 and personal["for"] == "self"
     assert jwt_payload(A.WB_TOKEN_READONLY)["s"] & A.wb_bit(A.WB_READ_ONLY_BIT)
@@ -285,7 +286,7 @@ async def test_wb_ping_answers_on_every_host_the_token_covers(sandbox, token):
     assert sandbox.calls[("wildberries", "GET", "/marketplace/ping")] == 1
 
 
-@pytest.mark.parametrize("category", ["advert", "feedbacks", "buyer-chat", "supplies", "finance"])
+@pytest.mark.parametrize("category", ["advert", "feedbacks", "buyer-chat", "supplies", "returns"])
 async def test_wb_ping_on_a_host_the_token_lacks_is_401(sandbox, category):
     async with api(sandbox, "wildberries") as client:
         r = await client.get(base(sandbox, "wildberries", category) + "/ping", headers=WB)

@@ -77,9 +77,9 @@ def test_warnings_for_type_read_only_and_missing_categories():
     info = decode_wb_token(make_wb_token(acc=3, s=wb_mask(1, 4, WB_READ_ONLY_BIT)))
     warnings, missing = wb_token_warnings(info)
     assert warnings == [Warning.WB_PERSONAL_TOKEN, Warning.WB_READ_ONLY, Warning.WB_MISSING_CATEGORIES]
-    assert missing == ["prices", "statistics", "analytics"]
+    assert missing == ["prices", "statistics", "analytics", "finance"]
 
-    service = decode_wb_token(make_wb_token(acc=4, s=wb_mask(1, 2, 3, 4, 5)))
+    service = decode_wb_token(make_wb_token(acc=4, s=wb_mask(1, 2, 3, 4, 5, 13)))
     assert wb_token_warnings(service) == ([], [])
     assert set(WB_REQUIRED_CATEGORIES) == service.categories
 

@@ -97,7 +97,7 @@ connect-howto-yandex = 🟡 <b>Yandex Market</b>
 connect-howto-wildberries = 🟪 <b>Wildberries</b>
     1. In the seller portal open <b>Settings → API integrations</b> and press <b>Create token</b> → Manual integration.
     2. Token type: <b>Base</b> (or a Service token for SellerCloudX if offered). Do not use a <b>Personal</b> token: Wildberries forbids it in cloud services.
-    3. Categories: Content, Prices and discounts, Marketplace, Statistics, Analytics. Access: <b>Read and write</b>.
+    3. Categories: Content, Prices and discounts, Marketplace, Statistics, Analytics, Finance. Access: <b>Read and write</b>.
     The token is valid for 180 days; the bot will remind you before it expires.
 connect-howto-ozon = 🔵 <b>Ozon</b>
     1. In the seller cabinet open <b>Settings → Seller API</b> and press <b>Generate key</b>.
@@ -143,7 +143,7 @@ error-not_supported = This marketplace does not support this action.
 error-no_shops = The key works, but there is no shop on this account yet.
 error-detail = Marketplace says: <i>{ $detail }</i>
 fix-ozon-missing_scope = In Settings → Seller API give the key the Admin access level or the roles for products, prices and stock, and orders.
-fix-wildberries-missing_scope = Create a token with the categories Content, Prices and discounts, Marketplace, Statistics and Analytics.
+fix-wildberries-missing_scope = Create a token with the categories Content, Prices and discounts, Marketplace, Statistics, Analytics and Finance.
 fix-yandex-missing_scope = Give the token access to inventory and order processing, pricing, offers and cards management, finance and accounting (or all methods).
 fix-ozon-ip_restricted = Open the key in Settings → Seller API and remove the allowed networks, or create a new key without them.
 
@@ -152,7 +152,7 @@ warning-wb_personal_token = This is a <b>Personal</b> token. Wildberries forbids
 warning-wb_base_token = Base token: Wildberries limits it strongly (for example 4 price uploads per hour). Price changes will be queued.
 warning-wb_test_token = This is a <b>Test</b> token: it works only with the Wildberries sandbox, not with your real shop.
 warning-wb_read_only = The token is read-only: stock and prices cannot be sent to Wildberries.
-warning-wb_missing_categories = The token lacks some categories (Content, Prices and discounts, Marketplace, Statistics, Analytics); some features will not work.
+warning-wb_missing_categories = The token lacks some categories (Content, Prices and discounts, Marketplace, Statistics, Analytics, Finance); some features (finance reports among them) will not work.
 warning-key_expires_soon = The key expires soon — create a new one and press “Replace keys”.
 warning-ozon_missing_roles = The key lacks roles for some features (products, prices and stock, or orders).
 
@@ -356,6 +356,7 @@ alert-sync-failed-next = I keep trying on schedule and will tell you when it wor
 alert-job-orders = getting orders
 alert-job-catalog = the catalog sync
 alert-job-reconcile = the stock check
+alert-job-finance = reading the finance report
 alert-job-stock_push = sending stock
 alert-job-price_push = sending prices
 alert-job-other = the sync
@@ -444,6 +445,9 @@ notif-kind-sync_failed = Sync failures
 notif-kind-recovered = Sync recovered
 notif-kind-low_stock = Low stock
 notif-kind-key_expiring = Keys expiring
+notif-kind-runs_out = Stock running out
+notif-kind-summary = Daily summary
+notif-kind-broadcast = News from the team
 notif-quiet-line = 🌙 Quiet hours: { $value } ({ $timezone } time). Alerts in these hours are held and delivered afterwards.
 notif-quiet-off = off
 notif-low-stock-line = 📉 Low-stock alert when a product has { $value } or fewer left (a product's own threshold wins).
@@ -460,6 +464,7 @@ dash-kind-catalog = 🔄 Catalog
 dash-kind-stock_push = 📦 Stock sent
 dash-kind-price_push = 💰 Prices sent
 dash-kind-reconcile = ↔️ Stock check
+dash-kind-finance = 💵 Finance report
 dash-schedule = { $every }, next { $next }
 dash-last-ok = last success { $time }
 dash-paused = paused
@@ -476,6 +481,7 @@ dash-counts-orders = new { $new }, changed { $changed }, cancelled { $cancelled 
 dash-counts-catalog = { $seen } listings, { $created } new products, { $unmatched } not matched
 dash-counts-push = sent { $sent }, accepted { $accepted }, refused { $rejected }
 dash-counts-reconcile = checked { $checked }, differing { $differing }
+dash-counts-finance = { $read } figures read, { $added } new, { $changed } corrected
 dash-interval-ask = Check for new orders every:
 dash-interval-set = New orders are now checked { $every }.
 dash-run-queued = { $kind }: starting now.

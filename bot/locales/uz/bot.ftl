@@ -97,7 +97,7 @@ connect-howto-yandex = 🟡 <b>Yandex Market</b>
 connect-howto-wildberries = 🟪 <b>Wildberries</b>
     1. Sotuvchi portalida <b>«Настройки → Доступ к API»</b> (Sozlamalar → API ruxsati) boʻlimini oching, <b>«Создать токен»</b> (Token yaratish) tugmasini bosing va qoʻlda integratsiya variantini tanlang.
     2. Token turi: <b>«Базовый»</b> (asosiy). Agar SellerCloudX uchun «Сервисный» (servis) token taklif qilinsa, uni ham tanlash mumkin. <b>«Персональный»</b> (shaxsiy) tokendan foydalanmang: Wildberries uni bulutli servislarda ishlatishni taqiqlaydi.
-    3. Kategoriyalar: «Контент», «Цены и скидки», «Маркетплейс», «Статистика», «Аналитика». Ruxsat: <b>«Чтение и запись»</b> (oʻqish va yozish).
+    3. Kategoriyalar: «Контент», «Цены и скидки», «Маркетплейс», «Статистика», «Аналитика», «Финансы». Ruxsat: <b>«Чтение и запись»</b> (oʻqish va yozish).
     Token 180 kun amal qiladi — muddati tugashidan oldin bot sizga eslatadi.
 connect-howto-ozon = 🔵 <b>Ozon</b>
     1. Sotuvchi kabinetida <b>«Настройки → Seller API»</b> boʻlimini oching va <b>«Сгенерировать ключ»</b> (Kalit yaratish) tugmasini bosing.
@@ -143,7 +143,7 @@ error-not_supported = Bu marketpleys ushbu amalni qoʻllab-quvvatlamaydi.
 error-no_shops = Kalit ishlayapti, lekin bu akkauntda hali birorta ham doʻkon yoʻq.
 error-detail = Marketpleys javobi: <i>{ $detail }</i>
 fix-ozon-missing_scope = «Настройки → Seller API» boʻlimida kalitga Admin ruxsat darajasini yoki mahsulotlar, narxlar va qoldiqlar hamda buyurtmalar uchun rollarni bering.
-fix-wildberries-missing_scope = «Контент», «Цены и скидки», «Маркетплейс», «Статистика» va «Аналитика» kategoriyalari bilan token yarating.
+fix-wildberries-missing_scope = «Контент», «Цены и скидки», «Маркетплейс», «Статистика», «Аналитика» va «Финансы» kategoriyalari bilan token yarating.
 fix-yandex-missing_scope = Tokenga buyurtmalar va qoldiqlar, narxlar, mahsulotlar va kartochkalar, moliya va hisobotlar boʻyicha ruxsat bering (yoki «Полное управление кабинетом» — barcha metodlar).
 fix-ozon-ip_restricted = «Настройки → Seller API» boʻlimida kalitni oching va ruxsat etilgan tarmoqlarni olib tashlang yoki ularsiz yangi kalit yarating.
 
@@ -152,7 +152,7 @@ warning-wb_personal_token = Bu <b>«Персональный»</b> (shaxsiy) tok
 warning-wb_base_token = «Базовый» (asosiy) token: Wildberries uni qattiq cheklaydi (masalan, soatiga 4 marta narx yuklash). Narx oʻzgarishlari navbat bilan yuboriladi.
 warning-wb_test_token = Bu <b>«Тестовый»</b> (test) token: u haqiqiy doʻkoningiz bilan emas, faqat Wildberries sinov muhiti (sandbox) bilan ishlaydi.
 warning-wb_read_only = Token faqat oʻqish uchun: qoldiqlar va narxlarni Wildberries tizimiga yuborib boʻlmaydi.
-warning-wb_missing_categories = Tokenda ayrim kategoriyalar yetishmaydi («Контент», «Цены и скидки», «Маркетплейс», «Статистика», «Аналитика»), shuning uchun ayrim funksiyalar ishlamaydi.
+warning-wb_missing_categories = Tokenda ayrim kategoriyalar yetishmaydi («Контент», «Цены и скидки», «Маркетплейс», «Статистика», «Аналитика», «Финансы»), shuning uchun ayrim funksiyalar (jumladan moliyaviy hisobotlar) ishlamaydi.
 warning-key_expires_soon = Kalit muddati tez orada tugaydi — yangisini yarating va «Kalitlarni almashtirish» tugmasini bosing.
 warning-ozon_missing_roles = Kalitda ayrim funksiyalar uchun rollar yetishmaydi (mahsulotlar, narxlar va qoldiqlar yoki buyurtmalar).
 
@@ -356,6 +356,7 @@ alert-sync-failed-next = Jadval boʻyicha urinishda davom etaman va hammasi yana
 alert-job-orders = buyurtmalarni olish
 alert-job-catalog = katalogni sinxronlash
 alert-job-reconcile = qoldiqlarni tekshirish
+alert-job-finance = moliyaviy hisobotni oʻqish
 alert-job-stock_push = qoldiqlarni yuborish
 alert-job-price_push = narxlarni yuborish
 alert-job-other = sinxronlash
@@ -441,6 +442,9 @@ notif-kind-sync_failed = Sinxronlash xatolari
 notif-kind-recovered = Sinxronlash tiklandi
 notif-kind-low_stock = Kam qoldiq
 notif-kind-key_expiring = Kalit muddati tugashi
+notif-kind-runs_out = Tovar tugayapti
+notif-kind-summary = Kunlik hisobot
+notif-kind-broadcast = Jamoadan yangiliklar
 notif-quiet-line = 🌙 Tinch soatlar: { $value } ({ $timezone } vaqti bilan). Bu soatlardagi bildirishnomalar ushlab turiladi va keyin yuboriladi.
 notif-quiet-off = oʻchirilgan
 notif-low-stock-line = 📉 Mahsulotdan { $value } ta yoki undan kam qolganda kam qoldiq haqida xabar beriladi (mahsulotning oʻz chegarasi boʻlsa, oʻsha amal qiladi).
@@ -457,6 +461,7 @@ dash-kind-catalog = 🔄 Katalog
 dash-kind-stock_push = 📦 Qoldiqlarni yuborish
 dash-kind-price_push = 💰 Narxlarni yuborish
 dash-kind-reconcile = ↔️ Qoldiqlarni tekshirish
+dash-kind-finance = 💵 Moliyaviy hisobot
 dash-schedule = { $every }, keyingisi: { $next }
 dash-last-ok = oxirgi muvaffaqiyatli: { $time }
 dash-paused = toʻxtatilgan
@@ -473,6 +478,7 @@ dash-counts-orders = yangi: { $new }, oʻzgargan: { $changed }, bekor qilingan: 
 dash-counts-catalog = kartochkalar: { $seen }, yangi mahsulotlar: { $created }, mos kelmadi: { $unmatched }
 dash-counts-push = yuborildi: { $sent }, qabul qilindi: { $accepted }, rad etildi: { $rejected }
 dash-counts-reconcile = tekshirildi: { $checked }, farqi bor: { $differing }
+dash-counts-finance = oʻqildi: { $read }, yangi: { $added }, tuzatildi: { $changed }
 dash-interval-ask = Yangi buyurtmalar qanchalik tez-tez tekshirilsin:
 dash-interval-set = Yangi buyurtmalar endi { $every } tekshiriladi.
 dash-run-queued = { $kind }: hozir boshlanadi.
