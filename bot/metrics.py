@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import connectors.metrics  # noqa: F401  (registers the marketplace request metrics)
-from db.models import MarketplaceIntegration, OutboxMessage, SyncRun
+from services import observability
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Handlers answer in milliseconds; a marketplace connection test takes seconds.
@@ -49,20 +48,12 @@ async def _database_families(sessionmaker: async_sessionmaker[AsyncSession]) -> 
     runs = GaugeMetricFamily("scx_job_runs", "Job runs recorded, by kind, marketplace and outcome (all replicas)",
                              labels=["kind", "marketplace", "status"])
     async with sessionmaker() as session:
-        rows = await session.execute(
-            sa.select(OutboxMessage.status, sa.func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
-            .group_by(OutboxMessage.status))
-        for status, count in rows:
-            backlog.add_metric([status], count)
-        due.add_metric([], await session.scalar(
-            sa.select(sa.func.count()).select_from(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= int(time.time()))) or 0)
-        rows = await session.execute(
-            sa.select(SyncRun.kind, MarketplaceIntegration.marketplace, SyncRun.status, sa.func.count())
-            .join(MarketplaceIntegration, MarketplaceIntegration.id == SyncRun.integration_id)
-            .group_by(SyncRun.kind, MarketplaceIntegration.marketplace, SyncRun.status))
-        for kind, marketplace, status, count in rows:
-            runs.add_metric([kind, str(marketplace), status], count)
+        by_status, due_now = await observability.outbox_backlog(session, time.time())
+        for status in observability.UNSENT:
+            backlog.add_metric([status], by_status.get(status, 0))
+        due.add_metric([], due_now)
+        for kind, marketplace, status, count in await observability.job_runs(session):
+            runs.add_metric([kind, marketplace, status], count)
     return [backlog, due, runs]
 
 

@@ -17,11 +17,10 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, User
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from connectors.shared_limits import Bucket, SharedBudget
+from services.partner_cache import has_work
 from services.partners import KNOWN_PARTNERS, get_by_telegram_id
 
 # Telegram: "no more than about 30 messages per second" per bot (Bot API FAQ), counted on Telegram's side.
@@ -67,7 +66,7 @@ class DbSessionMiddleware(BaseMiddleware):
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], partners=None):
         self.sessionmaker = sessionmaker
-        self.partners = partners  # bot.middlewares_cache.PartnerCache, or None: a query per update
+        self.partners = partners  # services.partner_cache.PartnerCache, or None: a query per update
 
     async def __call__(
         self,
@@ -90,34 +89,11 @@ class DbSessionMiddleware(BaseMiddleware):
             data["partner"] = partner
             try:
                 result = await handler(event, data)
-                if _has_work(session):
+                if has_work(session):
                     await session.commit()
                 return result
             finally:
                 _update_session.reset(token)
-
-
-# session.info key: the session began a transaction on a database connection (it read or wrote something).
-_BEGAN = "scx_began"
-
-
-@event.listens_for(Session, "after_begin")
-def _began(session, transaction, connection) -> None:
-    session.info[_BEGAN] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _ended(session) -> None:
-    session.info.pop(_BEGAN, None)
-
-
-def _has_work(session: AsyncSession) -> bool:
-    """A database transaction to end, or changes to write. Attaching the cached partner opens none, and setting an
-    attribute to the value it had (the language middleware does on every update) is no change."""
-    if session.info.get(_BEGAN) or session.new or session.deleted:
-        return True
-    return any(session.is_modified(instance) for instance in session.dirty)
 
 
 # The DB session of the update being handled (each update runs in its own task, so its own context).
@@ -132,7 +108,7 @@ class CommitBeforeReply(BaseRequestMiddleware):
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]):
         session = _update_session.get()
-        if session is not None and _has_work(session):
+        if session is not None and has_work(session):
             await session.commit()
         return await make_request(bot, method)
 

@@ -17,7 +17,7 @@ from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.i18n import load_texts_core
 from bot.log import remember_secret
-from bot.middlewares_cache import PartnerCache
+from services.partner_cache import PartnerCache
 from bot.middlewares import TELEGRAM_RATE, CommitBeforeReply, TelegramBudget
 from bot.outbox_sender import OutboxSender
 from bot.replicas import Lease, build_storage, open_redis

@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors import profile
 from connectors.base import Marketplace, WebhookIgnore, WebhookPoll
-from services import integrations
+from services import integrations, observability
 from services.jobs import JobKind
 
 log = logging.getLogger(__name__)
@@ -268,10 +268,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 def _database_check(sessionmaker: async_sessionmaker[AsyncSession]):
     async def check() -> None:
-        import sqlalchemy as sa
-
-        async with sessionmaker() as session:
-            await session.execute(sa.text("SELECT 1"))
+        await observability.database_answers(sessionmaker)
 
     return check
 

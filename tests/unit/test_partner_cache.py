@@ -1,4 +1,4 @@
-"""bot/middlewares_cache.py: the partner of an update without a query, never stale after a change committed by
+"""services/partner_cache.py: the partner of an update without a query, never stale after a change committed by
 any session, connection or replica."""
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from bot.middlewares import _has_work
-from bot.middlewares_cache import PartnerCache
+from services.partner_cache import PartnerCache, has_work
 from db.models import Partner
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -60,7 +59,7 @@ async def test_a_known_partner_comes_without_a_query_and_changes_like_a_loaded_o
     async with sessionmaker() as session:
         partner = await first.get(session, 5001)
         assert partner.language == "uz" and len(statements) == queried
-        assert not _has_work(session)  # nothing read, nothing to commit: the update opens no transaction
+        assert not has_work(session)  # nothing read, nothing to commit: the update opens no transaction
         partner.language = "en"  # a handler changes the cached partner: written as for a loaded one
         await session.commit()
     assert any(s.lstrip().upper().startswith("UPDATE PARTNERS") for s in statements)

@@ -1,5 +1,5 @@
-"""The partner of an update, without a database query when nothing changed: what nearly every update reads (the
-partner, and with it their language) and hardly any changes.
+"""The partner of a Telegram update (bot.middlewares.DbSessionMiddleware) without a database query when nothing
+changed: what nearly every update reads (the partner, and with it their language) and hardly any changes.
 
 A cached partner is a row as it was loaded; each update gets a fresh Partner object made from it and attached to
 the update's session as if just loaded (no query), so a handler that changes it writes an UPDATE as always.
@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db.models import Partner
 
@@ -132,3 +132,26 @@ class PartnerCache:
                                  ex=ENTRY_TTL)
         except Exception:
             pass  # only a miss more next time
+
+
+# session.info key: the session began a transaction on a database connection (it read or wrote something).
+_BEGAN = "scx_began"
+
+
+@event.listens_for(Session, "after_begin")
+def _began(session, transaction, connection) -> None:
+    session.info[_BEGAN] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _ended(session) -> None:
+    session.info.pop(_BEGAN, None)
+
+
+def has_work(session: AsyncSession) -> bool:
+    """A database transaction to end, or changes to write. Attaching the cached partner opens none, and setting an
+    attribute to the value it had (the language middleware does on every update) is no change."""
+    if session.info.get(_BEGAN) or session.new or session.deleted:
+        return True
+    return any(session.is_modified(instance) for instance in session.dirty)
