@@ -11,12 +11,17 @@ What lives here (and nowhere else):
   remaining count (`ErrorPolicy.remaining`). Without `pace` nothing changes;
 - mapping of final failures to the typed errors of `connectors.base`;
 - redaction: logs carry method, path, status and duration only, and every text that could reach a log
-  or an exception passes through `redact()` first.
+  or an exception passes through `redact()` first;
+- one connection pool per marketplace host (`shared_transport`): every client of that host reuses its SSL context
+  and keep-alive connections; a client of its own costs ~45 ms of CPU to build (the SSL context), one over the
+  shared pool 0.03 ms. Each client keeps its own httpx.AsyncClient (headers, cookies, timeouts): accounts share
+  connections, never state.
 
 Time is injectable (`clock.now()` / `await clock.sleep()`) so tests never sleep for real.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import functools
@@ -26,6 +31,9 @@ import math
 import random
 import threading
 import time
+import urllib.parse
+import urllib.request
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -204,6 +212,54 @@ def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
     return base / 2 + (rng or random).random() * base / 2
 
 
+# ------------------------------------------------------------------------------------- shared pools
+# Per host: more connections than the job runner runs jobs at once, so a poll round never waits for a connection.
+SHARED_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=30.0)
+# Pools belong to the event loop that made them (their connections do): one set per running loop.
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncHTTPTransport]] = (
+    weakref.WeakKeyDictionary())
+
+
+class _Borrowed(httpx.AsyncBaseTransport):
+    """A client's handle on a shared pool: closing the client leaves the pool to the others."""
+
+    def __init__(self, pool: httpx.AsyncBaseTransport):
+        self.pool = pool
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def shared_transport(base_url: str) -> httpx.AsyncBaseTransport | None:
+    """The running loop's pool for `base_url`'s host (made on first use, honouring the *_PROXY / NO_PROXY
+    environment as httpx would); None outside a running loop (the client then makes its own)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    parts = urllib.parse.urlsplit(base_url)
+    host = f"{parts.scheme}://{parts.netloc}"
+    pools = _pools.setdefault(loop, {})
+    pool = pools.get(host)
+    if pool is None:
+        proxies = urllib.request.getproxies_environment()
+        proxy = None
+        if parts.hostname and not urllib.request.proxy_bypass_environment(parts.hostname):
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+        pool = pools[host] = httpx.AsyncHTTPTransport(limits=SHARED_LIMITS, proxy=proxy)
+    return _Borrowed(pool)
+
+
+async def close_shared_transports() -> None:
+    """At shutdown: close this loop's pools (their idle connections)."""
+    pools = _pools.pop(asyncio.get_running_loop(), {})
+    for pool in pools.values():
+        await pool.aclose()
+
+
 # ---------------------------------------------------------------------------------------------- core
 _STATUS_DEFAULTS: dict[int, type[ConnectorError]] = {
     401: AuthError,
@@ -276,11 +332,13 @@ class HttpCore:
         self._secrets: set[str] = {s for s in secrets if s}
         self._auth_headers: dict[str, str] = {}
         self.set_auth_headers(auth_headers or {})
+        shared = transport is None and (transport := shared_transport(self.base_url)) is not None
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
             headers={"Accept": "application/json", **(headers or {})},
             follow_redirects=False,  # a redirect would carry the key to another host
+            trust_env=not shared,  # the shared pool applied the environment's proxies already
         )
 
     # -- credentials -------------------------------------------------------------------------------

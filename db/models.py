@@ -371,6 +371,20 @@ class Schedule(Base):
     baseline_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+class JobLease(Base):
+    """Who runs a job now (services/jobs/leases.py): one row per job kind and subject (an integration id, or the
+    period of a platform-wide job). Held until `expires_at` (renewed while the job runs), so a job of a process that
+    died is taken up by another once it lapses."""
+
+    __tablename__ = "job_leases"
+
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[int] = mapped_column(Integer, nullable=False)
+    again: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # asked for while held elsewhere
+
+
 class OutboxMessage(Base):
     """Every message to a partner, written in the same transaction as the fact it reports. The unique dedupe
     key makes a fact reported twice (a re-poll after a crash) one message."""
@@ -392,6 +406,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[int | None] = mapped_column(Integer)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the sender holding a `sending` row
+    lease_until: Mapped[int | None] = mapped_column(Integer)  # after this, another sender may take the row over
 
     @property
     def payload_data(self) -> dict:

@@ -8,6 +8,10 @@ the run's outcome, the integration's failure streak (and its once-per-streak ale
 after the interval, or soon after a failure. A job that fails for any reason — the marketplace, a bug, the database
 itself — is a failed run that counts toward the streak and is retried soon. At most `max_concurrent` jobs run at
 once, so a thousand due integrations never exhaust the database's connection pool.
+
+Across replicas every run is claimed first with a lease in the database (services/jobs/leases.py): whichever process
+claims it runs it, the others skip it (a job asked for while another replica runs it is run once more by that
+replica when it is done, as within one process); a job of a process that died is taken up once its lease lapses.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.base import ConnectorError, ErrorCause, Marketplace
 from db.models import MarketplaceIntegration
 from services import integrations
-from services.jobs import runs, schedule
+from services.jobs import leases, runs, schedule
 from services.jobs.types import (
     AlreadyRunning,
     GlobalJob,
@@ -34,6 +38,8 @@ from services.jobs.types import (
 from services.platform import Platform
 
 log = logging.getLogger(__name__)
+
+HELD_ELSEWHERE = "held_elsewhere"  # Outcome.skipped: another replica holds the job's lease
 
 MAX_CONCURRENT = 10  # jobs at once: under the pool's 15 connections, leaving room for the chat
 STOP_GRACE = 5.0  # seconds running jobs get on shutdown before they are cancelled
@@ -53,9 +59,12 @@ class JobRunner:
     def __init__(self, platform: Platform, jobs: Mapping[JobKind, JobFunction],
                  global_jobs: Mapping[GlobalJob, GlobalFunction] | None = None, *,
                  due_pushes: DuePushes | None = None, max_concurrent: int = MAX_CONCURRENT,
-                 after_job: Callable[[], object] | None = None):
+                 after_job: Callable[[], object] | None = None, holder: str = leases.HOLDER,
+                 lease_seconds: int = leases.LEASE_SECONDS):
         """due_pushes: which integrations have listings waiting for a push (services.pushes.integrations_with_due);
-        after_job: called after every run (the outbox sender's wake: an alert the job queued goes out at once)."""
+        after_job: called after every run (the outbox sender's wake: an alert the job queued goes out at once);
+        holder: this replica's name on the leases it takes (one per process; tests play several); lease_seconds: how
+        long a claim outlives a process that died (renewed every third of it while its job runs)."""
         self.platform = platform
         self.jobs = dict(jobs)
         self.due_pushes = due_pushes
@@ -67,6 +76,14 @@ class JobRunner:
         self._again: set[tuple[str, str]] = set()  # asked for once more while running
         self._tasks: set[asyncio.Task] = set()
         self._stopped = False
+        self.holder = holder
+        self.lease_seconds = lease_seconds
+        self._held: set[tuple[str, str]] = set()  # leases this runner holds: (kind, subject)
+        self._asked: set[tuple[str, str]] = set()  # given back, and another replica had asked for the job meanwhile
+        self._renewer: asyncio.Task | None = None
+        self._more_due = False  # the last tick filled every slot: more may be due than it could start
+        self._refill: asyncio.Task | None = None
+        self._ticking = asyncio.Lock()  # one tick at a time (the scheduler's and a refill)
 
     # ------------------------------------------------------------------------------------------ asking
 
@@ -74,18 +91,24 @@ class JobRunner:
         return (kind, integration_id) in self._running
 
     async def run(self, kind: JobKind, integration_id: str, **options: Any) -> Outcome:
-        """Run one job now, in the caller's task (tests call this directly). Raises AlreadyRunning."""
+        """Run one job now, in the caller's task (tests call this directly). Raises AlreadyRunning (here or on another
+        replica)."""
         key = self._reserve(kind, integration_id)
-        return await self._execute(key, options)
+        outcome = await self._execute(key, options)
+        if outcome.skipped == HELD_ELSEWHERE:
+            raise AlreadyRunning(f"{kind} {integration_id}: on another replica")
+        return outcome
 
     def start(self, kind: JobKind, integration_id: str, *,
-              on_done: Callable[[Outcome], Awaitable[None]] | None = None, **options: Any) -> asyncio.Task:
-        """Run one job in the background; raises AlreadyRunning at once. `on_done` gets the outcome (the chat shows
-        the catalog sync's summary) inside the same tracked task, so a shutdown waits for it too."""
+              on_done: Callable[[Outcome], Awaitable[None]] | None = None, _claimed: bool = False,
+              _again_if_held: bool = False, **options: Any) -> asyncio.Task:
+        """Run one job in the background; raises AlreadyRunning at once if it runs here (held by another replica: the
+        outcome is skipped, HELD_ELSEWHERE). `on_done` gets the outcome (the chat shows the catalog sync's summary)
+        inside the same tracked task, so a shutdown waits for it too."""
         key = self._reserve(kind, integration_id)
 
         async def body() -> Outcome:
-            outcome = await self._execute(key, options)
+            outcome = await self._execute(key, options, claimed=_claimed, again_if_held=_again_if_held)
             if on_done is not None:
                 await on_done(outcome)
             return outcome
@@ -100,19 +123,30 @@ class JobRunner:
         if self.is_running(kind, integration_id):
             self._again.add((kind, integration_id))
             return
-        self.start(kind, integration_id)
+        self.start(kind, integration_id, _again_if_held=True)
 
-    async def run_global(self, kind: GlobalJob) -> Any:
-        """A platform-wide job (one at a time); its failure is logged and retried at its next time."""
+    async def run_global(self, kind: GlobalJob, period: str | None = None) -> Any:
+        """A platform-wide job (one at a time); its failure is logged and retried at its next time. With a `period`
+        (the timers pass the day or week it is for) it runs once in that period across all replicas: claimed first,
+        skipped (None) if another replica runs it or already ran it; a failed run may be tried again in the same
+        period after leases.GLOBAL_RETRY seconds."""
         key = self._reserve(kind, "")
+        lease = (str(kind), period) if period is not None else None
+        ok = False
         try:
+            if lease is not None and not await self._claim(lease):
+                return None
             async with self._slots:
-                return await self.global_jobs[kind](self.platform)
+                result = await self.global_jobs[kind](self.platform)
+            ok = True
+            return result
         except Exception:
             log.exception("%s job failed", kind)
             return None
         finally:
             self._running.discard(key)
+            if lease is not None and lease in self._held:
+                await self._release(lease, until=leases.DONE if ok else leases.now() + leases.GLOBAL_RETRY)
 
     # ----------------------------------------------------------------------------------------- timers
 
@@ -121,19 +155,34 @@ class JobRunner:
         were started."""
         if self._stopped:
             return 0
-        room = self.max_concurrent - len(self._running)
-        if room <= 0:
-            return 0
-        async with self.platform.sessionmaker() as session:
-            due = await schedule.due(session, limit=room + len(self._running))
-        started = 0
-        for integration_id, kind in due:
-            if started >= room or self._stopped:
-                break
-            if not self.is_running(kind, integration_id):
-                self.start(JobKind(kind), integration_id)
+        async with self._ticking:
+            room = self.max_concurrent - len(self._running)
+            if room <= 0:
+                return 0
+            async with self.platform.sessionmaker() as session:
+                claimed = await leases.claim_due(session, self.holder, room, skip=self._running,
+                                                 ttl=self.lease_seconds)
+                await session.commit()
+            self._more_due = len(claimed) == room
+            self._held.update((kind, integration_id) for integration_id, kind in claimed)
+            started = 0
+            for integration_id, kind in claimed:
+                if self.is_running(kind, integration_id):  # asked for from the chat meanwhile: that run has it
+                    continue
+                if self._stopped:
+                    await self._release((kind, integration_id))
+                    continue
+                self.start(JobKind(kind), integration_id, _claimed=True)
                 started += 1
+        if started:
+            self._keep_renewing()
         return started
+
+    async def _tick_quietly(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # the database: the scheduler's next tick tries again
+            log.exception("starting the next due runs failed")
 
     async def run_due_pushes(self, *, debounce: int | None = None) -> None:
         """One push cycle: a stock and a price push for every integration with listings waiting; returns when they
@@ -161,6 +210,8 @@ class JobRunner:
         them. A cancelled job's transaction rolls back and its run is marked interrupted: the next run redoes it."""
         self._stopped = True
         self._again.clear()
+        if self._renewer is not None:  # jobs get seconds, leases last a minute; what is still held then lapses
+            self._renewer.cancel()
         current = asyncio.current_task()
         running = [task for task in self._tasks if task is not current]
         if not running:
@@ -193,27 +244,106 @@ class JobRunner:
         if not task.cancelled() and task.exception() is not None:
             log.error("job task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def _execute(self, key: tuple[str, str], options: dict) -> Outcome:
+    async def _execute(self, key: tuple[str, str], options: dict, *, claimed: bool = False,
+                       again_if_held: bool = False) -> Outcome:
         kind, integration_id = JobKind(key[0]), key[1]
         try:
             async with self._slots:
-                return await self._run(kind, integration_id, options)
+                if not claimed and not await self._claim(key, again_if_held=again_if_held):
+                    return Outcome(kind, integration_id, skipped=HELD_ELSEWHERE)
+                try:
+                    return await self._run(kind, integration_id, options)
+                finally:
+                    if key in self._held:  # the run's last transaction could not give it back (see _commit_releasing)
+                        if await asyncio.shield(self._release(key)):
+                            self._asked.add(key)
         finally:
+            asked_again = key in self._asked
+            self._asked.discard(key)
             self._running.discard(key)
             if self.after_job is not None:
                 try:
                     self.after_job()
                 except Exception:
                     log.exception("after-job callback failed")
-            if key in self._again and not self._stopped:
+            if (key in self._again or asked_again) and not self._stopped:
                 self._again.discard(key)
-                self.start(kind, integration_id)
+                self.start(kind, integration_id, _again_if_held=True)
+            elif self._more_due and not self._stopped and (self._refill is None or self._refill.done()):
+                # A slot came free while runs are waiting: the next ones start now, not at the next tick (a poll
+                # round of a thousand integrations keeps every slot busy).
+                self._refill = self._track(asyncio.create_task(self._tick_quietly(), name="job-refill"))
+
+    # -------------------------------------------------------------------------------------------- leases
+
+    async def _claim(self, lease: tuple[str, str], *, again_if_held: bool = False) -> bool:
+        """Claim one job's lease; False if another replica holds it (then, if asked, it runs it once more when done).
+        A database that does not answer counts as held elsewhere: the job stays due and is claimed later."""
+        try:
+            async with self.platform.sessionmaker() as session:
+                got = bool(await leases.acquire(session, self.holder, [lease], ttl=self.lease_seconds))
+                if got and lease[0] in set(JobKind):
+                    await runs.interrupt_running(session, [(lease[1], lease[0])])
+                elif not got and again_if_held:
+                    await leases.ask_again(session, *lease)
+                await session.commit()
+        except Exception:
+            log.exception("claiming %s %s failed", *lease)
+            return False
+        if got:
+            self._held.add(lease)
+            self._keep_renewing()
+        return got
+
+    async def _commit_releasing(self, session: AsyncSession, key: tuple[str, str]) -> None:
+        """Commit a run's last transaction with its lease given back in it: the schedule moves on and the job is free
+        in one step, so no replica finds it due and unclaimed (and no extra round trip)."""
+        if key in self._held and await leases.release(session, self.holder, *key):
+            self._asked.add(key)
+        await session.commit()
+        self._held.discard(key)
+
+    async def _release(self, lease: tuple[str, str], until: int = 0) -> bool:
+        """Give a lease up; True if another replica asked for the job meanwhile. A release that fails leaves the lease
+        to lapse (the job is only delayed by that)."""
+        self._held.discard(lease)
+        try:
+            async with self.platform.sessionmaker() as session:
+                again = await leases.release(session, self.holder, *lease, until=until)
+                await session.commit()
+                return again
+        except Exception:
+            log.exception("releasing %s %s failed; it lapses by itself", *lease)
+            return False
+
+    def _keep_renewing(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.create_task(self._renew(), name="job-leases")
+
+    async def _renew(self) -> None:
+        """While this runner holds leases: renew them all, one statement every third of a lease."""
+        while self._held:
+            await asyncio.sleep(self.lease_seconds / 3)
+            held = set(self._held)
+            if not held:
+                return
+            try:
+                async with self.platform.sessionmaker() as session:
+                    kept = await leases.renew(session, self.holder, held, ttl=self.lease_seconds)
+                    await session.commit()
+            except Exception:
+                log.exception("renewing %d job leases failed; trying again", len(held))
+                continue
+            lost = (held - kept) & self._held
+            if lost:  # lapsed (this process stalled for a whole lease) and maybe taken over: say so
+                log.warning("job leases lost to another replica: %s", sorted(lost))
 
     async def _run(self, kind: JobKind, integration_id: str, options: dict) -> Outcome:
         try:
             async with self.platform.sessionmaker() as session:
                 integration = await session.get(MarketplaceIntegration, integration_id)
                 if integration is None or integration.status not in integrations.RUNNABLE:
+                    await self._commit_releasing(session, (kind, integration_id))
                     return Outcome(kind, integration_id, skipped="inactive")
                 client = await integrations.client(self.platform, session, integration)
                 run = await runs.start_run(session, integration_id, kind)
@@ -265,7 +395,7 @@ class JobRunner:
                     if kind in schedule.SCHEDULED:
                         await schedule.finished(session, integration_id, kind, ok=error is None,
                                                 failure_streak=integration.failure_streak)
-                    await session.commit()
+                    await self._commit_releasing(session, (kind, integration_id))
                 return Outcome(kind, integration_id, result.report, error, result.skipped)
             except Exception as exc:
                 # The job's own writes (or the database) failed: they are rolled back; what is left to record is a
@@ -288,7 +418,7 @@ class JobRunner:
                     if kind in schedule.SCHEDULED:
                         await schedule.finished(session, integration_id, kind, ok=False,
                                                 failure_streak=integration.failure_streak)
-                    await session.commit()
+                    await self._commit_releasing(session, (kind, integration_id))
         except Exception:  # the database is down: the run stays due, the next tick tries again
             log.exception("%s job for integration %s: could not record the failure either", kind, integration_id)
         return Outcome(kind, integration_id, error=error)
@@ -300,7 +430,7 @@ class JobRunner:
                 await runs.interrupted(session, run_id)
                 if kind in schedule.SCHEDULED:
                     await schedule.finished(session, integration_id, kind, ok=False)
-                await session.commit()
+                await self._commit_releasing(session, (kind, integration_id))
         except Exception:
             log.exception("%s job for integration %s: could not record the interruption", kind, integration_id)
 

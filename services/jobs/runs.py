@@ -1,7 +1,9 @@
 """sync_runs: every sync, push and poll is a row, so a job that silently stopped is visible."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import ConnectorError
@@ -46,11 +48,27 @@ async def forget(session: AsyncSession, run_id: str) -> None:
 
 async def close_abandoned(session: AsyncSession, older_than: int | None = None) -> int:
     """Runs left 'running' by a process that died (started before `older_than`, default: now): marked interrupted at
-    start-up."""
+    start-up. On SQLite (one process) that is every such run, and the last run's leases are void; on PostgreSQL the
+    runs whose job another replica holds a live lease on are left alone: they are running there."""
+    from services.jobs import leases
+
     cutoff = now() + 1 if older_than is None else older_than
-    result = await session.execute(update(SyncRun).where(SyncRun.status == "running", SyncRun.started_at < cutoff)
-                                   .values(status="failed", error=INTERRUPTED, finished_at=now()))
+    query = update(SyncRun).where(SyncRun.status == "running", SyncRun.started_at < cutoff)
+    if session.bind.dialect.name == "sqlite":
+        await leases.forget_all(session)
+    else:
+        query = query.where(~leases.lease_live(SyncRun.kind, SyncRun.integration_id, now()))
+    result = await session.execute(query.values(status="failed", error=INTERRUPTED, finished_at=now()))
     return result.rowcount or 0
+
+
+async def interrupt_running(session: AsyncSession, jobs: Sequence[tuple[str, str]]) -> None:
+    """Runs still marked running of these (integration id, kind) jobs: interrupted (their process died; the caller
+    has just claimed the job)."""
+    if jobs:
+        await session.execute(update(SyncRun).where(SyncRun.status == "running",
+                                                    tuple_(SyncRun.integration_id, SyncRun.kind).in_(list(jobs)))
+                              .values(status="failed", error=INTERRUPTED, finished_at=now()))
 
 
 async def last_runs(session: AsyncSession, integration_id: str, kind: str | None = None, limit: int = 5) -> list[SyncRun]:
