@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # Telegram webhook mode: the public HTTPS URL Telegram posts updates to (its path is served by the web
     # server on WEB_PORT). Unset: long polling (with REDIS_URL, one replica at a time polls).
     TELEGRAM_WEBHOOK_URL: str | None = None
+    # How long a replica that died keeps what it had claimed before another takes it over: a scheduled job (renewed
+    # every third of it while the job runs) and the alerts it was sending (renewed every round of the sender).
+    # Shorter: faster takeover after a crash; never shorter than a stall of the event loop or the database.
+    JOB_LEASE_SECONDS: int = Field(default=60, ge=3, le=3600)
+    OUTBOX_LEASE_SECONDS: int = Field(default=120, ge=3, le=3600)
     # What Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -). Unset: derived from
     # BOT_TOKEN, so every replica agrees without another setting.
     TELEGRAM_WEBHOOK_SECRET: SecretStr | None = None

@@ -33,6 +33,7 @@ from services import integrations, jobs, pushes
 from services.connections import ConnectorFactory, TransportFactory
 from services.jobs import runs, schedule
 from services.jobs.runner import JobRunner
+from services.outbox import store as outbox_store
 from services.jobs.timers import build_scheduler
 from services.platform import Platform
 
@@ -106,8 +107,10 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     budget = TelegramBudget.build(bot.id, shared=shared)
     bot.session.middleware(budget)
     sender = OutboxSender(bot, sessionmaker, load_texts_core(), global_rate=TELEGRAM_RATE, budget=budget)
+    # The outbox's lease is read by its store at each claim: the setting is that module's value for this process.
+    outbox_store.LEASE_SECONDS = settings.OUTBOX_LEASE_SECONDS
     runner = JobRunner(platform, jobs.registry(), jobs.global_registry(), due_pushes=pushes.integrations_with_due,
-                       after_job=sender.wake)
+                       after_job=sender.wake, lease_seconds=settings.JOB_LEASE_SECONDS)
     dispatcher = build_dispatcher(
         platform=platform, jobs=runner, admin_ids=frozenset(settings.ADMIN_IDS),
         open_registration=settings.REGISTRATION is Registration.OPEN, storage=storage, events_isolation=isolation,
