@@ -29,7 +29,7 @@ from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from db.vault import Vault, load_keys
 from services import admin as admin_service
-from services import integrations, jobs, pushes
+from services import integrations, jobs, pushes, startup
 from services.connections import ConnectorFactory, TransportFactory
 from services.jobs import runs, schedule
 from services.jobs.runner import JobRunner
@@ -70,7 +70,8 @@ class Runtime:
 
 async def open_database(settings: Settings) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
     engine = create_engine(settings.DATABASE_URL)
-    await upgrade(engine)
+    async with startup.one_at_a_time(engine):  # replicas starting together: one migrates, the others find it done
+        await upgrade(engine)
     return engine, create_sessionmaker(engine)
 
 
@@ -89,7 +90,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     engine, sessionmaker = await open_database(settings)
     connectors = ConnectorFactory(settings.marketplace_urls(), transport_for=transport_for, clock=clock)
     platform = Platform(sessionmaker, vault, connectors)
-    async with sessionmaker() as session:
+    async with startup.one_at_a_time(engine), sessionmaker() as session:
         await admin_service.ensure_api_configs(session)
         await integrations.purge_stale_drafts(session)
         await schedule.ensure_all(session)
