@@ -186,12 +186,20 @@ async def serve(runtime: Runtime, *, polling_timeout: int = 10, handle_signals: 
         else:
             if (await bot.get_webhook_info()).url:  # left by an earlier webhook-mode run: polling would get 409
                 await bot.delete_webhook(drop_pending_updates=False)
-            lease = Lease(runtime.redis, f"{settings.REDIS_KEY_PREFIX}:lease:polling:{bot.id}")
 
             async def poll() -> None:
                 await dispatcher._polling(bot, polling_timeout=polling_timeout, allowed_updates=used)
 
-            await lease.hold(poll, stop=stop)
+            if runtime.redis is not None:
+                lease = Lease(runtime.redis, f"{settings.REDIS_KEY_PREFIX}:lease:polling:{bot.id}")
+                await lease.hold(poll, stop=stop)
+            else:  # one process: it polls (a test's `stop` ends it)
+                polling = asyncio.create_task(poll())
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait([polling, stopping], return_when=asyncio.FIRST_COMPLETED)
+                for task in (polling, stopping):
+                    task.cancel()
+                await asyncio.gather(polling, stopping, return_exceptions=True)
     finally:
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
