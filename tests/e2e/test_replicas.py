@@ -58,8 +58,9 @@ pytestmark = pytest.mark.skipif(not (POSTGRES_URL and REDIS_URL),
 REPLICAS = 3
 OPERATOR = 424243
 SEED = int(os.environ.get("SCX_REPLICAS_SEED", random.randrange(1_000_000)))
-# Short leases, so the killed process's claimed jobs and alerts are taken over within the test's time.
-LEASES = {"JOB_LEASE_SECONDS": "6", "OUTBOX_LEASE_SECONDS": "8"}
+# Short leases, so the killed process's claimed jobs and alerts are taken over within the test's time; not shorter:
+# a process stalled longer than its lease (6 s did, on a machine at load 11) loses it and the job runs twice.
+LEASES = {"JOB_LEASE_SECONDS": "15", "OUTBOX_LEASE_SECONDS": "15"}
 ORDER_SECONDS = 20  # the orders arrive over this long
 
 
