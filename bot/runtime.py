@@ -86,6 +86,8 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
     connectors a sped-up clock matching the sandbox marketplaces'."""
     token = settings.BOT_TOKEN.get_secret_value()
     remember_secret(token)
+    if settings.TELEGRAM_WEBHOOK_URL:
+        remember_secret(settings.webhook_secret())  # it authenticates Telegram's POSTs: never in a log line
     vault = build_vault(settings)
     engine, sessionmaker = await open_database(settings)
     connectors = ConnectorFactory(settings.marketplace_urls(), transport_for=transport_for, clock=clock)
