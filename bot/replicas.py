@@ -14,6 +14,8 @@ from contextlib import suppress
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,10 @@ LEASE_RETRY = 1.0
 
 
 def open_redis(url: str) -> Redis:
-    # Short timeouts: a Redis that does not answer must fail an update (and /healthz), not hang it.
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+    # Short timeouts and two quick retries (redis-py's default backs off for seconds): a Redis that does not answer
+    # must fail an update or /healthz, and send the rate limits to their in-process fallback, at once.
+    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30,
+                          retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 2))
 
 
 def build_storage(redis: Redis, prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:

@@ -85,9 +85,9 @@ async def test_the_same_item_is_sent_once_per_interval_by_all_replicas(budget):
 
 
 async def test_without_redis_answering_each_replica_keeps_its_own_limits():
-    from redis.asyncio import Redis
+    from bot.replicas import open_redis
 
-    dead = Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)  # nothing listens there
+    dead = open_redis("redis://127.0.0.1:1/0")  # nothing listens there; the bot's own client settings
     budget = SharedBudget(dead, "scx-test")
     shared_limits.install(budget)
     try:
