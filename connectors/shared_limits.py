@@ -31,6 +31,11 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Redis admits a request at one moment, the marketplace counts it when it arrives: in between, the replica's event
+# loop may stall (three replicas on a loaded machine put 6 requests into one of the Uzum sandbox's 5-per-second
+# windows). The shared sliding window is this much longer than the published period (about 1/7 of a 1-s limit,
+# nothing of a minute's).
+WINDOW_MARGIN = 0.15
 # A Redis that does not answer must not stop the marketplaces' work: the process falls back to its own limits
 # (which alone keep one replica within them) and tries Redis again after this many seconds.
 FALLBACK_SECONDS = 5.0
@@ -129,13 +134,14 @@ class SharedBudget:
                     type(exc).__name__, exc, FALLBACK_SECONDS)
 
     async def take(self, key: tuple, *, rate: float | None, capacity: float, cost: float,
-                   window: tuple[float, float] | None) -> float:
+                   window: tuple[float, float] | None, margin: float = WINDOW_MARGIN) -> float:
         """Take `cost` units of `key`'s budget: 0.0 when taken, else the seconds to wait before asking again
-        (nothing taken). rate: units per second (None: no bucket); window: (limit, period) or None."""
+        (nothing taken). rate: units per second (None: no bucket); window: (limit, period) or None; margin: seconds
+        added to the window's period (a caller whose period has its own safety passes 0)."""
         if not self.available():
             return 0.0
         interval = 1.0 / rate if rate else 0.0
-        limit, period = window if window else (0, 0)
+        limit, period = (window[0], window[1] + margin) if window else (0, 0)
         member = f"{self._owner}{next(self._seq)}"
         try:
             answer = await self._take(
@@ -223,7 +229,7 @@ class Bucket:
         """0.0: one unit taken; else the seconds to wait before asking again."""
         if self.shared is not None and self.shared.available():
             return await self.shared.take(self.key, rate=self.rate, capacity=capacity, cost=1.0,
-                                          window=(self.limit, self.period))
+                                          window=(self.limit, self.period), margin=0.0)
         now = time.monotonic()
         interval = 1.0 / self.rate
         tat = max(self._tat, now)
