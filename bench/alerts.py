@@ -151,6 +151,7 @@ async def _run(args: argparse.Namespace) -> dict:
     from sqlalchemy import func, select
 
     from bot.i18n import DEFAULT_LOCALE, LOCALES_DIR
+    from bot.middlewares import TelegramBudget
     from bot.outbox_sender import OutboxSender
     from db.migrate import upgrade
     from db.models import OutboxMessage
@@ -173,9 +174,13 @@ async def _run(args: argparse.Namespace) -> dict:
 
     with TelegramProcess(chats=args.chats, time_scale=scale) as telegram:
         bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(telegram.url)))
+        # As bot.runtime composes it: the token's budget (shared with the replies, none here) under the sender's
+        # own window; time-scaled like everything else.
+        budget = TelegramBudget.build(bot.id, rate=GLOBAL_LIMIT / scale, window=scale)
+        bot.session.middleware(budget)
         notifier = OutboxSender(bot, sessionmaker, core, global_rate=GLOBAL_LIMIT / scale, window=scale,
                             per_chat_interval=scale / PER_CHAT_LIMIT, retry_after_scale=scale,
-                            concurrency=args.concurrency)
+                            concurrency=args.concurrency, budget=budget)
         load_before = os.getloadavg()[0]
         cpu = time.process_time()
         started = time.monotonic()

@@ -27,12 +27,12 @@ def _settings() -> Settings:
 async def run(settings: Settings) -> None:
     from aiogram.exceptions import TelegramUnauthorizedError
 
-    from bot.runtime import prepare
+    from bot.runtime import prepare, serve
 
     runtime = await prepare(settings)
     try:
         log.info("SellerCloudX bot starting (Telegram API: %s)", settings.TELEGRAM_API_URL)
-        await runtime.dispatcher.start_polling(runtime.bot, allowed_updates=runtime.dispatcher.resolve_used_update_types())
+        await serve(runtime)
     except TelegramUnauthorizedError:
         print("Telegram rejected BOT_TOKEN: check the token from @BotFather in .env", file=sys.stderr)
         sys.exit(2)

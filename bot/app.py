@@ -26,7 +26,7 @@ from bot.handlers import (
     sync,
 )
 from bot.i18n import build_i18n_middleware
-from bot.middlewares import DbSessionMiddleware, LastSeenMiddleware
+from bot.middlewares import DbSessionMiddleware, LastSeenMiddleware, MetricsMiddleware
 from services.jobs.runner import JobRunner
 from services.platform import Platform
 
@@ -40,17 +40,22 @@ def build_dispatcher(
     admin_ids: frozenset[int],
     open_registration: bool,
     storage=None,
+    events_isolation=None,
+    partner_cache=None,
 ) -> Dispatcher:
     """Handlers receive `platform` (services that talk to a marketplace need it), `jobs` (start a sync, ask for a
     poll), `admin_ids` and `open_registration` besides the per-update `session`, `partner` and `i18n`."""
-    dp = Dispatcher(storage=storage or MemoryStorage())
+    # With several replicas (REDIS_URL): RedisStorage and a per-chat lock (bot/replicas.py); else in memory.
+    dp = Dispatcher(storage=storage or MemoryStorage(), events_isolation=events_isolation)
     dp["platform"] = platform
     dp["jobs"] = jobs
     dp["admin_ids"] = frozenset(admin_ids)
     dp["open_registration"] = open_registration
 
-    # Order matters: the session and partner first, then the partner's language.
-    dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker))
+    # Order matters: the metrics around everything, the session and partner, when they were last seen, then the
+    # partner's language.
+    dp.update.outer_middleware(MetricsMiddleware())
+    dp.update.outer_middleware(DbSessionMiddleware(platform.sessionmaker, partner_cache))
     dp.update.outer_middleware(LastSeenMiddleware())
     build_i18n_middleware().setup(dp)
 

@@ -45,6 +45,22 @@ class Settings(BaseSettings):
         network for marketplace in Marketplace for network in profile(marketplace).webhook_networks])
     # Behind our own HTTPS reverse proxy: take the sender from the left-most X-Forwarded-For entry.
     WEBHOOK_TRUST_FORWARDED: bool = False
+    # Several replicas (README "Running several replicas"): dialog state, per-chat ordering, the polling lease,
+    # the shared rate limits and the partner cache go through this Redis. Unset: one process, all in memory.
+    REDIS_URL: str | None = None
+    # Every key the bot writes in that Redis starts with this (one Redis may serve several bots or other things).
+    REDIS_KEY_PREFIX: str = Field(default="scx", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # Telegram webhook mode: the public HTTPS URL Telegram posts updates to (its path is served by the web
+    # server on WEB_PORT). Unset: long polling (with REDIS_URL, one replica at a time polls).
+    TELEGRAM_WEBHOOK_URL: str | None = None
+    # How long a replica that died keeps what it had claimed before another takes it over: a scheduled job (renewed
+    # every third of it while the job runs) and the alerts it was sending (renewed every round of the sender).
+    # Shorter: faster takeover after a crash; never shorter than a stall of the event loop or the database.
+    JOB_LEASE_SECONDS: int = Field(default=60, ge=3, le=3600)
+    OUTBOX_LEASE_SECONDS: int = Field(default=120, ge=3, le=3600)
+    # What Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -). Unset: derived from
+    # BOT_TOKEN, so every replica agrees without another setting.
+    TELEGRAM_WEBHOOK_SECRET: SecretStr | None = None
 
     @field_validator("WEBHOOK_ALLOWED_NETWORKS", mode="before")
     @classmethod
@@ -62,6 +78,48 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"not a CIDR: {part!r}") from None
         return networks
+
+    @field_validator("TELEGRAM_WEBHOOK_URL")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be a full URL, e.g. https://bot.example.com/telegram")
+        return value.strip()
+
+    @field_validator("TELEGRAM_WEBHOOK_SECRET")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        import re
+
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    def webhook_secret(self) -> str:
+        """The secret token Telegram must send with each update: the setting, or one derived from BOT_TOKEN."""
+        import hashlib
+
+        if self.TELEGRAM_WEBHOOK_SECRET is not None:
+            return self.TELEGRAM_WEBHOOK_SECRET.get_secret_value()
+        token = self.BOT_TOKEN.get_secret_value() if self.BOT_TOKEN else ""
+        return hashlib.sha256(f"sellercloudx-webhook:{token}".encode()).hexdigest()
+
+    def webhook_path(self) -> str | None:
+        from urllib.parse import urlsplit
+
+        if self.TELEGRAM_WEBHOOK_URL is None:
+            return None
+        return urlsplit(self.TELEGRAM_WEBHOOK_URL).path or "/"
 
     @field_validator("ADMIN_IDS", mode="before")
     @classmethod

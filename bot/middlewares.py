@@ -1,5 +1,6 @@
-"""Middlewares: one DB session per update (committed when the handler succeeds) and the partner; and
-"commit before you tell the user": pending changes are committed before any message goes to Telegram."""
+"""Middlewares: one DB session per update (committed when the handler succeeds) and the partner; "commit before
+you tell the user": pending changes are committed before any message goes to Telegram; the bot token's send
+budget shared by replies and alerts (and by every replica, through Redis); the update metrics."""
 from __future__ import annotations
 
 import time
@@ -8,6 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
@@ -17,15 +19,57 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.partners import get_by_telegram_id, mark_seen
 
 LAST_SEEN_EVERY = 300  # seconds: last_seen_at is "active lately", not a clock
 LAST_SEEN_MEMORY = 100_000  # partners remembered before the memory of writes is dropped
+from connectors.shared_limits import Bucket, SharedBudget
+from services.partner_cache import has_work
+from services.partners import KNOWN_PARTNERS, get_by_telegram_id, mark_seen
+
+# Telegram: "no more than about 30 messages per second" per bot (Bot API FAQ), counted on Telegram's side.
+TELEGRAM_RATE = 30.0
+# Counted on Telegram's side, at an instant between our request and its answer: a window this much longer than a
+# second keeps network jitter from putting 31 sends into one of Telegram's seconds (the rate: 30 / 1.05 = 28.6/s).
+TELEGRAM_WINDOW_SAFETY = 0.05
+# UNCONFIRMED which methods Telegram counts: new messages surely; edits, callback answers and chat actions are
+# not counted here (they are not messages, and a partner's screen must not wait behind a burst of alerts).
+COUNTED_METHODS = frozenset({"SendMessage", "SendDocument", "SendPhoto", "SendMediaGroup", "SendVideo", "SendAudio",
+                             "SendVoice", "SendAnimation", "SendSticker", "SendLocation", "SendContact",
+                             "CopyMessage", "ForwardMessage"})
+# Replies may run this many sends ahead of the steady rate; alerts only take what is left (one send ahead, to make
+# up for a late wake-up), so a partner's answer never queues behind the outbox.
+REPLY_BURST = 3
+ALERT_BURST = 2
+
+# Set by the outbox sender around its own sends: they draw on the budget through it, not here again.
+ALERT_SEND: ContextVar[bool] = ContextVar("alert_send", default=False)
+
+
+class MetricsMiddleware(BaseMiddleware):
+    """Counts each update and how long it took (bot/metrics.py), outermost so the session's time counts too."""
+
+    async def __call__(self, handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        from bot.metrics import UPDATE_SECONDS, UPDATES
+
+        kind = getattr(event, "event_type", None) or "unknown"
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await handler(event, data)
+            outcome = "handled" if result is not UNHANDLED else "unhandled"
+            return result
+        finally:
+            UPDATES.labels(kind, outcome).inc()
+            UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
+    """The update's session and partner. With a PartnerCache the partner usually comes without a query, and an
+    update that reads nothing else opens no transaction at all (nothing to commit)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], partners=None):
         self.sessionmaker = sessionmaker
+        self.partners = partners  # services.partner_cache.PartnerCache, or None: a query per update
 
     async def __call__(
         self,
@@ -37,10 +81,19 @@ class DbSessionMiddleware(BaseMiddleware):
             token = _update_session.set(session)
             data["session"] = session
             user: User | None = data.get("event_from_user")
-            data["partner"] = await get_by_telegram_id(session, user.id) if user else None
+            partner = None
+            if user is not None:
+                if self.partners is not None:
+                    partner = await self.partners.get(session, user.id)
+                else:
+                    partner = await get_by_telegram_id(session, user.id)
+                # Handlers looking the same partner up again (/start's registration) find it here, not by a query.
+                session.info[KNOWN_PARTNERS] = {user.id: partner} if partner is not None else {}
+            data["partner"] = partner
             try:
                 result = await handler(event, data)
-                await session.commit()
+                if has_work(session):
+                    await session.commit()
                 return result
             finally:
                 _update_session.reset(token)
@@ -58,7 +111,7 @@ class CommitBeforeReply(BaseRequestMiddleware):
     async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
                        method: TelegramMethod[TelegramType]):
         session = _update_session.get()
-        if session is not None and session.in_transaction():
+        if session is not None and has_work(session):
             await session.commit()
         return await make_request(bot, method)
 
@@ -90,3 +143,28 @@ class LastSeenMiddleware(BaseMiddleware):
                 self._written[partner.id] = stamp
                 await mark_seen(session, partner.id, stamp)
         return await handler(event, data)
+class TelegramBudget(BaseRequestMiddleware):
+    """The bot token's messages per second, for replies (this middleware, on the Bot's session) and alerts
+    (`for_alert`, asked by the outbox sender) together: alerts use all of it while nobody chats, replies go first
+    when someone does. With Redis the budget is one for every replica; without, this process's."""
+
+    def __init__(self, bucket: Bucket):
+        self.bucket = bucket
+
+    @classmethod
+    def build(cls, bot_id: int, *, shared: SharedBudget | None = None, rate: float = TELEGRAM_RATE,
+              window: float = 1.0) -> TelegramBudget:
+        """`window`: the length of Telegram's second (shorter for a time-scaled sandbox)."""
+        period = window * (1.0 + TELEGRAM_WINDOW_SAFETY)
+        limit = max(1, int(rate * window + 1e-9))
+        return cls(Bucket(("telegram", bot_id), rate=limit / period, limit=limit, period=period, shared=shared))
+
+    async def for_alert(self) -> float:
+        """0.0: an alert may go now (counted); else seconds to wait."""
+        return await self.bucket.take(ALERT_BURST)
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]):
+        if type(method).__name__ in COUNTED_METHODS and not ALERT_SEND.get():
+            await self.bucket.wait(REPLY_BURST)
+        return await make_request(bot, method)

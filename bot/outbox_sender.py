@@ -52,6 +52,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOp
 
 from bot import alert_texts, charts
 from bot.analytics_texts import CAPTION_BUDGET, Chart
+from bot.middlewares import ALERT_SEND
 from bot.i18n import DEFAULT_LOCALE, Texts
 from services.outbox import store
 from services.outbox.policy import Prefs, prefs_of, quiet_until
@@ -147,7 +148,7 @@ class OutboxSender:
 
     def __init__(self, bot: Bot, sessionmaker, core, *, global_rate: float = 30.0, per_chat_interval: float = 1.0,
                  clock: Callable[[], float] | None = None, window: float = 1.0, retry_after_scale: float = 1.0,
-                 concurrency: int = 32, safety: float = 0.0, poll_interval: float = 1.0):
+                 concurrency: int = 32, safety: float = 0.0, poll_interval: float = 1.0, budget=None):
         """global_rate: messages per second overall; per_chat_interval: seconds between two messages to one
         chat; clock: unix time for due dates and quiet hours (pacing uses the monotonic clock); window: the
         period over which Telegram counts global_rate (at most global_rate x window messages in any window:
@@ -155,7 +156,9 @@ class OutboxSender:
         retry_after_scale: seconds paused per second of a 429's retry_after (a time-scaled sandbox reports
         its own seconds); safety: a share of the limits to leave unused (the limits are
         kept exactly without it: see _Limiter);
-        poll_interval: how often the outbox is looked at without wake() (rows written by other processes)."""
+        poll_interval: how often the outbox is looked at without wake() (rows written by other processes);
+        budget: the bot token's budget shared with the replies to partners and the other replicas
+        (bot.middlewares.TelegramBudget: `await budget.for_alert()` -> seconds to wait); None: global_rate alone."""
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.core = core
@@ -165,6 +168,7 @@ class OutboxSender:
         self.retry_after_scale = retry_after_scale
         self.concurrency = concurrency
         self.poll_interval = poll_interval
+        self.budget = budget
         self.recovered_in_flight = 0
         self.stats: collections.Counter[str] = collections.Counter()
 
@@ -449,11 +453,18 @@ class OutboxSender:
                 wait = await self._limiter.wait(now)
                 now = time.monotonic()
                 if wait <= 0 and self._paused_until <= now:
+                    if self.budget is not None:  # replies and other replicas draw on the same token
+                        wait = await self.budget.for_alert()
+                        now = time.monotonic()
+                        if wait > 0:
+                            await asyncio.sleep(wait)
+                            continue
                     self._limiter.take(now)
                     return
             await asyncio.sleep(max(wait, 0.0))
 
     async def _send(self, message: _Message) -> None:
+        ALERT_SEND.set(True)  # this task's own context: the budget was taken in _pace
         try:
             photo = await self._draw(message)
             if photo is not None:

@@ -4,7 +4,11 @@
                                             Market "API notifications" (the base URL entered in the Yandex cabinet
                                             is `https://<host>/webhooks/yandex`; Yandex appends /notification),
                                             Ozon push (`https://<host>/webhooks/ozon`)
-    GET  /healthz                           liveness (no address check)
+    POST <path of TELEGRAM_WEBHOOK_URL>     Telegram updates in webhook mode (only with the right
+                                            X-Telegram-Bot-Api-Secret-Token; no address check: Telegram's ranges
+                                            are not a promise, the secret is)
+    GET  /healthz                           readiness: 200 when the database (and Redis, when used) answer, else 503
+    GET  /metrics                           Prometheus metrics (bot/metrics.py)
 
 What a notification means and how to answer it is the connector's (connectors/<marketplace>/webhooks.py); this
 module checks the source, limits the size and routes "look now" to a poll.
@@ -28,6 +32,7 @@ peer address (nginx: `proxy_set_header X-Forwarded-For $remote_addr;`), not appe
 from __future__ import annotations
 
 import asyncio
+import hmac
 import ipaddress
 import logging
 from collections import Counter
@@ -40,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors import profile
 from connectors.base import Marketplace, WebhookIgnore, WebhookPoll
-from services import integrations
+from services import integrations, observability
 from services.jobs import JobKind
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,9 @@ APP_NAME = "SellerCloudX"  # the `name` our replies give (Yandex: 1-100 characte
 # Where each marketplace's notifications arrive: the URL to enter in its cabinet is https://<host><prefix>.
 WEBHOOK_PREFIX = "/webhooks/{marketplace}"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_TIMEOUT = 2.0  # seconds each dependency gets to answer /healthz (a load balancer's probe is short)
 
 MAX_BODY = 1024 * 1024  # notifications are small; anything bigger is not one
 SHUTDOWN_GRACE = 5.0  # seconds a webhook's lookup gets at shutdown before it is cancelled
@@ -195,6 +203,9 @@ class OrderTriggers:
 TRIGGERS = web.AppKey("triggers", OrderTriggers)
 NETWORKS = web.AppKey("networks", tuple)
 TRUST_FORWARDED = web.AppKey("trust_forwarded", bool)
+SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
+REDIS = web.AppKey("redis", object)
+SENDER = web.AppKey("sender", object)
 
 
 def _refused(request: web.Request) -> Address | None | bool:
@@ -233,15 +244,76 @@ def notification_handler(marketplace: Marketplace):
     return handle
 
 
+async def _answers(check) -> bool:
+    try:
+        await asyncio.wait_for(check(), HEALTH_TIMEOUT)
+        return True
+    except Exception as exc:
+        log.warning("health check failed: %s: %s", type(exc).__name__, exc)
+        return False
+
+
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "name": APP_NAME, "version": APP_VERSION})
+    """Readiness: 200 when every dependency answers, 503 otherwise (a load balancer takes the replica out)."""
+    checks = {"database": _database_check(request.app[SESSIONMAKER])}
+    redis = request.app.get(REDIS)
+    if redis is not None:
+        checks["redis"] = redis.ping
+    results = dict(zip(checks, await asyncio.gather(*(_answers(check) for check in checks.values()))))
+    ok = all(results.values())
+    body = {"status": "ok" if ok else "unavailable", "name": APP_NAME, "version": APP_VERSION,
+            **{name: "ok" if up else "down" for name, up in results.items()}}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+def _database_check(sessionmaker: async_sessionmaker[AsyncSession]):
+    async def check() -> None:
+        await observability.database_answers(sessionmaker)
+
+    return check
+
+
+async def metrics(request: web.Request) -> web.Response:
+    from bot import metrics as bot_metrics
+
+    body = await bot_metrics.render(request.app[SESSIONMAKER], request.app.get(SENDER))
+    return web.Response(body=body, headers={"Content-Type": bot_metrics.CONTENT_TYPE})
+
+
+# ------------------------------------------------------------------------------- Telegram updates
+class TelegramWebhook:
+    """Telegram's POSTs in webhook mode: refused (401, nothing read) without the secret token setWebhook gave;
+    else the update is handled before the reply. Replying only then keeps one chat's updates in order (Telegram
+    sends a chat's next update after the previous one was answered) and makes Telegram deliver an update again
+    when the process died while handling it."""
+
+    def __init__(self, path: str, secret: str, dispatcher: Any, bot: Any):
+        self.path, self.dispatcher, self.bot = path, dispatcher, bot
+        self._secret = secret.encode()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("Telegram webhook request without the right secret token refused (from %s)", request.remote)
+            return web.json_response({"ok": False, "description": "Unauthorized"}, status=401)
+        from aiogram.types import Update
+
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+        except ValueError:
+            return web.json_response({"ok": False, "description": "Bad Request: not an update"}, status=400)
+        await self.dispatcher.feed_update(self.bot, update)  # handler errors are the dispatcher's (answered 200)
+        return web.json_response({})
 
 
 # ------------------------------------------------------------------------------------------- the app
 def build_web_app(*, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any, allowed_networks: list[str],
-                  trust_forwarded: bool = False) -> web.Application:
+                  trust_forwarded: bool = False, telegram: TelegramWebhook | None = None, redis: Any = None,
+                  sender: Any = None) -> web.Application:
     """The webhook app. `jobs`: the job runner (services.jobs.runner.JobRunner: `request(kind, integration_id)`).
-    `allowed_networks`: CIDRs the notifications may come from (empty: every sender is refused)."""
+    `allowed_networks`: CIDRs the notifications may come from (empty: every sender is refused). `telegram`: the
+    Telegram update endpoint (webhook mode); `redis`: checked by /healthz; `sender`: the outbox sender whose
+    counts /metrics shows."""
     networks = parse_networks(allowed_networks)
     if not networks:
         log.warning("WEBHOOK_ALLOWED_NETWORKS is empty: every webhook will be refused")
@@ -249,9 +321,17 @@ def build_web_app(*, sessionmaker: async_sessionmaker[AsyncSession], jobs: Any, 
     app[TRIGGERS] = OrderTriggers(sessionmaker, jobs)
     app[NETWORKS] = networks
     app[TRUST_FORWARDED] = bool(trust_forwarded)
+    app[SESSIONMAKER] = sessionmaker
+    if redis is not None:
+        app[REDIS] = redis
+    if sender is not None:
+        app[SENDER] = sender
     for marketplace in webhook_marketplaces():
         app.router.add_post(webhook_path(marketplace), notification_handler(marketplace))
+    if telegram is not None:
+        app.router.add_post(telegram.path, telegram.handle)
     app.router.add_get(HEALTH_PATH, healthz)
+    app.router.add_get(METRICS_PATH, metrics)
 
     async def _stop_triggers(app: web.Application) -> None:
         await app[TRIGGERS].close()
@@ -281,11 +361,18 @@ async def serve_web(runtime) -> web.AppRunner | None:
     returns None). At shutdown: `if runner: await runner.cleanup()` - before `runtime.close()`."""
     settings = runtime.settings
     if not settings.WEB_PORT:
+        if settings.TELEGRAM_WEBHOOK_URL:
+            raise RuntimeError("TELEGRAM_WEBHOOK_URL needs the web server: set WEB_PORT")
         log.info("web server off (WEB_PORT=0): marketplace webhooks are not received; polling only")
         return None
+    telegram = None
+    if settings.TELEGRAM_WEBHOOK_URL:
+        telegram = TelegramWebhook(settings.webhook_path(), settings.webhook_secret(), runtime.dispatcher,
+                                   runtime.bot)
     app = build_web_app(sessionmaker=runtime.sessionmaker, jobs=runtime.jobs,
                         allowed_networks=list(settings.WEBHOOK_ALLOWED_NETWORKS),
-                        trust_forwarded=settings.WEBHOOK_TRUST_FORWARDED)
+                        trust_forwarded=settings.WEBHOOK_TRUST_FORWARDED, telegram=telegram,
+                        redis=getattr(runtime, "redis", None), sender=getattr(runtime, "sender", None))
     runner = await start_web(app, settings.WEB_HOST, settings.WEB_PORT)
     log.info("webhooks listening on %s:%s (%s)", settings.WEB_HOST, bound_port(runner),
              ", ".join(f"{m}: {webhook_path(m)}" for m in webhook_marketplaces()))

@@ -60,11 +60,13 @@ import hashlib
 import itertools
 import math
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from connectors import metrics, shared_limits
 from connectors.base import RateLimited
 from connectors.clock import Clock, SystemClock
 
@@ -147,8 +149,9 @@ def _same_clock(a: Clock, b: Clock) -> bool:
 class Limiter:
     """One token bucket (+ optional sliding window, + optional parallel cap), FIFO, on an injectable clock."""
 
-    def __init__(self, spec: RateSpec, *, clock: Clock | None = None, name: str = ""):
+    def __init__(self, spec: RateSpec, *, clock: Clock | None = None, name: str = "", key: tuple | None = None):
         self.name = name
+        self.key = key  # the registry key (marketplace first), for metrics and the shared budget
         self.clock: Clock = clock or SystemClock()
         self._seq = next(_SEQ)  # global order: parallel slots are always taken in this order (no deadlock)
         self.spec = spec
@@ -197,6 +200,14 @@ class Limiter:
                 self._in_flight = 0
             self._loop = loop
         return loop
+
+    def _shared(self) -> shared_limits.SharedBudget | None:
+        """The replicas' common budget, for a registry limiter with a rate on the real clock (a test's fake or
+        scaled clock is its own world)."""
+        budget = shared_limits.installed()
+        if budget is None or self.key is None or self.spec.limit is None or type(self.clock) is not SystemClock:
+            return None
+        return budget
 
     # -- state ---------------------------------------------------------------------------------------
     @property
@@ -302,7 +313,8 @@ class Limiter:
         if cost < 0:
             raise ValueError("cost must be >= 0")
         loop = self._check_loop()
-        if not self._waiters:
+        shared = self._shared()
+        if not self._waiters and shared is None:
             now = self.clock.now()
             if self._ready_in(cost, now)[0] <= 0:
                 return self._commit(cost, now)
@@ -314,7 +326,14 @@ class Limiter:
             while True:
                 now = self.clock.now()
                 wait, server_time = self._ready_in(cost, now)
-                if wait <= 0:
+                if wait <= 0 and shared is not None:
+                    # Ours allows it; the replicas' common budget must too (the head asks; the queue waits behind).
+                    wait = await shared.take(self.key, rate=self.spec.rate, capacity=self.spec.capacity, cost=cost,
+                                             window=(self.spec.limit, self.spec.period) if self.spec.window else None)
+                    server_time = False
+                    if wait <= 0:
+                        return self._commit(cost, self.clock.now())
+                elif wait <= 0:
                     return self._commit(cost, now)
                 # A server's time is honoured exactly; our own boundaries get the float-safety margin.
                 await self.clock.sleep(wait if server_time else wait + TIME_EPSILON)
@@ -404,6 +423,9 @@ class Limiter:
         now = self.clock.now()
         if until <= now:
             return
+        shared = self._shared()
+        if shared is not None:  # every replica waits it out, not only the one that was told
+            shared.penalize(self.key, until - now)
         self._refill(now)
         until = max(self._blocked_until, until)
         self._blocked_until = until
@@ -469,10 +491,11 @@ class IntervalGate:
 
     PRUNE_EVERY = 1024
 
-    def __init__(self, interval: float, *, limit: int = 1, clock: Clock | None = None, name: str = ""):
+    def __init__(self, interval: float, *, limit: int = 1, clock: Clock | None = None, name: str = "",
+                 key: tuple | None = None):
         if interval <= 0 or limit < 1:
             raise ValueError("IntervalGate needs interval > 0 and limit >= 1")
-        self.interval, self.limit, self.name = interval, limit, name
+        self.interval, self.limit, self.name, self.key = interval, limit, name, key
         self.clock: Clock = clock or SystemClock()
         self._reset_state()
 
@@ -513,6 +536,12 @@ class IntervalGate:
             if ready > now:
                 await self.clock.sleep(ready - now + TIME_EPSILON)
                 continue
+            shared = self._shared()
+            if shared is not None:
+                wait = await shared.gate_reserve(self.key, keys, self.interval)
+                if wait > 0:  # another replica (or claim here) has one of these items within `interval`
+                    await self.clock.sleep(wait + TIME_EPSILON)
+                    continue
             fut = loop.create_future()
             for key in keys:
                 self._busy[key] = fut
@@ -521,10 +550,24 @@ class IntervalGate:
     async def wait(self, keys: Iterable[Hashable]) -> None:
         (await self.claim(keys)).commit()
 
+    def _shared(self) -> shared_limits.SharedBudget | None:
+        """Items of a gate that allows one send per interval are shared by the replicas (the module docstring of
+        connectors.shared_limits says why the others are not)."""
+        budget = shared_limits.installed()
+        if budget is None or self.key is None or self.limit != 1 or type(self.clock) is not SystemClock:
+            return None
+        return budget
+
     def _finish(self, claim: GateClaim, *, stamp: bool) -> None:
         if claim.done:
             return
         claim.done = True
+        shared = self._shared()
+        if shared is not None:
+            if stamp:
+                shared.gate_stamp(self.key, claim.keys, self.interval)
+            else:
+                shared.gate_release(self.key, claim.keys)
         now = self.clock.now()
         for key in claim.keys:
             if stamp:
@@ -547,6 +590,7 @@ class Passage:
 
     def __init__(self, pace: Pace, tickets: dict[int, float], slots: list[Limiter]):
         self.pace, self.tickets, self._slots = pace, tickets, slots
+        self._sent_at: float | None = time.perf_counter()
 
     def observe(self, remaining: float, reset_in: float | None) -> None:
         """Server count; `reset_in` seconds from now (converted on each limiter's own clock)."""
@@ -555,6 +599,7 @@ class Passage:
             lim.observe_remaining(remaining, reset_at, ticket=self.tickets.get(id(lim)))
 
     def penalize(self, seconds: float) -> None:
+        metrics.RATE_LIMITED.labels(self.pace.marketplace).inc()
         for lim in self.pace.signals:
             lim.penalize_for(seconds, allow=self.pace.cost_of(lim))
 
@@ -568,6 +613,11 @@ class Passage:
         slots, self._slots = self._slots, []
         for lim in reversed(slots):
             lim.release()
+        if self._sent_at is not None:
+            marketplace = self.pace.marketplace
+            metrics.REQUESTS.labels(marketplace).inc()
+            metrics.SECONDS.labels(marketplace).observe(time.perf_counter() - self._sent_at)
+            self._sent_at = None
 
 
 class Pace:
@@ -605,6 +655,11 @@ class Pace:
         self.error_cost = error_cost
         self.min_penalty = min_penalty
         self.max_wait = max_wait
+
+    @property
+    def marketplace(self) -> str:
+        keys = [lim.key for lim, _ in self.parts if lim.key] + ([self.gate.key] if self.gate is not None else [])
+        return metrics.marketplace_of(keys[0] if keys else None)
 
     def cost_of(self, limiter: Limiter) -> float:
         return sum(cost for lim, cost in self.parts if lim is limiter) or 1.0
@@ -664,7 +719,7 @@ class Pacer:
         with self._lock:
             lim = self._limiters.get(key)
             if lim is None:
-                lim = Limiter(spec, clock=clock, name=repr(key))
+                lim = Limiter(spec, clock=clock, name=repr(key), key=key)
                 self._limiters[key] = lim
                 return lim
         if clock is not None and not _same_clock(lim.clock, clock):
@@ -676,7 +731,7 @@ class Pacer:
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
-                gate = IntervalGate(interval, limit=limit, clock=clock, name=repr(key))
+                gate = IntervalGate(interval, limit=limit, clock=clock, name=repr(key), key=key)
                 self._gates[key] = gate
                 return gate
         if clock is not None and not _same_clock(gate.clock, clock):

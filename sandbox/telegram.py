@@ -21,7 +21,12 @@ What it gets right, because aiogram or a real bot would break on it otherwise:
 * Telegram's error envelope ``{"ok": false, "error_code": N, "description": ..., "parameters": ...}``
   and Telegram's validations (text length, callback_data size, HTML parsing, "message is not modified",
   only existing messages can be edited or deleted, only chats whose user wrote to the bot);
-* fault injection (429 with ``retry_after``, 403 blocked, any status) and optional rate limits.
+* fault injection (429 with ``retry_after``, 403 blocked, any status) and optional rate limits;
+* webhooks: after ``setWebhook`` updates are POSTed to the URL with ``X-Telegram-Bot-Api-Secret-Token``, a chat's
+  next update only after the previous one was answered, several chats at once (up to ``max_connections``), a
+  failed delivery retried with a growing pause (``getWebhookInfo`` shows the last error). Behind one URL there may
+  be several receivers (``route_webhook``: a load balancer's round robin), so consecutive updates of one chat go to
+  different processes. Deliveries go to loopback addresses only.
 
 Listens on loopback only: it accepts any well-formed token and is not meant to be reachable.
 """
@@ -67,6 +72,14 @@ QUERY_INVALID = "Bad Request: query is too old and response timeout expired or q
 GET_UPDATES_CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
+# Webhook delivery: a POST may take this long (Telegram waits for the bot's answer; UNCONFIRMED how long exactly);
+# a failed one is retried after WEBHOOK_RETRY_FIRST s, doubling up to WEBHOOK_RETRY_MAX (simulated seconds).
+# Telegram gives up "after a reasonable amount of attempts"; the sandbox keeps trying while the webhook is set, so a
+# test never loses an update to a receiver that was down for a while.
+WEBHOOK_TIMEOUT = 60.0
+WEBHOOK_RETRY_FIRST = 0.1
+WEBHOOK_RETRY_MAX = 2.0
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
     "webhook first"
@@ -422,6 +435,14 @@ class _Signal:
                 pass
         return True
 
+    async def next(self, timeout: float) -> None:
+        """Until the next change, or `timeout` seconds."""
+        event = self._event
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
 
 @dataclass
 class _Chat:
@@ -710,6 +731,15 @@ class TelegramSandbox:
         self._global_sends: collections.deque[float] = collections.deque()
         self._chat_sends: dict[int, collections.deque[float]] = {}
         self._runner: web.AppRunner | None = None
+        self.webhook_stats: collections.Counter[str] = collections.Counter()  # delivered / failed, per target URL
+        self._webhook_targets: list[str] = []  # route_webhook: the receivers behind the webhook's URL
+        self._webhook_turn = itertools.count()
+        self._webhook_task: asyncio.Task | None = None
+        self._webhook_http: Any = None  # aiohttp.ClientSession while delivering
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, text) of the last failed delivery
+        self._delivering: dict[int, asyncio.Task] = {}  # update_id -> its POST in flight
+        self._retry_at: dict[int, float] = {}  # update_id -> monotonic time of its next attempt
+        self._attempts: collections.Counter[int] = collections.Counter()
 
         self._methods: dict[str, tuple[str, Callable[..., Any]]] = {
             name.lower(): (name, handler)
@@ -781,6 +811,7 @@ class TelegramSandbox:
 
     async def stop(self) -> None:
         self._closing = True
+        await self._stop_delivering()
         self._updates_signal.fire()  # pending getUpdates return [] at once
         self._changed.fire()  # and so do pending /_sandbox/events
         if self._runner is not None:
@@ -845,6 +876,11 @@ class TelegramSandbox:
         if status == 429 and retry_after is None:
             retry_after = 1
         self._faults.append(_Fault(method.lower(), status, retry_after, times, chat_id, description))
+
+    def route_webhook(self, urls: list[str]) -> None:
+        """The receivers behind the webhook's URL (a load balancer in front of several bot processes): each delivery
+        goes to the next of them in turn. Empty: to the URL setWebhook gave."""
+        self._webhook_targets = list(urls)
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -1404,19 +1440,32 @@ class TelegramSandbox:
     async def _set_webhook(self, params: dict[str, Any], bot: dict[str, Any], token: str) -> bool:
         url = params.get("url") or ""
         if not url:
+            await self._stop_delivering()
             self.webhook = None
             return True
+        if not re.match(r"https?://[^/]+", url):
+            raise bad_request("bad webhook: invalid webhook URL specified")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = _json_param(params, "allowed_updates")
         self.webhook = {
             "url": url,
-            "secret_token": params.get("secret_token"),
-            "max_connections": _int_param(params, "max_connections", required=False) or 40,
-            "allowed_updates": _json_param(params, "allowed_updates"),
+            "secret_token": secret,
+            "max_connections": min(max(_int_param(params, "max_connections", required=False) or 40, 1), 100),
+            "allowed_updates": allowed,
+            "token": token,
         }
+        if allowed is not None:
+            self._allowed_updates = list(allowed) or None
         if _bool_param(params, "drop_pending_updates"):
             self._updates.clear()
+        self._webhook_error = None
+        self._start_delivering()
         return True
 
     async def _delete_webhook(self, params: dict[str, Any], bot: dict[str, Any], token: str) -> bool:
+        await self._stop_delivering()
         self.webhook = None
         if _bool_param(params, "drop_pending_updates"):
             self._updates.clear()
@@ -1432,7 +1481,111 @@ class TelegramSandbox:
             info["max_connections"] = self.webhook["max_connections"]
             if self.webhook["allowed_updates"]:
                 info["allowed_updates"] = self.webhook["allowed_updates"]
+            if self._webhook_error is not None:
+                info["last_error_date"], info["last_error_message"] = self._webhook_error
         return info
+
+    # -- webhook delivery --
+
+    def _start_delivering(self) -> None:
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._deliver_loop(), name="sandbox-webhook")
+        self._updates_signal.fire()
+
+    async def _stop_delivering(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    @staticmethod
+    def _update_chat(update: dict[str, Any]) -> int | None:
+        """The chat an update belongs to (Telegram keeps each chat's updates in order)."""
+        for value in update.values():
+            if isinstance(value, dict):
+                chat = value.get("chat") or (value.get("message") or {}).get("chat")
+                if chat:
+                    return chat.get("id")
+                if value.get("from"):
+                    return value["from"].get("id")
+        return None
+
+    def _webhook_target(self) -> str:
+        if self._webhook_targets:
+            return self._webhook_targets[next(self._webhook_turn) % len(self._webhook_targets)]
+        return self.webhook["url"]
+
+    async def _deliver_loop(self) -> None:
+        import aiohttp
+
+        self._webhook_http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT))
+        try:
+            while self.webhook is not None:
+                now = time.monotonic()
+                busy_chats = {chat for chat in (self._update_chat(u) for u in self._updates
+                                                if u["update_id"] in self._delivering) if chat is not None}
+                blocked = set(busy_chats)
+                next_retry = math.inf
+                for update in self._deliverable():
+                    if len(self._delivering) >= self.webhook["max_connections"]:
+                        break
+                    chat = self._update_chat(update)
+                    uid = update["update_id"]
+                    if uid in self._delivering or chat in blocked:
+                        blocked.add(chat)
+                        continue
+                    retry = self._retry_at.get(uid, 0.0)
+                    if retry > now:  # a chat waits for its failed update: order is kept
+                        next_retry = min(next_retry, retry)
+                        blocked.add(chat)
+                        continue
+                    blocked.add(chat)
+                    task = asyncio.create_task(self._deliver(update), name=f"sandbox-webhook-{uid}")
+                    self._delivering[uid] = task
+                    task.add_done_callback(lambda _, uid=uid: (self._delivering.pop(uid, None),
+                                                               self._updates_signal.fire()))
+                wait = min(1.0, max(0.0, next_retry - time.monotonic())) if next_retry < math.inf else 1.0
+                await self._updates_signal.next(wait)
+        finally:
+            for task in list(self._delivering.values()):
+                task.cancel()
+            await asyncio.gather(*self._delivering.values(), return_exceptions=True)
+            self._delivering.clear()
+            await self._webhook_http.close()
+            self._webhook_http = None
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        from urllib.parse import urlsplit
+
+        uid = update["update_id"]
+        url = self._webhook_target()
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers[WEBHOOK_SECRET_HEADER] = self.webhook["secret_token"]
+        error = None
+        if urlsplit(url).hostname not in LOOPBACK_HOSTS:
+            error = "the sandbox delivers webhooks to loopback addresses only"
+        else:
+            try:
+                async with self._webhook_http.post(url, json=update, headers=headers) as response:
+                    await response.read()
+                    if not 200 <= response.status < 300:
+                        error = f"Wrong response from the webhook: {response.status} {response.reason}"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # refused, reset, timed out: Telegram's words for these differ; ours say which
+                error = f"Connection failed: {type(exc).__name__}: {exc}"[:200]
+        if error is None:
+            self.webhook_stats[f"delivered {url}"] += 1
+            self._updates = [u for u in self._updates if u["update_id"] != uid]
+            self._retry_at.pop(uid, None)
+            self._attempts.pop(uid, None)
+            return
+        self.webhook_stats[f"failed {url}"] += 1
+        self._webhook_error = (int(time.time()), error)
+        self._attempts[uid] += 1
+        pause = min(WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FIRST * 2 ** (self._attempts[uid] - 1)) * self.time_scale
+        self._retry_at[uid] = time.monotonic() + pause
 
     async def _send_message(self, params: dict[str, Any], bot: dict[str, Any], token: str) -> dict[str, Any]:
         chat = self._sendable_chat(params)

@@ -42,7 +42,14 @@ class Registration:
     partner: Partner | None = None
 
 
+# session.info key: {telegram id: Partner} the bot's middleware already loaded for this update's session.
+KNOWN_PARTNERS = "known_partners"
+
+
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Partner | None:
+    known = session.info.get(KNOWN_PARTNERS, {}).get(telegram_id)
+    if known is not None:
+        return known
     return await session.scalar(select(Partner).where(Partner.telegram_id == telegram_id))
 
 

@@ -90,6 +90,8 @@ async def harness():
         TELEGRAM_API_URL=telegram.url,
         REGISTRATION="invite",
         DATA_DIR=workdir,
+        REDIS_URL=None,  # one process with its dialogs in memory: a fresh start per test (CI sets REDIS_URL)
+        TELEGRAM_WEBHOOK_URL=None,
         **marketplaces.env(),
     )
     transports: list[SpecValidatingTransport] = []

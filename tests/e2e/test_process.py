@@ -28,8 +28,10 @@ ADMIN = 424242
 
 
 def bot_env(workdir: str, **extra: str) -> dict[str, str]:
+    # Redis and webhook mode only where a test asks (tests/e2e/test_replicas.py): CI's REDIS_URL is for those.
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_URL") and k not in (
-        "BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "ENCRYPTION_KEYS", "REGISTRATION")}
+        "BOT_TOKEN", "ADMIN_IDS", "DATABASE_URL", "ENCRYPTION_KEYS", "REGISTRATION", "REDIS_URL",
+        "TELEGRAM_WEBHOOK_URL", "REDIS_KEY_PREFIX")}
     env.update(PYTHONPATH=str(ROOT), DATA_DIR=workdir, LOG_LEVEL="DEBUG",
                DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bot.sqlite3")
     env.update(extra)

@@ -281,6 +281,90 @@ async def test_webhook_blocks_get_updates(tg: TelegramSandbox, bot: Bot) -> None
     assert await bot(GetUpdates(timeout=0)) == []
 
 
+@asynccontextmanager
+async def receivers(count: int, *, fail_first: int = 0, delay: float = 0.0):
+    """`count` webhook receivers on loopback: each records (receiver, secret header, update) and answers 200 (the
+    first `fail_first` requests overall get a 502)."""
+    from aiohttp import web
+
+    got: list[tuple[int, str | None, dict]] = []
+    failures = {"left": fail_first}
+    runners, urls = [], []
+    for index in range(count):
+        async def handle(request: web.Request, index=index) -> web.Response:
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                return web.Response(status=502)
+            body = await request.json()
+            await asyncio.sleep(delay)
+            got.append((index, request.headers.get("X-Telegram-Bot-Api-Secret-Token"), body))
+            return web.json_response({})
+
+        app = web.Application()
+        app.router.add_post("/tg", handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}/tg")
+    try:
+        yield urls, got
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+
+
+async def test_webhook_delivers_updates_by_post_with_the_secret(tg: TelegramSandbox, bot: Bot) -> None:
+    async with receivers(1) as (urls, got):
+        await bot.set_webhook(urls[0], secret_token="s3cret-Token_1", allowed_updates=["message"])
+        user = tg.user(42)
+        await user.send("hello")
+        await eventually(lambda: len(got) == 1)
+        _, secret, update = got[0]
+        assert secret == "s3cret-Token_1" and update["message"]["text"] == "hello"
+        info = await bot.get_webhook_info()
+        assert info.url == urls[0] and info.pending_update_count == 0 and info.allowed_updates == ["message"]
+
+
+async def test_webhook_retries_a_failed_delivery_and_reports_the_error(tg: TelegramSandbox, bot: Bot) -> None:
+    async with receivers(1, fail_first=2) as (urls, got):
+        await bot.set_webhook(urls[0], secret_token="s")
+        await tg.user(42).send("once")
+        await eventually(lambda: len(got) == 1)
+        info = await bot.get_webhook_info()
+        assert "502" in info.last_error_message and info.pending_update_count == 0
+        await asyncio.sleep(0.3)
+        assert [u["message"]["text"] for _, _, u in got] == ["once"]  # delivered once, after two failures
+
+
+async def test_webhook_keeps_each_chats_order_across_receivers(tg: TelegramSandbox, bot: Bot) -> None:
+    """Behind one URL (a load balancer's round robin), one chat's updates go to different receivers, yet each only
+    after the previous one was answered; other chats are delivered meanwhile."""
+    async with receivers(3, delay=0.02) as (urls, got):
+        tg.route_webhook(urls)
+        await bot.set_webhook("http://127.0.0.1:1/behind-the-proxy", secret_token="s")
+        alice, bob = tg.user(1), tg.user(2)
+        for i in range(6):
+            await alice.send(f"a{i}")
+            await bob.send(f"b{i}")
+        await eventually(lambda: len(got) == 12)
+        texts = [u["message"]["text"] for _, _, u in got]
+        assert [t for t in texts if t[0] == "a"] == [f"a{i}" for i in range(6)]
+        assert [t for t in texts if t[0] == "b"] == [f"b{i}" for i in range(6)]
+        assert {receiver for receiver, _, u in got if u["message"]["text"][0] == "a"} == {0, 1, 2}
+
+
+async def test_webhook_never_delivers_off_loopback(tg: TelegramSandbox, bot: Bot) -> None:
+    await bot.set_webhook("https://example.com/tg", secret_token="s")
+    await tg.user(42).send("stays here")
+    await eventually(lambda: tg.webhook_stats["failed https://example.com/tg"] >= 1)
+    info = await bot.get_webhook_info()
+    assert "loopback" in info.last_error_message and info.pending_update_count == 1
+    await bot.delete_webhook()
+    assert [u.message.text for u in await bot(GetUpdates(timeout=0))] == ["stays here"]
+
+
 # --- Telegram's validations, raised by aiogram as Telegram's own errors ---------------------------------
 
 
