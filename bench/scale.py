@@ -11,7 +11,7 @@ the seller): the minimum is 2 requests per integration and round.
 For each process count: a fresh database (migrated; 1,000 active Uzum integrations across 100 partners, keys
 encrypted with the vault, every order schedule due now), then N worker processes, each composed the way `python -m
 bot run` composes its jobs (services.jobs.registry(), JobRunner with its lease holder, the APScheduler timers of
-services/jobs/timers.py, the connectors' factory with the shared clock), all started at one moment; the round ends
+services/jobs/runner.py, the connectors' factory with the shared clock), all started at one moment; the round ends
 when every integration's poll is recorded. Reported:
 
 - polls recorded: integrations with a finished orders run (goal: all), duplicates: runs beyond one per integration
@@ -173,7 +173,7 @@ async def worker(args: argparse.Namespace) -> None:
     from services import jobs
     from services.connections import ConnectorFactory
     from services.jobs.runner import JobRunner
-    from services.jobs.timers import build_scheduler
+    from services.jobs.runner import build_scheduler
     from services.platform import Platform
 
     requests = RequestLog()

@@ -19,12 +19,12 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-
-LAST_SEEN_EVERY = 300  # seconds: last_seen_at is "active lately", not a clock
-LAST_SEEN_MEMORY = 100_000  # partners remembered before the memory of writes is dropped
 from connectors.shared_limits import Bucket, SharedBudget
 from services.partner_cache import has_work
 from services.partners import KNOWN_PARTNERS, get_by_telegram_id, mark_seen
+
+LAST_SEEN_EVERY = 300  # seconds: last_seen_at is "active lately", not a clock
+LAST_SEEN_MEMORY = 100_000  # partners remembered before the memory of writes is dropped
 
 # Telegram: "no more than about 30 messages per second" per bot (Bot API FAQ), counted on Telegram's side.
 TELEGRAM_RATE = 30.0

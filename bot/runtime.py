@@ -34,7 +34,7 @@ from services.connections import ConnectorFactory, TransportFactory
 from services.jobs import runs, schedule
 from services.jobs.runner import JobRunner
 from services.outbox import store as outbox_store
-from services.jobs.timers import build_scheduler
+from services.jobs.runner import build_scheduler
 from services.platform import Platform
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,6 @@
 spreadsheet export / import (validated first, applied only when the partner confirms)."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -27,7 +26,7 @@ from services.spreadsheets import (
     ParsedImport,
     RejectedRow,
 )
-from services.stock import MAX_STOCK, Applied, Reason, apply_change, mark_price_dirty
+from services.stock import Reason, apply_change, mark_price_dirty
 
 PAGE_SIZE = 8
 
@@ -67,13 +66,6 @@ async def listings_of(session: AsyncSession, product: Product) -> list[ListingVi
     return [ListingView(listing, integration) for listing, integration in rows]
 
 
-async def set_stock(session: AsyncSession, product: Product, quantity: int, *, actor: int) -> Applied | None:
-    if not 0 <= quantity <= MAX_STOCK:
-        raise ValueError(quantity)
-    return await apply_change(session, product, set_to=quantity, reason=Reason.MANUAL,
-                              reference=f"manual:{uuid.uuid4()}", actor=actor)
-
-
 async def set_price(session: AsyncSession, product: Product, price: Decimal) -> None:
     """The price for every marketplace (listings with their own price keep it)."""
     product.price = price
@@ -107,11 +99,6 @@ def parse_price(text: str) -> Decimal | None:
     """A price typed in chat: "125000", "125 000", "1249,90", "1 249.90" (the spreadsheet rules: an ambiguous
     "12,000" is refused rather than guessed); None if it is not one."""
     return spreadsheets.parse_price(text)
-
-
-def parse_quantity(text: str) -> int | None:
-    """A stock typed in chat: a whole number 0..MAX_STOCK ("1 000" too)."""
-    return spreadsheets.parse_stock(text)
 
 
 # ---- spreadsheets ----

@@ -4,6 +4,7 @@ product's listings for a push. What each marketplace is sent follows the integra
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -152,3 +153,20 @@ async def mark_integration_stock_dirty(session: AsyncSession, integration_id: st
     await session.execute(update(Listing).where(Listing.integration_id == integration_id,
                                                 Listing.product_id.is_not(None), Listing.stock_dirty_at.is_(None))
                           .values(stock_dirty_at=now()))
+
+
+# ---- a stock typed in chat ----
+
+def parse_quantity(text: str) -> int | None:
+    """A stock typed in chat: a whole number 0..MAX_STOCK ("1 000" too), by the spreadsheet rules."""
+    from services.spreadsheets import parse_stock  # spreadsheets reads MAX_STOCK from here
+
+    return parse_stock(text)
+
+
+async def set_manual(session: AsyncSession, product: Product, quantity: int, *, actor: int) -> Applied | None:
+    """The partner set the stock: a ledger row with a reference of its own, the listings queued for the push."""
+    if not 0 <= quantity <= MAX_STOCK:
+        raise ValueError(quantity)
+    return await apply_change(session, product, set_to=quantity, reason=Reason.MANUAL,
+                              reference=f"manual:{uuid.uuid4()}", actor=actor)

@@ -28,7 +28,7 @@ from bot.filters import IsRegistered
 from bot.flow import show
 from bot.states import ProductsFlow
 from db.models import JsonText, Partner, Product, now
-from services import analytics, products, spreadsheets
+from services import analytics, products, spreadsheets, stock
 from services.outbox.policy import prefs_of
 
 log = logging.getLogger(__name__)
@@ -192,11 +192,11 @@ async def _typed_value(message: Message, state: FSMContext, session: AsyncSessio
 
 async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
-    typed = await _typed_value(message, state, session, partner, i18n, products.parse_quantity, "product-bad-stock")
+    typed = await _typed_value(message, state, session, partner, i18n, stock.parse_quantity, "product-bad-stock")
     if typed is None:
         return
     product, quantity = typed
-    await products.set_stock(session, product, quantity, actor=partner.telegram_id)
+    await stock.set_manual(session, product, quantity, actor=partner.telegram_id)
     await state.set_state(None)
     text, markup = await _card(session, partner, i18n, product)
     await message.answer(i18n.get("product-stock-set", stock=quantity) + "\n\n" + text, reply_markup=markup)

@@ -19,7 +19,7 @@ from db.models import Partner
 from services import partners
 from services.outbox.policy import Prefs, SummaryMode, prefs_of
 from services.outbox.records import MUTABLE, AlertKind
-from services.products import parse_quantity
+from services.stock import parse_quantity
 
 # Quiet-hour presets: callback argument -> (from hour, to hour) in the partner's timezone; "off" -> none.
 QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}

@@ -1,6 +1,6 @@
-"""Background jobs: the runner (runner.py), what a job is (types.py), the schedules table (schedule.py), the
-run records (runs.py) and the timers (timers.py). The job functions live with their domain (services/orders.py,
-services/catalog_sync.py, services/pushes.py); `registry()` names them."""
+"""Background jobs: the runner and its timers (runner.py), what a job is (types.py), the schedules table
+(schedule.py), the run records (runs.py), the leases (leases.py). The job functions live with their domain
+(services/orders.py, services/catalog_sync.py, services/pushes.py, services/finance.py ...); `registry()` names them."""
 from __future__ import annotations
 
 from services.jobs.types import AlreadyRunning, GlobalJob, JobKind

@@ -17,10 +17,12 @@ replica when it is done, as within one process); a job of a process that died is
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import ConnectorError, ErrorCause, Marketplace
@@ -454,3 +456,70 @@ class JobRunner:
         except Exception:
             log.exception("%s job for integration %s: could not record the interruption", kind, integration_id)
 
+
+# ------------------------------------------------------------------------------------------------------ timers
+# The clock side: APScheduler 3 (AsyncIOScheduler, in-memory job store) only says "look now". What is due, the
+# cursors and the last runs live in our own tables (schedules, the listings' push queue, outbox, job_leases), so a
+# restart only re-creates these timers, and every replica may run the same timers: each run is claimed first
+# (services/jobs/leases.py).
+
+
+PUSH_EVERY = 5  # seconds between looks at the push queue
+TICK_EVERY = 1  # seconds between looks at the schedules table
+GLOBAL_EVERY = 10  # seconds between looks at whether a platform-wide job's period is due
+EXPIRY_CHECK_HOUR_UTC = 4  # 09:00 in Tashkent
+COVER_CHECK_EVERY = 3600  # seconds: stock cover moves with orders and with time, and a day's notice is the point
+BROADCAST_REPORTS_EVERY = 30  # seconds between looks for broadcasts whose copies are all settled
+SUMMARIES_EVERY = 60  # seconds: a summary is due at the partner's minute (its dedupe key keeps it to one a day)
+
+# A platform-wide job's period at a moment: a name (the lease's subject), or None before the job is due in it.
+Period = Callable[[dt.datetime], str | None]
+
+
+def daily(hour_utc: int) -> Period:
+    """Once a day, from `hour_utc` on (a replica down at that hour leaves it to another, or runs it when back)."""
+    return lambda at: at.date().isoformat() if at.hour >= hour_utc else None
+
+
+def weekly(weekday: int, hour_utc: int) -> Period:
+    """Once an ISO week, from `weekday` (Monday 0) at `hour_utc` on."""
+    def period(at: dt.datetime) -> str | None:
+        year, week, _ = at.isocalendar()
+        return f"{year}-W{week:02d}" if (at.weekday(), at.hour) >= (weekday, hour_utc) else None
+    return period
+
+
+def every(seconds: int) -> Period:
+    """Once in every slot of `seconds` (counted from the epoch, so every replica names the same slot)."""
+    return lambda at: f"every-{seconds}-{int(at.timestamp()) // seconds}"
+
+
+PERIODS: dict[GlobalJob, Period] = {
+    GlobalJob.KEY_EXPIRY: daily(EXPIRY_CHECK_HOUR_UTC),
+    GlobalJob.STOCK_COVER: every(COVER_CHECK_EVERY),
+    GlobalJob.BROADCAST_REPORTS: every(BROADCAST_REPORTS_EVERY),
+    GlobalJob.SUMMARIES: every(SUMMARIES_EVERY),
+}
+
+
+async def run_due_globals(runner: JobRunner, at: dt.datetime | None = None) -> None:
+    """Every platform-wide job whose period has come and that no replica ran in it yet."""
+    at = at or dt.datetime.now(dt.timezone.utc)
+    for kind, period_of in PERIODS.items():
+        period = period_of(at)
+        if period is None or kind not in runner.global_jobs:
+            continue
+        try:
+            await runner.run_global(kind, period)
+        except AlreadyRunning:
+            pass
+
+
+def build_scheduler(runner: JobRunner) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(runner.run_due_pushes, "interval", seconds=PUSH_EVERY, id="push_due", max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(runner.tick, "interval", seconds=TICK_EVERY, id="schedules", max_instances=1, coalesce=True)
+    scheduler.add_job(run_due_globals, "interval", args=[runner], seconds=GLOBAL_EVERY, id="global_jobs",
+                      max_instances=1, coalesce=True)
+    return scheduler
