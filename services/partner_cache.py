@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from db.models import Partner
 
@@ -134,11 +134,26 @@ class PartnerCache:
             pass  # only a miss more next time
 
 
+# session.info key: the session began a transaction on a database connection (it read or wrote something).
+_BEGAN = "scx_began"
+
+
+@event.listens_for(Session, "after_begin")
+def _began(session, transaction, connection) -> None:
+    session.info[_BEGAN] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    # Only the end of the outermost transaction clears the mark: a savepoint's end (after_commit fires for it too)
+    # leaves the update's writes in the outer one, still to be committed — a stock typed in chat was lost that way.
+    if transaction.parent is None:
+        session.info.pop(_BEGAN, None)
+
+
 def has_work(session: AsyncSession) -> bool:
     """A database transaction to end, or changes to write. Attaching the cached partner opens none, and setting an
-    attribute to the value it had (the language middleware does on every update) is no change. (The session's own
-    in_transaction(), not an after_begin flag: a savepoint's end fired after_commit and cleared such a flag while the
-    outer transaction still held a partner's stock change, which was then never committed.)"""
-    if session.in_transaction() or session.new or session.deleted:
+    attribute to the value it had (the language middleware does on every update) is no change."""
+    if session.info.get(_BEGAN) or session.new or session.deleted:
         return True
     return any(session.is_modified(instance) for instance in session.dirty)

@@ -60,3 +60,30 @@ async def test_set_to_records_the_difference(sessionmaker):
         await s.commit()
         movement = await s.scalar(select(StockMovement))
         assert (applied.delta, movement.delta, movement.stock_after) == (15, 15, 25)
+
+
+async def test_a_stock_change_still_needs_its_commit_after_the_ledgers_savepoint(sessionmaker):
+    """The dispatcher commits an update only when the session has work (services.partner_cache.has_work); the ledger
+    writes inside a savepoint, whose end must not make the update look read-only (a typed stock was lost that way)."""
+    from db.models import Partner, Product
+    from services import stock
+    from services.partner_cache import has_work
+
+    async with sessionmaker() as s:
+        partner = Partner(telegram_id=4242, language="en")
+        s.add(partner)
+        await s.flush()
+        product = Product(partner_id=partner.id, sku="SP-1", name="Mug", stock=1)
+        s.add(product)
+        await s.commit()
+        product_id = product.id
+    async with sessionmaker() as s:
+        product = await s.get(Product, product_id)
+        await s.commit()
+        assert not has_work(s)
+        await stock.set_manual(s, product, 5, actor=4242)
+        assert has_work(s)
+        await s.commit()
+        assert not has_work(s)
+    async with sessionmaker() as s:
+        assert (await s.get(Product, product_id)).stock == 5
