@@ -125,13 +125,16 @@ async def _prepare_summaries(sessionmaker, chats: int) -> tuple[int, float]:
                 lines.append((new_ids(1)[0], order_id, partner_id, mp, f"SKU-{k}", "Blue mug, 350 ml", 1 + k,
                               Decimal(1500 + 100 * k), currency.get(mp, "RUB"), "done", placed))
     async with sessionmaker() as session:
-        session.add_all(Partner(id=pid, telegram_id=FIRST_CHAT + n, name=f"Seller {n}", language=("uz", "ru", "en")[n % 3])
-                        for n, pid in enumerate(partner_ids))
-        await session.flush()
-        session.add_all(MarketplaceIntegration(id=iid, partner_id=pid, marketplace=marketplaces[n % 4], status="active",
-                                               active=1, seller_id=str(n))
-                        for n, (pid, iid) in enumerate(zip(partner_ids, integration_ids)))
-        await session.flush()
+        # Rows, not ORM objects: the setup's memory is not the sender's (the bench measures the sender's peak RSS).
+        await insert_rows(session, Partner.__table__, ("id", "telegram_id", "name", "language", "timezone", "status",
+                                                       "created_at", "updated_at"),
+                          [(pid, FIRST_CHAT + n, f"Seller {n}", ("uz", "ru", "en")[n % 3], "Asia/Tashkent", "active",
+                            0, 0) for n, pid in enumerate(partner_ids)])
+        await insert_rows(session, MarketplaceIntegration.__table__,
+                          ("id", "partner_id", "marketplace", "active", "created_at", "status", "failure_streak",
+                           "failure_alerted", "updated_at", "seller_id"),
+                          [(iid, pid, marketplaces[n % 4], 1, 0, "active", 0, 0, 0, str(n))
+                           for n, (pid, iid) in enumerate(zip(partner_ids, integration_ids))])
         await insert_rows(session, Order.__table__, ("id", "integration_id", "partner_id", "external_id", "status",
                                                      "state", "scheme", "placed_at", "total", "currency", "items",
                                                      "baseline", "deducted", "first_seen_at", "updated_at"), orders)
