@@ -117,6 +117,64 @@ async def test_a_new_seller_connects_uzum_by_typing_and_pressing(page, demo):
     assert "<b>" not in await card.inner_text()
 
 
+async def test_a_new_seller_walks_the_whole_path(page, demo):
+    """The demo's promise, by clicking only: connect -> sync -> stock change -> order alert -> analytics."""
+    from sandbox.marketplaces.uzum import catalog_key
+
+    await page.goto(demo.url)
+    await page.locator("#new-user").click()
+    await expect(page.locator(".user-card[aria-checked='true']")).to_have_attribute("data-role", "new")
+    await page.locator("#start-btn").click()
+    menu = await new_bot_message(page, 0, "Welcome to SellerCloudX")
+    await click(menu, "Connect a marketplace", "Which marketplace")
+    await click(menu, "Uzum Market", "Send your Uzum Market API token")
+    shops = await send(page, accounts.UZUM_TOKEN, "Which shop")
+    await click(shops, "Samarqand Market", "Connected!")
+
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "Products", "Products")
+    await menu.locator(".ikb-btn", has_text="Sync products").click()
+    # The progress is shown in a message that is edited as the sync goes on (a new user's chat has no other).
+    await expect(bot_message(page, "products synced")).to_contain_text("40 products synced", timeout=60_000)
+
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "Products", "Products")
+    await click(menu, "Search", "Send a SKU")
+    found = await send(page, "SKU-000003", "Search:")
+    await click(found, "SKU-000003", "SKU:")
+    await click(found, "Set stock", "Send the new stock")
+    await send(page, "30", "Stock set to 30")
+    shop = demo.state.catalog("uzum", catalog_key(accounts.UZUM_TOKEN, 41002))
+    for _ in range(100):  # the push leaves on its own within seconds
+        if shop.get_stock(3) == 30:
+            break
+        await page.wait_for_timeout(200)
+    assert shop.get_stock(3) == 30, "Uzum never received the stock typed in the chat"
+
+    order = create_order(demo.state, "uzum", [(3, 2)], shop_id="41002")
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "My marketplaces", "Your marketplaces")
+    await click(menu, "Uzum Market", "Status")
+    await click(menu, "Sync status", "Check for new orders every")
+    after = await last_id(page)
+    await menu.locator(".ikb-btn", has_text="Retry now: orders").click()
+    alert = await new_bot_message(page, after, str(order.id))
+    await expect(alert).to_contain_text("New order")
+
+    menu = await send(page, "/menu", "Main menu")
+    after = await last_id(page)
+    await page.locator(".rk-btn, .ikb-btn", has_text="Analytics").last.click()
+    report = await new_bot_message(page, after, "Orders:")
+    photo = report.locator("img.photo")
+    await expect(photo).to_be_visible()
+    assert await photo.evaluate("img => img.complete && img.naturalWidth > 0"), "the chart did not load"
+    first_chart = await photo.get_attribute("src")
+    await click(report, "Today", "Today")
+    await expect(report.locator(".meta")).to_contain_text("edited")
+    await expect(photo).not_to_have_attribute("src", first_chart)
+    await expect(report).to_contain_text(re.compile(r"Orders: [1-9]"))  # at least the order just placed
+
+
 async def test_the_partner_uploads_a_csv(page, demo, tmp_path):
     await open_as(page, demo, "partner")
     menu = await send(page, "/menu", "Main menu")
