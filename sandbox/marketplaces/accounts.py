@@ -68,6 +68,10 @@ WB_CATEGORY_BITS: dict[int, str] = {
 WB_READ_ONLY_BIT = 30  # position of "Read only token"
 WB_CATEGORY_POSITIONS: dict[str, int] = {name: pos for pos, name in WB_CATEGORY_BITS.items()}
 
+# Real seconds of send-to-arrival jitter the fixed windows forgive (see SandboxState.forgiven). 0.15: with a
+# sped-up clock (ScaledClock x2) a request arriving 56 ms late was seen as over Uzum's limit.
+JITTER_ALLOWANCE = 0.15
+
 
 def wb_bit(position: int) -> int:
     """The value of WB's "bit position N" in the token's `s` bitmask: `1 << N` (not `1 << (N-1)`).
@@ -381,6 +385,18 @@ class SandboxState:
     def now(self) -> float:
         """The marketplaces' time: real time sped up by 1 / time_scale (limits are counted in this time)."""
         return self.clock() / self.time_scale
+
+    def speed(self) -> float:
+        """Marketplace seconds per real second: 1 / time_scale, times a ScaledClock's speed when the clock is one
+        (benchmarks speed both sides up that way; the clock is then its bound `now`)."""
+        return getattr(getattr(self.clock, "__self__", None), "speed", 1.0) / self.time_scale
+
+    def forgiven(self, period: float, *, at_most: float) -> float:
+        """Marketplace seconds a fixed window of `period` is shortened by, so that a request's delay between the
+        client's send and its arrival here (real seconds: a busy event loop, a scheduling hiccup) does not count
+        it into the next window. Real jitter is in real seconds, so it grows with a sped-up clock; `at_most` is
+        the largest share of the window forgiven, so a client that really sends too fast is still refused."""
+        return min(period * at_most, JITTER_ALLOWANCE * self.speed())
 
     def catalog(self, marketplace: str, account: str) -> Catalog:
         """The products of one account (`account` = the key the marketplace's dict above uses)."""
