@@ -544,3 +544,16 @@ def check_key_expiry(marketplace: Marketplace, expires_at: float | None, now: fl
         return [Warning.KEY_EXPIRES_SOON]
     return []
 
+
+# ------------------------------------------------------------------------------ shared webhook reading
+def shop_id_of(value: Any) -> str | None:
+    """The shop a webhook names (Ozon's seller_id, Yandex's campaignId), as sent: an integer (the specs' int64)
+    or its decimal string; positive. Compared with the integration's stored id, so one spelling: no sign, no
+    leading zeros."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return str(int(value))
+    return None
