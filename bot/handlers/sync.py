@@ -24,6 +24,7 @@ from bot.callbacks import (
 )
 from bot.filters import IsRegistered
 from bot.flow import show
+from bot.handlers.marketplaces import load_integration
 from bot.i18n import Texts, texts_for
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner
 from services import catalog_sync, integrations
@@ -59,9 +60,8 @@ async def choose_integration(query: CallbackQuery, session: AsyncSession, partne
 
 async def run_sync(query: CallbackQuery, callback_data, session: AsyncSession, partner: Partner,
                    platform: Platform, jobs: JobRunner, bot: Bot, i18n: I18nContext) -> None:
-    integration = await integrations.get(session, partner.id, callback_data.id)
-    if integration is None or integration.status == IntegrationStatus.DRAFT:
-        await query.answer(i18n.get("not-found"), show_alert=True)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
+    if integration is None:
         return
     if integration.status == IntegrationStatus.PAUSED:
         await query.answer(i18n.get("sync-paused"), show_alert=True)
