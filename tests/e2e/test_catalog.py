@@ -153,3 +153,22 @@ async def test_sync_held_by_another_replica_says_so_in_the_partners_language(har
     await press_and_wait(user, "Товары", "каталог пуст")
     held = await press_and_wait(user, "Синхронизировать товары", "синхронизация уже идёт")
     assert "Главное меню" in " ".join(held.button_texts()), held.button_texts()
+
+
+async def test_price_for_every_marketplace(harness):
+    from decimal import Decimal
+
+    user = await harness.registered(916)
+    await connect(user, "uzum")
+    await sync_products(user, TITLES["uzum"])
+    await open_product(user, "SKU-000002")
+    await press_and_wait(user, "Set price", "Send the new price")
+    await user.send("free")
+    refused = await wait_for_text(user, "Send a price above zero")
+    assert "⬅️ Back" in refused.button_texts()  # back to the card, the price untouched
+    await user.send("125000")
+    card = await wait_for_text(user, "Price set to 125 000")
+    assert "SKU-000002" in card.text and "Set stock" in " ".join(card.button_texts())  # the card again, below
+    async with harness.runtime.sessionmaker() as session:
+        product = await session.scalar(select(Product).where(Product.sku == "SKU-000002"))
+    assert product.price == Decimal("125000")
