@@ -109,9 +109,10 @@ async def draw(chart: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
         return await loop.run_in_executor(_executor(), job)
 
 
-def shutdown() -> None:
-    """Stop the chart process (at the bot's shutdown; tests that start and stop bots call it too)."""
+def shutdown(*, wait: bool = False) -> None:
+    """Stop the chart process (at the bot's shutdown: `Runtime.close`). `wait` joins it, which blocks: call it so
+    from a thread, not on the event loop."""
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        pool, _pool = _pool, None
+        pool.shutdown(wait=wait, cancel_futures=True)

@@ -6,13 +6,15 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import charts
 from bot.app import build_bot, build_dispatcher, set_commands
 from bot.config import OFFICIAL_TELEGRAM_API, Registration, Settings
 from bot.i18n import load_texts_core
@@ -24,6 +26,7 @@ from bot.replicas import Lease, build_storage, open_redis
 from bot.web import serve_web
 from connectors import shared_limits
 from connectors.clock import Clock
+from connectors.http import close_shared_transports
 from connectors.shared_limits import SharedBudget
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
@@ -52,12 +55,21 @@ class Runtime:
     sender: OutboxSender
     redis: Redis | None = None
     web: web.AppRunner | None = None  # the web server, while the bot runs (serve_web)
+    # Stops the background work (timers, web server, jobs, outbox sender); set by prepare(). The dispatcher's
+    # shutdown runs it, and close() again for a runtime that never served: the first call does the work.
+    stop_work: Callable[[], Awaitable[None]] = field(default=None, repr=False)  # type: ignore[assignment]
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         return self.platform.sessionmaker
 
     async def close(self) -> None:
+        # Jobs and the sender first: they are what still calls the marketplaces and Telegram and writes to the
+        # database. Only then the pools under them, the chart process, and the connections.
+        if self.stop_work is not None:
+            await self.stop_work()
+        await close_shared_transports()
+        await asyncio.to_thread(charts.shutdown, wait=True)  # joined, so no orphan process outlives the bot
         if self.redis is not None and shared_limits.installed() is not None \
                 and shared_limits.installed().redis is self.redis:
             shared_limits.install(None)
@@ -133,7 +145,7 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
         if scheduler is not None or settings.TELEGRAM_WEBHOOK_URL:
             runtime.web = await serve_web(runtime)
 
-    async def _on_shutdown() -> None:
+    async def _stop_work() -> None:
         # Bounded: no new work (timers, webhooks), then the jobs (they hold the database's write lock the sender
         # would wait on), then the sender.
         if scheduler is not None and scheduler.running:
@@ -151,6 +163,13 @@ async def prepare(settings: Settings, *, transport_for: TransportFactory | None 
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)
 
+    async def _on_shutdown() -> None:
+        # One stop shared by every caller: a second caller waits for the first's, it never runs the steps again.
+        if "stopping" not in background:
+            background["stopping"] = asyncio.ensure_future(_stop_work())
+        await background["stopping"]
+
+    runtime.stop_work = _on_shutdown
     dispatcher.startup.register(_on_startup)
     dispatcher.shutdown.register(_on_shutdown)
     return runtime

@@ -36,7 +36,7 @@ import urllib.request
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar
 
 import httpx
 import pydantic
@@ -301,6 +301,17 @@ def parse_model_json(type_: type[T] | Any, raw: bytes | str, what: str, *, statu
         raise BadResponse(f"{what}: unexpected reply shape ({where})") from None
 
 
+class Connection(TypedDict, total=False):
+    """Where and how a client reaches its marketplace: the keywords `connectors.build_client()` gives every client
+    and the client hands on to its HttpCore (`HttpCore(policy=..., auth_headers=..., **connection)`), so the four
+    constructors do not each spell them out."""
+
+    base_url: Required[str]
+    transport: httpx.AsyncBaseTransport | None  # tests' (the contract validator); None: the host's shared pool
+    clock: Clock | None
+    timeout: float
+
+
 class HttpCore:
     """One httpx.AsyncClient plus the retry / rate-limit / error-mapping rules.
 
@@ -532,3 +543,17 @@ def check_key_expiry(marketplace: Marketplace, expires_at: float | None, now: fl
     if expires_at - now < EXPIRES_SOON_DAYS * 86400:
         return [Warning.KEY_EXPIRES_SOON]
     return []
+
+
+# ------------------------------------------------------------------------------ shared webhook reading
+def shop_id_of(value: Any) -> str | None:
+    """The shop a webhook names (Ozon's seller_id, Yandex's campaignId), as sent: an integer (the specs' int64)
+    or its decimal string; positive. Compared with the integration's stored id, so one spelling: no sign, no
+    leading zeros."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return str(int(value))
+    return None

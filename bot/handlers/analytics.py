@@ -143,25 +143,18 @@ async def _send_new(bot: Bot, session: AsyncSession, partner: Partner, i18n: I18
 
 # ------------------------------------------------------------------------------------------------ handlers
 
-async def open_report(query: CallbackQuery, callback_data: AnalyticsCb, state: FSMContext, session: AsyncSession,
-                      partner: Partner, i18n: I18nContext, bot: Bot) -> None:
-    """A new report message (the menu's text can't become a photo)."""
-    view = await _view(query, callback_data, session, partner, i18n)
-    if view is None:
-        return
-    await state.set_state(None)
-    await query.answer()
-    await _send_new(bot, session, partner, i18n, view)
-
-
 async def show_report(query: CallbackQuery, callback_data: AnalyticsCb, state: FSMContext, session: AsyncSession,
                       partner: Partner, i18n: I18nContext, bot: Bot) -> None:
-    """Period, marketplace or chart switched: the same message's photo and caption are replaced."""
+    """OPEN: a new report message (the menu's text can't become a photo, a summary stays as it was). SHOW: period,
+    marketplace or chart switched: the same message's photo and caption are replaced."""
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
         return
     await state.set_state(None)
     await query.answer()
+    if callback_data.action == AnalyticsAction.OPEN:
+        await _send_new(bot, session, partner, i18n, view)
+        return
     if _chosen_already(query):  # the ✅ button: this very view is on screen, nothing to draw
         return
     picture, text, markup = await _report(session, partner, i18n, view)
@@ -223,25 +216,20 @@ async def range_typed(message: Message, state: FSMContext, session: AsyncSession
     await _send_new(bot, session, partner, i18n, View(period, mp, chart, choices))
 
 
-async def profit_view(query: CallbackQuery, callback_data: AnalyticsCb, session: AsyncSession, partner: Partner,
-                      i18n: I18nContext, bot: Bot) -> None:
+async def text_view(query: CallbackQuery, callback_data: AnalyticsCb, session: AsyncSession, partner: Partner,
+                    i18n: I18nContext, bot: Bot) -> None:
+    """PROFIT or TOP: the profit, or the top-10 lists, as a text under the report."""
     view = await _view(query, callback_data, session, partner, i18n)
     if view is None:
         return
     await query.answer()
-    figures = await analytics.profit(session, partner.id, view.period, view.marketplace)
-    await bot.send_message(partner.telegram_id, at.profit_text(i18n, figures, view.period, view.marketplace),
-                           reply_markup=_below(i18n, view))
-
-
-async def top_view(query: CallbackQuery, callback_data: AnalyticsCb, session: AsyncSession, partner: Partner,
-                   i18n: I18nContext, bot: Bot) -> None:
-    view = await _view(query, callback_data, session, partner, i18n)
-    if view is None:
-        return
-    await query.answer()
-    report = await analytics.report(session, partner.id, view.period, zone(partner.timezone), view.marketplace)
-    await bot.send_message(partner.telegram_id, at.top_text(i18n, report), reply_markup=_below(i18n, view))
+    if callback_data.action == AnalyticsAction.PROFIT:
+        figures = await analytics.profit(session, partner.id, view.period, view.marketplace)
+        text = at.profit_text(i18n, figures, view.period, view.marketplace)
+    else:
+        text = at.top_text(i18n, await analytics.report(session, partner.id, view.period, zone(partner.timezone),
+                                                        view.marketplace))
+    await bot.send_message(partner.telegram_id, text, reply_markup=_below(i18n, view))
 
 
 def _below(i18n: I18nContext, view: View):
@@ -282,11 +270,9 @@ def router() -> Router:
     r = Router(name="analytics")
     r.message.filter(IsRegistered())
     r.callback_query.filter(IsRegistered())
-    r.callback_query.register(open_report, AnalyticsCb.filter(F.action == AnalyticsAction.OPEN))
-    r.callback_query.register(show_report, AnalyticsCb.filter(F.action == AnalyticsAction.SHOW))
+    r.callback_query.register(show_report, AnalyticsCb.filter(F.action.in_({AnalyticsAction.OPEN, AnalyticsAction.SHOW})))
     r.callback_query.register(ask_range, AnalyticsCb.filter(F.action == AnalyticsAction.CUSTOM))
-    r.callback_query.register(profit_view, AnalyticsCb.filter(F.action == AnalyticsAction.PROFIT))
-    r.callback_query.register(top_view, AnalyticsCb.filter(F.action == AnalyticsAction.TOP))
+    r.callback_query.register(text_view, AnalyticsCb.filter(F.action.in_({AnalyticsAction.PROFIT, AnalyticsAction.TOP})))
     r.callback_query.register(export, AnalyticsCb.filter(F.action == AnalyticsAction.EXPORT))
     r.callback_query.register(refresh, AnalyticsCb.filter(F.action == AnalyticsAction.REFRESH))
     r.message.register(range_typed, AnalyticsFlow.custom, F.text)

@@ -13,6 +13,7 @@ from bot import keyboards as kb
 from bot.callbacks import DashAction, DashCb, IntegrationAction, IntegrationCb
 from bot.filters import IsRegistered
 from bot.flow import show
+from bot.handlers.marketplaces import load_integration
 from connectors.base import ErrorCause
 from db.models import (
     IntegrationStatus,
@@ -126,26 +127,16 @@ async def _view(session: AsyncSession, partner: Partner, i18n: I18nContext, inte
     return text, markup
 
 
-async def _load(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
-                platform: Platform, i18n: I18nContext) -> MarketplaceIntegration | None:
-    """The integration if it is this partner's (a forged or stale id gets a clear refusal, nothing changes)."""
-    integration = await integrations.get(session, partner.id, callback_data.id)
-    if integration is None or integration.status == IntegrationStatus.DRAFT:
-        await query.answer(i18n.get("not-found"), show_alert=True)
-        return None
-    return integration
-
-
 async def open_dashboard(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
                          platform: Platform, i18n: I18nContext) -> None:
-    if integration := await _load(query, callback_data, session, partner, platform, i18n):
+    if integration := await load_integration(query, callback_data.id, session, partner, i18n):
         await query.answer()
         await show(query, *await _view(session, partner, i18n, integration))
 
 
 async def set_poll_interval(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
                             platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     seconds = int(callback_data.arg) if callback_data.arg.isdigit() else 0
@@ -160,7 +151,7 @@ async def set_poll_interval(query: CallbackQuery, callback_data: DashCb, session
 
 async def retry_now(query: CallbackQuery, callback_data: DashCb, session: AsyncSession, partner: Partner,
                     platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     if callback_data.arg not in RETRYABLE:

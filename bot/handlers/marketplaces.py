@@ -42,10 +42,11 @@ async def list_integrations(query: CallbackQuery, state: FSMContext, session: As
     await show(query, text, kb.rows(*buttons))
 
 
-async def _load(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
-                platform: Platform, i18n: I18nContext) -> MarketplaceIntegration | None:
-    """The integration if it is this partner's (a forged or stale id gets a clear refusal, nothing changes)."""
-    integration = await integrations.get(session, partner.id, callback_data.id)
+async def load_integration(query: CallbackQuery, integration_id: str, session: AsyncSession, partner: Partner,
+                           i18n: I18nContext) -> MarketplaceIntegration | None:
+    """The integration if it is this partner's (a forged or stale id, or an unfinished draft, gets a clear refusal,
+    nothing changes). Every screen of one integration opens with it: its card here, its dashboard, its sync."""
+    integration = await integrations.get(session, partner.id, integration_id)
     if integration is None or integration.status == IntegrationStatus.DRAFT:
         await query.answer(i18n.get("not-found"), show_alert=True)
         return None
@@ -60,14 +61,14 @@ async def _show_card(query: CallbackQuery, partner: Partner, integration: Market
 
 async def open_card(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                     platform: Platform, i18n: I18nContext) -> None:
-    if integration := await _load(query, callback_data, session, partner, platform, i18n):
+    if integration := await load_integration(query, callback_data.id, session, partner, i18n):
         await query.answer()
         await _show_card(query, partner, integration, i18n)
 
 
 async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession,
                           partner: Partner, platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     await query.answer(i18n.get("test-running"))
@@ -81,7 +82,7 @@ async def test_connection(query: CallbackQuery, callback_data: IntegrationCb, se
 
 async def pause_resume(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                        platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     paused = callback_data.action == IntegrationAction.PAUSE
@@ -92,7 +93,7 @@ async def pause_resume(query: CallbackQuery, callback_data: IntegrationCb, sessi
 
 async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                      platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     await query.answer()
@@ -102,7 +103,7 @@ async def delete_ask(query: CallbackQuery, callback_data: IntegrationCb, session
 
 async def delete_confirmed(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession,
                            partner: Partner, platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     title = fmt.integration_title(i18n, integration)
@@ -142,7 +143,7 @@ def _rules_view(i18n: I18nContext, integration: MarketplaceIntegration):
 
 async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
                 partner: Partner, platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     await state.set_state(None)
@@ -152,7 +153,7 @@ async def rules(query: CallbackQuery, callback_data: IntegrationCb, state: FSMCo
 
 async def toggle_drift(query: CallbackQuery, callback_data: IntegrationCb, session: AsyncSession, partner: Partner,
                        platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None:
         return
     integrations.toggle_drift_policy(session, integration, actor=partner.telegram_id)
@@ -162,7 +163,7 @@ async def toggle_drift(query: CallbackQuery, callback_data: IntegrationCb, sessi
 
 async def rule_ask(query: CallbackQuery, callback_data: IntegrationCb, state: FSMContext, session: AsyncSession,
                    partner: Partner, platform: Platform, i18n: I18nContext) -> None:
-    integration = await _load(query, callback_data, session, partner, platform, i18n)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
     if integration is None or callback_data.arg not in RULE_KEYS:
         if integration is not None:
             await query.answer(i18n.get("button-outdated"), show_alert=True)

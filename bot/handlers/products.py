@@ -8,6 +8,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,6 +123,10 @@ def _back_to_list(i18n: I18nContext):
     return [kb.button(i18n.get("btn-back-to-products"), ProductsCb(action=ProductsAction.LIST, arg="0"))]
 
 
+def _back_to_card(i18n: I18nContext, product: Product):
+    return [kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))]
+
+
 # ---- the product card ----
 
 async def _card(session: AsyncSession, partner: Partner, i18n: I18nContext, product: Product):
@@ -156,38 +161,63 @@ async def open_product(query: CallbackQuery, callback_data: ProductCb, state: FS
             await show(query, text, markup)
 
 
+async def _ask(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
+               partner: Partner, i18n: I18nContext, asked: State) -> Product | None:
+    """The product whose value is asked for, the partner's next message being that value (`asked`); None after a
+    refusal."""
+    product = await _product(query, callback_data, session, partner, i18n)
+    if product is not None:
+        await query.answer()
+        await state.set_state(asked)
+        await state.update_data(product_id=product.id)
+    return product
+
+
 async def ask_value(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
                     partner: Partner, i18n: I18nContext) -> None:
-    product = await _product(query, callback_data, session, partner, i18n)
+    for_stock = callback_data.action == ProductAction.STOCK
+    product = await _ask(query, callback_data, state, session, partner, i18n,
+                         ProductsFlow.stock if for_stock else ProductsFlow.price)
     if product is None:
         return
-    await query.answer()
-    await state.update_data(product_id=product.id)
-    back = kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
-    if callback_data.action == ProductAction.STOCK:
-        await state.set_state(ProductsFlow.stock)
+    back = kb.rows(_back_to_card(i18n, product))
+    if for_stock:
         await show(query, i18n.get("product-ask-stock", sku=fmt.esc(product.sku), stock=product.stock), back)
     else:
-        await state.set_state(ProductsFlow.price)
         marketplaces = {v.integration.marketplace for v in await products.listings_of(session, product)}
         await show(query, i18n.get("product-ask-price", sku=fmt.esc(product.sku),
                                    price=fmt.money(product.price)) + fmt.price_rules(i18n, marketplaces), back)
 
 
-async def _typed_value(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
-                       i18n: I18nContext, parse, bad_text: str):
-    """(the product being edited, the value the partner typed), or None after telling them why not."""
+async def _edited(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                  i18n: I18nContext) -> Product | None:
+    """The product a value is being typed for, or None after saying it is gone (the flow ends)."""
     product = await products.get(session, partner.id, (await state.get_data()).get("product_id", ""))
     if product is None:
         await state.set_state(None)
         await message.answer(i18n.get("not-found"))
+    return product
+
+
+async def _typed_value(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
+                       i18n: I18nContext, parse, bad_text: str):
+    """(the product being edited, the value the partner typed), or None after telling them why not."""
+    product = await _edited(message, state, session, partner, i18n)
+    if product is None:
         return None
     value = parse(message.text)
     if value is None:
-        await message.answer(i18n.get(bad_text),
-                             reply_markup=kb.rows([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))]))
+        await message.answer(i18n.get(bad_text), reply_markup=kb.rows(_back_to_card(i18n, product)))
         return None
     return product, value
+
+
+async def _saved(message: Message, state: FSMContext, session: AsyncSession, partner: Partner, i18n: I18nContext,
+                 product: Product, done: str) -> None:
+    """The typed value is stored: the flow ends, and the card comes again under what was done."""
+    await state.set_state(None)
+    text, markup = await _card(session, partner, i18n, product)
+    await message.answer(done + "\n\n" + text, reply_markup=markup)
 
 
 async def stock_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
@@ -197,9 +227,7 @@ async def stock_entered(message: Message, state: FSMContext, session: AsyncSessi
         return
     product, quantity = typed
     await stock.set_manual(session, product, quantity, actor=partner.telegram_id)
-    await state.set_state(None)
-    text, markup = await _card(session, partner, i18n, product)
-    await message.answer(i18n.get("product-stock-set", stock=quantity) + "\n\n" + text, reply_markup=markup)
+    await _saved(message, state, session, partner, i18n, product, i18n.get("product-stock-set", stock=quantity))
 
 
 async def price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
@@ -210,22 +238,17 @@ async def price_entered(message: Message, state: FSMContext, session: AsyncSessi
     product, price = typed
     old = product.price
     await products.set_price(session, product, price)
-    await state.set_state(None)
     warnings = fmt.price_change_warnings(i18n, old, price,
                                            {v.integration.marketplace for v in await products.listings_of(session, product)})
-    text, markup = await _card(session, partner, i18n, product)
-    await message.answer(i18n.get("product-price-set", price=fmt.money(price)) + warnings + "\n\n" + text,
-                         reply_markup=markup)
+    await _saved(message, state, session, partner, i18n, product,
+                 i18n.get("product-price-set", price=fmt.money(price)) + warnings)
 
 
 async def cost_ask(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
                    partner: Partner, i18n: I18nContext) -> None:
-    product = await _product(query, callback_data, session, partner, i18n)
+    product = await _ask(query, callback_data, state, session, partner, i18n, ProductsFlow.cost)
     if product is None:
         return
-    await query.answer()
-    await state.set_state(ProductsFlow.cost)
-    await state.update_data(product_id=product.id)
     await show(query, i18n.get("product-ask-cost", sku=fmt.esc(product.sku), cost=_cost_text(i18n, product)),
                _cost_buttons(i18n, product))
 
@@ -238,16 +261,14 @@ def _cost_buttons(i18n: I18nContext, product: Product):
     rows = []
     if product.cost_price is not None:
         rows.append([kb.button(i18n.get("btn-cost-price-clear"), ProductCb(action=ProductAction.COST_CLEAR, id=product.id))])
-    rows.append([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
+    rows.append(_back_to_card(i18n, product))
     return kb.rows(*rows)
 
 
 async def cost_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
                        i18n: I18nContext) -> None:
-    product = await products.get(session, partner.id, (await state.get_data()).get("product_id", ""))
+    product = await _edited(message, state, session, partner, i18n)
     if product is None:
-        await state.set_state(None)
-        await message.answer(i18n.get("not-found"))
         return
     typed = message.text.strip()
     cost = None if typed in CLEAR_TYPED else products.parse_price(typed)
@@ -255,10 +276,8 @@ async def cost_entered(message: Message, state: FSMContext, session: AsyncSessio
         await message.answer(i18n.get("product-bad-cost"), reply_markup=_cost_buttons(i18n, product))
         return
     await products.set_cost_price(session, product, cost, actor=partner.telegram_id)
-    await state.set_state(None)
     done = i18n.get("product-cost-set", cost=fmt.money(cost)) if cost is not None else i18n.get("product-cost-cleared")
-    text, markup = await _card(session, partner, i18n, product)
-    await message.answer(done + "\n\n" + text, reply_markup=markup)
+    await _saved(message, state, session, partner, i18n, product, done)
 
 
 async def cost_clear(query: CallbackQuery, callback_data: ProductCb, state: FSMContext, session: AsyncSession,
@@ -284,7 +303,7 @@ async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session:
             seen.add(view.integration.id)
             buttons.append([kb.button(fmt.integration_title(i18n, view.integration)[:60],
                                       ProductCb(action=ProductAction.MARKETPLACE_PICK, id=product.id, arg=view.integration.id))])
-    buttons.append([kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))])
+    buttons.append(_back_to_card(i18n, product))
     await show(query, i18n.get("product-mp-price-choose"), kb.rows(*buttons))
 
 
@@ -309,7 +328,7 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
                                price=fmt.money(product.price)) + fmt.price_rules(i18n, {marketplace}),
                kb.rows([kb.button(i18n.get("btn-mp-price-reset"), ProductCb(action=ProductAction.MARKETPLACE_RESET, id=product.id,
                                                                            arg=view.integration.id))],
-                       [kb.button(i18n.get("btn-back"), ProductCb(action=ProductAction.OPEN, id=product.id))]))
+                       _back_to_card(i18n, product)))
 
 
 async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSession, partner: Partner,
@@ -325,9 +344,7 @@ async def mp_price_entered(message: Message, state: FSMContext, session: AsyncSe
         await message.answer(i18n.get("not-found"))
         return
     await products.set_marketplace_price(session, product, listings[0].integration.id, price)
-    await state.set_state(None)
-    text, markup = await _card(session, partner, i18n, product)
-    await message.answer(i18n.get("product-price-set", price=fmt.money(price)) + "\n\n" + text, reply_markup=markup)
+    await _saved(message, state, session, partner, i18n, product, i18n.get("product-price-set", price=fmt.money(price)))
 
 
 # ---- spreadsheets ----

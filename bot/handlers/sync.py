@@ -24,12 +24,13 @@ from bot.callbacks import (
 )
 from bot.filters import IsRegistered
 from bot.flow import show
+from bot.handlers.marketplaces import load_integration
 from bot.i18n import Texts, texts_for
 from db.models import IntegrationStatus, MarketplaceIntegration, Partner
 from services import catalog_sync, integrations
 from services.catalog_sync import CatalogReport
 from services.jobs import AlreadyRunning, JobKind
-from services.jobs.runner import JobRunner
+from services.jobs.runner import HELD_ELSEWHERE, JobRunner
 from services.jobs.types import Outcome
 from services.platform import Platform
 
@@ -59,9 +60,8 @@ async def choose_integration(query: CallbackQuery, session: AsyncSession, partne
 
 async def run_sync(query: CallbackQuery, callback_data, session: AsyncSession, partner: Partner,
                    platform: Platform, jobs: JobRunner, bot: Bot, i18n: I18nContext) -> None:
-    integration = await integrations.get(session, partner.id, callback_data.id)
-    if integration is None or integration.status == IntegrationStatus.DRAFT:
-        await query.answer(i18n.get("not-found"), show_alert=True)
+    integration = await load_integration(query, callback_data.id, session, partner, i18n)
+    if integration is None:
         return
     if integration.status == IntegrationStatus.PAUSED:
         await query.answer(i18n.get("sync-paused"), show_alert=True)
@@ -89,6 +89,10 @@ async def _start(query: CallbackQuery, integration: MarketplaceIntegration, part
         await _edit(bot, chat_id, message_id, texts.get("sync-progress", title=fmt.esc(title), count=report.seen))
 
     async def done(outcome: Outcome) -> None:
+        if outcome.skipped == HELD_ELSEWHERE:  # another replica (or run) has it: nothing was read here
+            await _edit(bot, chat_id, message_id, texts.get("sync-running-elsewhere", title=fmt.esc(title)),
+                        _back_keyboard(texts))
+            return
         report = outcome.report or CatalogReport(integration.id, "")
         report.error = outcome.error
         await _edit(bot, chat_id, message_id, summary(texts, title, report), _summary_keyboard(texts, report))
@@ -96,7 +100,7 @@ async def _start(query: CallbackQuery, integration: MarketplaceIntegration, part
     try:
         jobs.start(JobKind.CATALOG, integration.id, progress=progress, on_done=done)
     except AlreadyRunning:  # started elsewhere since the check above
-        await _edit(bot, chat_id, message_id, texts.get("sync-already-running"))
+        await _edit(bot, chat_id, message_id, texts.get("sync-already-running"), _back_keyboard(texts))
 
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup=None) -> None:
@@ -136,6 +140,10 @@ def summary(texts: Texts, title: str, report: CatalogReport) -> str:
     if report.drift_count > shown:
         lines.append(texts.get("sync-drift-more", count=report.drift_count - shown))
     return "\n".join(lines)
+
+
+def _back_keyboard(texts: Texts):
+    return kb.rows([kb.button(texts.get("btn-products"), MenuCb(action=MenuAction.PRODUCTS))], kb.to_menu(texts))
 
 
 def _summary_keyboard(texts: Texts, report: CatalogReport):

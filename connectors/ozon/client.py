@@ -15,9 +15,7 @@ module that describes it, taking the client:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import httpx
+from typing import Any, Unpack
 
 from connectors.base import (
     AccountContext,
@@ -26,8 +24,7 @@ from connectors.base import (
     Marketplace,
 )
 from connectors.client_base import BaseClient, Features
-from connectors.clock import Clock
-from connectors.http import HttpCore, parse_model, parse_model_json
+from connectors.http import Connection, HttpCore, parse_model, parse_model_json
 from connectors.ozon import account, catalog, orders, prices, sales, stock
 from connectors.ozon.errors import OZON_POLICY
 from connectors.ozon.limits import ozon_pace
@@ -47,29 +44,15 @@ class OzonClient(BaseClient):
     marketplace = Marketplace.OZON
     features = Features(account=account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
-    def __init__(
-        self,
-        credentials: Credentials,
-        *,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
-        timeout: float = 15.0,
-        account: AccountContext | None = None,
-    ):
+    def __init__(self, credentials: Credentials, *, account: AccountContext | None = None,
+                 **connection: Unpack[Connection]):
         client_id = (credentials.client_id or "").strip()
         if not client_id:
             raise AuthError("ozon needs a Client-Id as well as an Api-Key", detail="Client-Id missing")
         self.client_id = client_id
         self.account = account or AccountContext()
-        self._http = HttpCore(
-            policy=OZON_POLICY,
-            base_url=base_url,
-            auth_headers={"Client-Id": client_id, "Api-Key": credentials.api_key},
-            transport=transport,
-            clock=clock,
-            timeout=timeout,
-        )
+        self._http = HttpCore(policy=OZON_POLICY, auth_headers={"Client-Id": client_id, "Api-Key": credentials.api_key},
+                              **connection)
         # Learned from every product reply: offer_id -> product_id, Ozon SKU -> offer_id (the newest
         # limits.OZON_ID_CACHE of each; see catalog.IdCache).
         self.product_ids: catalog.IdCache = catalog.IdCache()

@@ -26,6 +26,7 @@ from connectors.base import (
     WebhookPoll,
     WebhookRefusal,
 )
+from connectors.http import shop_id_of
 
 # The published source ranges (push_start: "IP addresses from which notifications are sent").
 NETWORKS = ("195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24")
@@ -50,17 +51,6 @@ ERROR_REQUEST_DUPLICATED = "ERROR_REQUEST_DUPLICATED"
 
 # ------------------------------------------------------------------------------------ what a body means
 Notification = WebhookNotice
-
-
-def shop_id_of(value: Any) -> str | None:
-    """A seller id as sent: an integer (the spec's int64) or its decimal string; positive."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return str(int(value))
-    return None
 
 
 def parse_body(raw: bytes | str) -> Notification:

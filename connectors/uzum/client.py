@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, TypeVar
-
-import httpx
+from typing import Any, TypeVar, Unpack
 
 from connectors.base import (
     AccountContext,
@@ -28,7 +26,7 @@ from connectors.base import (
 )
 from connectors.client_base import BaseClient, Features
 from connectors.clock import Clock
-from connectors.http import HttpCore, backoff_delay
+from connectors.http import Connection, HttpCore, backoff_delay
 from connectors.pacing import Pace, credential_id
 from connectors.uzum import (
     account as uzum_account,  # `account` is the AccountContext here
@@ -45,17 +43,8 @@ class UzumClient(BaseClient):
     marketplace = Marketplace.UZUM
     features = Features(account=uzum_account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
-    def __init__(
-        self,
-        credentials: Credentials,
-        *,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
-        timeout: float = 15.0,
-        auth_scheme: str | None = None,
-        account: AccountContext | None = None,
-    ):
+    def __init__(self, credentials: Credentials, *, auth_scheme: str | None = None,
+                 account: AccountContext | None = None, **connection: Unpack[Connection]):
         self._token = credentials.api_key
         self._schemes = uzum_account.auth_schemes(auth_scheme)
         self.auth_scheme: str | None = None  # set once a scheme has been accepted
@@ -63,15 +52,8 @@ class UzumClient(BaseClient):
         self.stock_cache: OrderedDict[str, StockRow] = OrderedDict()
         self._pace_key = credential_id(self._token)
         self._shops: list[str] | None = None
-        self._http = HttpCore(
-            policy=UZUM_POLICY,
-            base_url=base_url,
-            auth_headers=uzum_account.uzum_auth_header(self._token, self._schemes[0]),
-            secrets=[self._token],
-            transport=transport,
-            clock=clock,
-            timeout=timeout,
-        )
+        self._http = HttpCore(policy=UZUM_POLICY, secrets=[self._token],
+                              auth_headers=uzum_account.uzum_auth_header(self._token, self._schemes[0]), **connection)
 
     # -- account (connectors.uzum.account) ---------------------------------------------------------
     # -- catalog, stock, prices --------------------------------------------------------------------

@@ -13,7 +13,7 @@ of the protocol (and no webhooks).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -31,7 +31,7 @@ from connectors.base import (
 )
 from connectors.client_base import BaseClient, Features
 from connectors.clock import Clock
-from connectors.http import HttpCore, backoff_delay
+from connectors.http import Connection, HttpCore, backoff_delay
 from connectors.pacing import Pace, credential_id, pacer_for
 from connectors.wildberries import account, catalog, orders, prices, sales, stock
 from connectors.wildberries.account import (
@@ -57,27 +57,15 @@ class WildberriesClient(BaseClient):
     marketplace = Marketplace.WILDBERRIES
     features = Features(account=account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
-    def __init__(
-        self,
-        credentials: Credentials,
-        *,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
-        timeout: float = 15.0,
-        account: AccountContext | None = None,
-    ):
+    def __init__(self, credentials: Credentials, *, account: AccountContext | None = None,
+                 **connection: Unpack[Connection]):
         self._token = credentials.api_key.strip()
-        self._base_template = base_url
+        # A template: each request names its service's host, so the core has no base of its own.
+        self._base_template = connection["base_url"]
         self.account = account or AccountContext()
-        self._http = HttpCore(
-            policy=WB_POLICY,
-            # No prefix: `Authorization: <JWT>` (securitySchemes.HeaderApiKey).
-            auth_headers={"Authorization": self._token},
-            transport=transport,
-            clock=clock,
-            timeout=timeout,
-        )
+        # No prefix: `Authorization: <JWT>` (securitySchemes.HeaderApiKey).
+        self._http = HttpCore(policy=WB_POLICY, auth_headers={"Authorization": self._token},
+                              **{**connection, "base_url": ""})
         self._info: WbTokenInfo | None = None
         self.memory = orders.OrderMemory()  # recently seen orders and the open supply (orders module)
 

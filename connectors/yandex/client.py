@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from importlib import metadata
-
-import httpx
+from typing import Unpack
 
 from connectors.base import (
     AccountContext,
@@ -31,8 +30,7 @@ from connectors.base import (
     Supply,
 )
 from connectors.client_base import BaseClient, Features
-from connectors.clock import Clock
-from connectors.http import HttpCore
+from connectors.http import Connection, HttpCore
 from connectors.yandex import account, catalog, orders, prices, sales, stock
 from connectors.yandex.api import YandexApi
 from connectors.yandex.errors import YANDEX_POLICY
@@ -45,26 +43,11 @@ class YandexClient(BaseClient):
     marketplace = Marketplace.YANDEX
     features = Features(account=account, catalog=catalog, stock=stock, prices=prices, orders=orders, sales=sales)
 
-    def __init__(
-        self,
-        credentials: Credentials,
-        *,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock | None = None,
-        timeout: float = 15.0,
-        account: AccountContext | None = None,
-    ):
-        self._http = HttpCore(
-            policy=YANDEX_POLICY,
-            base_url=base_url,
-            # Api-Key exactly as issued: a `Bearer ` prefix gives 401 "Api-Key token prefix invalid".
-            auth_headers={"Api-Key": credentials.api_key},
-            headers={"X-Market-Integration": integration_header()},
-            transport=transport,
-            clock=clock,
-            timeout=timeout,
-        )
+    def __init__(self, credentials: Credentials, *, account: AccountContext | None = None,
+                 **connection: Unpack[Connection]):
+        # Api-Key exactly as issued: a `Bearer ` prefix gives 401 "Api-Key token prefix invalid".
+        self._http = HttpCore(policy=YANDEX_POLICY, auth_headers={"Api-Key": credentials.api_key},
+                              headers={"X-Market-Integration": integration_header()}, **connection)
         # (`account` here is the AccountContext argument; elsewhere it is the connectors.yandex.account module.)
         self._api = YandexApi(self._http, credentials, account)
 

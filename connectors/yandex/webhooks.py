@@ -31,6 +31,7 @@ from connectors.base import (
     WebhookPoll,
     WebhookRefusal,
 )
+from connectors.http import shop_id_of
 
 NOTIFICATION_PATH = "/notification"
 PATH = NOTIFICATION_PATH  # what Market appends to the base URL entered in its cabinet
@@ -69,17 +70,6 @@ def reply_version() -> str:
 
 # ----------------------------------------------------------------------------------- what arrived
 Notice = WebhookNotice
-
-
-def shop_id_of(value: Any) -> str | None:
-    """A campaignId as sent: an integer (the spec's int64) or its decimal string; positive."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return str(int(value))
-    return None
 
 
 def parse_body(raw: bytes) -> Any | WebhookRefusal:

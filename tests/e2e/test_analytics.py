@@ -183,6 +183,15 @@ async def test_report_switches_in_place_and_adds_up(harness):
         assert amount(value) in text, (currency, text)
     assert f"{len(figures.without_cost)} products have no cost price" in text and "Cost price" in text
 
+    # 📋 Top 10 under the same report: by units, product 3 (two in each marketplace's order today) comes first, and
+    # the cancelled order's product 9 is not counted.
+    await user.press("📋 Top 10", message=current)
+    top = await wait_for_text(user, "Top products", timeout=20)
+    units = top.text.split("By units sold:")[1].strip().splitlines()
+    assert units[0].startswith("1. ") and "000003" in units[0] and "6" in units[0], top.text
+    assert "000009" not in top.text
+    assert "📊 Back to the report" in top.button_texts(), top.button_texts()
+
 
 async def test_a_typed_range_and_buttons_it_could_not_have(harness):
     user = await harness.registered(9602)

@@ -121,3 +121,54 @@ async def test_export_gives_the_catalog_as_a_file(harness):
     text = documents[-1].document_bytes.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("SKU,Name,Barcode,Stock,Price")
     assert len(text.splitlines()) == 41 and "SKU-000040" in text
+
+
+async def test_sync_held_by_another_replica_says_so_in_the_partners_language(harness):
+    from db.models import MarketplaceIntegration, Partner
+    from services.jobs import JobKind, leases
+
+    user = await harness.registered(915)
+    await connect(user, "uzum")
+    async with harness.runtime.sessionmaker() as session:
+        integration = await session.scalar(select(MarketplaceIntegration.id).join(Partner).where(
+            Partner.telegram_id == 915))
+        # Another replica is syncing this account right now: it holds the catalog job's lease.
+        assert await leases.acquire(session, "other-replica:1:abc", [(JobKind.CATALOG.value, integration)], ttl=600)
+        await session.commit()
+
+    await user.send("/menu")
+    await wait_for_text(user, "Main menu")
+    await press_and_wait(user, "Products", "catalog is empty")
+    held = await press_and_wait(user, "Sync products", "a sync is already running")
+    assert "Uzum" in held.text and "no need to start another" in held.text, held.text
+    assert "products synced" not in held.text  # no empty summary pretending nothing was there
+    await press_and_wait(user, "Products", "catalog is empty")  # the way back
+    async with harness.runtime.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Product)) == 0  # nothing read twice
+
+    await user.send("/menu")
+    await wait_for_text(user, "Main menu")
+    await press_and_wait(user, "Language", "Choose your language")
+    await press_and_wait(user, "Русский", "Язык: русский")
+    await press_and_wait(user, "Товары", "каталог пуст")
+    held = await press_and_wait(user, "Синхронизировать товары", "синхронизация уже идёт")
+    assert "Главное меню" in " ".join(held.button_texts()), held.button_texts()
+
+
+async def test_price_for_every_marketplace(harness):
+    from decimal import Decimal
+
+    user = await harness.registered(916)
+    await connect(user, "uzum")
+    await sync_products(user, TITLES["uzum"])
+    await open_product(user, "SKU-000002")
+    await press_and_wait(user, "Set price", "Send the new price")
+    await user.send("free")
+    refused = await wait_for_text(user, "Send a price above zero")
+    assert "⬅️ Back" in refused.button_texts()  # back to the card, the price untouched
+    await user.send("125000")
+    card = await wait_for_text(user, "Price set to 125 000")
+    assert "SKU-000002" in card.text and "Set stock" in " ".join(card.button_texts())  # the card again, below
+    async with harness.runtime.sessionmaker() as session:
+        product = await session.scalar(select(Product).where(Product.sku == "SKU-000002"))
+    assert product.price == Decimal("125000")

@@ -360,6 +360,7 @@ sync-choose = 🔄 Which marketplace account should I sync?
 sync-no-integrations = Connect a marketplace first, then sync its products.
 sync-paused = This marketplace is paused. Resume it on its card first.
 sync-already-running = A sync of this marketplace is already running.
+sync-running-elsewhere = ⏳ <b>{ $title }</b>: a sync is already running. When it finishes, its result is in 📦 Products: no need to start another.
 sync-started = 🔄 <b>{ $title }</b>: reading products…
 sync-progress = 🔄 <b>{ $title }</b>: { $count } products read…
 sync-done = ✅ <b>{ $title }</b>: { $count } products synced.

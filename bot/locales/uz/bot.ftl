@@ -357,6 +357,7 @@ sync-choose = 🔄 Qaysi marketpleys akkauntini sinxronlash kerak?
 sync-no-integrations = Avval marketpleys ulang, keyin uning mahsulotlarini sinxronlang.
 sync-paused = Bu marketpleys toʻxtatib turilgan. Avval uning kartochkasida ishni davom ettiring.
 sync-already-running = Bu marketpleys allaqachon sinxronlanmoqda.
+sync-running-elsewhere = ⏳ <b>{ $title }</b>: sinxronlash allaqachon ketmoqda. U tugagach, natija 📦 Mahsulotlar boʻlimida boʻladi: yana boshlash shart emas.
 sync-started = 🔄 <b>{ $title }</b>: mahsulotlar oʻqilmoqda…
 sync-progress = 🔄 <b>{ $title }</b>: { $count } ta mahsulot oʻqildi…
 sync-done = ✅ <b>{ $title }</b>: { $count } ta mahsulot sinxronlandi.
