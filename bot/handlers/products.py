@@ -291,6 +291,13 @@ async def cost_clear(query: CallbackQuery, callback_data: ProductCb, state: FSMC
     await show(query, *await _card(session, partner, i18n, product))
 
 
+def _listing_key(integration_id: str) -> str:
+    """The integration in a product's callback: Telegram allows 64 bytes, and the product's id with a whole
+    integration id is 86. The ids' last 12 hex digits are random (UUIDv7), so among one product's few listings
+    they tell the integration; a forged or stale key matches none (or, never in practice, two) and is refused."""
+    return integration_id[-12:]
+
+
 async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session: AsyncSession, partner: Partner,
                         i18n: I18nContext) -> None:
     product = await _product(query, callback_data, session, partner, i18n)
@@ -302,7 +309,8 @@ async def mp_price_pick(query: CallbackQuery, callback_data: ProductCb, session:
         if view.integration.id not in seen:
             seen.add(view.integration.id)
             buttons.append([kb.button(fmt.integration_title(i18n, view.integration)[:60],
-                                      ProductCb(action=ProductAction.MARKETPLACE_PICK, id=product.id, arg=view.integration.id))])
+                                      ProductCb(action=ProductAction.MARKETPLACE_PICK, id=product.id,
+                                                arg=_listing_key(view.integration.id)))])
     buttons.append(_back_to_card(i18n, product))
     await show(query, i18n.get("product-mp-price-choose"), kb.rows(*buttons))
 
@@ -312,7 +320,9 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
     product = await _product(query, callback_data, session, partner, i18n)
     if product is None:
         return
-    view = next((v for v in await products.listings_of(session, product) if v.integration.id == callback_data.arg), None)
+    matches = {v.integration.id: v for v in await products.listings_of(session, product)
+               if _listing_key(v.integration.id) == callback_data.arg}
+    view = next(iter(matches.values())) if len(matches) == 1 else None
     if view is None:  # not a listing of this product (forged or stale)
         await query.answer(i18n.get("not-found"), show_alert=True)
         return
@@ -327,7 +337,7 @@ async def mp_price_ask(query: CallbackQuery, callback_data: ProductCb, state: FS
     await show(query, i18n.get("product-ask-mp-price", title=fmt.esc(fmt.integration_title(i18n, view.integration)),
                                price=fmt.money(product.price)) + fmt.price_rules(i18n, {marketplace}),
                kb.rows([kb.button(i18n.get("btn-mp-price-reset"), ProductCb(action=ProductAction.MARKETPLACE_RESET, id=product.id,
-                                                                           arg=view.integration.id))],
+                                                                           arg=_listing_key(view.integration.id)))],
                        _back_to_card(i18n, product)))
 
 

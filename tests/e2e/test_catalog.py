@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from db.models import Product, StockMovement
+from db.models import Listing, Product, StockMovement
 from tests.e2e.conftest import (
     connect,
     press_and_wait,
@@ -172,3 +172,17 @@ async def test_price_for_every_marketplace(harness):
     async with harness.runtime.sessionmaker() as session:
         product = await session.scalar(select(Product).where(Product.sku == "SKU-000002"))
     assert product.price == Decimal("125000")
+
+    # A price for Uzum only: the account is picked from the product's listings, typed, and reset again.
+    await press_and_wait(user, "Price for one marketplace", "For which marketplace account?")
+    ask = await press_and_wait(user, TITLES["uzum"], "only (the common price is 125 000)")
+    await user.send("99000")
+    await wait_for_text(user, "Price set to 99 000")
+    async with harness.runtime.sessionmaker() as session:
+        listing = await session.scalar(select(Listing).join(Product).where(Product.sku == "SKU-000002"))
+    assert listing.price_override == Decimal("99000")
+    await user.press("Use the common price", message=ask)  # the question's own button, still there
+    await wait_for_text(user, "SKU-000002")
+    async with harness.runtime.sessionmaker() as session:
+        listing = await session.scalar(select(Listing).join(Product).where(Product.sku == "SKU-000002"))
+    assert listing.price_override is None
