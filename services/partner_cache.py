@@ -55,8 +55,9 @@ def _rows_written(context) -> set[str] | None:
     if not (isinstance(where, BinaryExpression) and where.operator is operators.eq
             and where.left is _TABLE.c.id and isinstance(where.right, BindParameter)):
         return None
+    name = context.compiled.bind_names.get(where.right)  # an anonymous parameter's key is not its name
     try:
-        return {params[where.right.key] for params in context.compiled_parameters}
+        return {params[name] for params in context.compiled_parameters}
     except (KeyError, TypeError):
         return None
 
