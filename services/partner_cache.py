@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Delete, Update, event, inspect, select
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 
 ENTRY_TTL = 300  # seconds
 _WRITES = ("UPDATE PARTNERS", "DELETE FROM PARTNERS", "INSERT INTO PARTNERS")
-_CHANGED = "scx_partners_changed"
+_CHANGED = "scx_partners_changed"  # connection.info: True (rows unknown) or {partner id: written from its object}
+_FLUSHED = "scx_partners_flushed"  # connection.info: {partner id: the Partner object the ORM flushed}
 _MAPPER = inspect(Partner)
 _COLUMNS = [column.key for column in _MAPPER.column_attrs]
 _TABLE = Partner.__table__
@@ -84,6 +86,9 @@ class PartnerCache:
         self._entries: dict[int, tuple[int, int, float, dict]] = {}
         self._versions: dict[int, int] = {}
         self._telegram_ids: dict[str, int] = {}  # partner id -> telegram id, of the rows this process served
+        # The Partner objects this cache handed out -> the stamp of the row each was made from.
+        self._served: weakref.WeakKeyDictionary[Partner, tuple[int, int]] = weakref.WeakKeyDictionary()
+        self._engine = engine.sync_engine
         self._bumping = 0  # generation bumps on their way to Redis: until they land, this process reads the database
         self._tasks: set[asyncio.Task] = set()
         self.stats = {"hits": 0, "misses": 0, "invalidations": 0}
@@ -91,6 +96,7 @@ class PartnerCache:
         event.listen(sync_engine, "after_cursor_execute", self._after_execute)
         event.listen(sync_engine, "commit", self._after_commit)
         event.listen(sync_engine, "rollback", self._after_rollback)
+        event.listen(Partner, "after_update", self._flushed)
 
     # ---------------------------------------------------------------------------- engine events (sync)
     def _after_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
@@ -99,17 +105,45 @@ class PartnerCache:
             if changed is True:
                 return
             rows = _rows_written(context)
-            conn.info[_CHANGED] = True if rows is None else (rows | changed if changed else rows)
+            if rows is None:
+                conn.info[_CHANGED] = True
+                return
+            # An UPDATE the ORM flushed from a Partner object leaves that object equal to the row it wrote.
+            flushed = (statement.lstrip()[:6].upper() == "UPDATE"
+                       and context.execution_options.get("compiled_cache") is _MAPPER._compiled_cache)
+            changed = conn.info.setdefault(_CHANGED, {})
+            for partner_id in rows:
+                changed[partner_id] = changed.get(partner_id, True) and flushed
+
+    def _flushed(self, mapper, connection, target) -> None:
+        if connection.engine is self._engine:
+            connection.info.setdefault(_FLUSHED, {})[target.id] = target
 
     def _after_commit(self, conn) -> None:
         changed = conn.info.pop(_CHANGED, None)
+        flushed = conn.info.pop(_FLUSHED, {})
         if changed is True:
             self.invalidate()
         elif changed:
-            self.invalidate_rows(changed)
+            self.invalidate_rows(set(changed), self._written_rows(changed, flushed))
+
+    def _written_rows(self, changed: dict[str, bool], flushed: dict[str, Partner]) -> list[tuple[tuple[int, int], dict]]:
+        """The rows of the partners this commit wrote only from their objects, which this cache served: such an
+        object is the row as committed, unless someone else changed it since it was served (the stamp says)."""
+        rows = []
+        for partner_id, flushed_only in changed.items():
+            partner = flushed.get(partner_id) if flushed_only else None
+            stamp = self._served.get(partner) if partner is not None else None
+            if stamp is None:
+                continue
+            values = partner.__dict__
+            if all(key in values for key in _COLUMNS):  # nothing expired
+                rows.append((stamp, {key: values[key] for key in _COLUMNS}))
+        return rows
 
     def _after_rollback(self, conn) -> None:
         conn.info.pop(_CHANGED, None)
+        conn.info.pop(_FLUSHED, None)
 
     def invalidate(self) -> None:
         """Every entry made before now is void (here at once; on the other replicas once Redis has the news)."""
@@ -118,9 +152,11 @@ class PartnerCache:
         self._entries.clear()
         self._send_bump([self._gen_key])
 
-    def invalidate_rows(self, partner_ids: set[str]) -> None:
+    def invalidate_rows(self, partner_ids: set[str], written: list[tuple[tuple[int, int], dict]] = ()) -> None:
         """The entries of these partners are void; a partner this process never served voids everything (its
-        telegram id, the entry's key, is not known here)."""
+        telegram id, the entry's key, is not known here). `written`: (stamp when served, row as committed) of
+        those whose committed row is known: it becomes their entry if nobody else changed them in between (their
+        version moved on by this change alone), so the partner who just saved a setting is not read again."""
         telegram_ids = [self._telegram_ids.get(partner_id) for partner_id in partner_ids]
         if None in telegram_ids:
             self.invalidate()
@@ -130,28 +166,41 @@ class PartnerCache:
             for telegram_id in telegram_ids:
                 self._versions[telegram_id] = self._versions.get(telegram_id, 0) + 1
                 self._entries.pop(telegram_id, None)
-        self._send_bump([f"{self._version_prefix}{telegram_id}" for telegram_id in telegram_ids])
+            for (generation, version), row in written:
+                telegram_id = row["telegram_id"]
+                stamp = (generation, version + 1)
+                if stamp == (self._generation, self._versions.get(telegram_id, 0)):
+                    self._entries[telegram_id] = (*stamp, time.monotonic() + ENTRY_TTL, row)
+            return
+        self._send_bump([f"{self._version_prefix}{telegram_id}" for telegram_id in telegram_ids], written)
 
-    def _send_bump(self, keys: list[str]) -> None:
+    def _send_bump(self, keys: list[str], written: list[tuple[tuple[int, int], dict]] = ()) -> None:
         if self.redis is None:
             return
         try:
-            task = asyncio.get_running_loop().create_task(self._bump(keys))
+            task = asyncio.get_running_loop().create_task(self._bump(keys, written))
         except RuntimeError:  # no loop (a synchronous migration): nothing is cached then either
             return
         self._bumping += 1
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _bump(self, keys: list[str]) -> None:
+    async def _bump(self, keys: list[str], written: list[tuple[tuple[int, int], dict]] = ()) -> None:
         try:
-            if len(keys) == 1:
-                await self.redis.incr(keys[0])
-            else:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for key in keys:
-                        pipe.incr(key)
-                    await pipe.execute()
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.incr(key)
+                if written:
+                    pipe.get(self._gen_key)
+                results = await pipe.execute()
+            if written:
+                versions = dict(zip(keys, results))
+                generation = int(results[-1] or 0)
+                for (was_generation, was_version), row in written:
+                    version = versions.get(f"{self._version_prefix}{row['telegram_id']}")
+                    if was_generation == generation and version == was_version + 1:
+                        # Stored after the version moved on: a change by anyone else since moves it again.
+                        await self._store(row["telegram_id"], (generation, version), row)
         except Exception as exc:  # the entries still expire within ENTRY_TTL
             log.warning("partner cache: Redis did not take the invalidation (%s: %s)", type(exc).__name__, exc)
         finally:
@@ -165,7 +214,9 @@ class PartnerCache:
         if row is not None:
             self.stats["hits"] += 1
             self._remember(row)
-            return _as_loaded(session, row)
+            partner = _as_loaded(session, row)
+            self._served[partner] = stamp
+            return partner
         return await self._load(session, telegram_id, stamp)
 
     async def _load(self, session: AsyncSession, telegram_id: int,
@@ -176,6 +227,7 @@ class PartnerCache:
             row = {key: getattr(partner, key) for key in _COLUMNS}
             self._remember(row)
             if stamp is not None:
+                self._served[partner] = stamp
                 await self._store(telegram_id, stamp, row)
         return partner
 

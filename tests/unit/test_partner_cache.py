@@ -197,3 +197,59 @@ async def test_a_replica_that_never_served_the_partner_still_voids_its_entry_on_
             await redis.delete(key)
         await redis.aclose()
         await other_engine.dispose()
+
+
+async def test_a_partner_who_saves_a_setting_is_served_their_saved_row_next_time(engine, sessionmaker, caches):
+    first, second = caches
+    await _partner(sessionmaker)
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        await first.get(session, 5001)
+    async with sessionmaker() as session:  # the low-stock step: one UPDATE from the partner object
+        (await first.get(session, 5001)).notification_prefs = '{"low_stock": 7}'
+        await session.commit()
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        stored = await session.scalar(sa.select(Partner).where(Partner.telegram_id == 5001))
+        expected = {column.key: getattr(stored, column.key) for column in sa.inspect(Partner).column_attrs}
+    statements = []
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for cache in caches:
+        async with sessionmaker() as session:
+            served = await cache.get(session, 5001)
+            assert {key: getattr(served, key) for key in expected} == expected
+    assert statements == []  # what they just saved came from the cache, as committed
+
+    async with sessionmaker() as session:  # a Core write by id in the same transaction: the object is not the row
+        partner = await first.get(session, 5001)
+        partner.language = "ru"
+        await session.flush()
+        await session.execute(sa.update(Partner.__table__).where(Partner.__table__.c.id == partner.id)
+                              .values(status="unreachable"))
+        await session.commit()
+    await _settle(first, second)
+    for cache in caches:
+        async with sessionmaker() as session:
+            served = await cache.get(session, 5001)
+            assert (served.language, served.status) == ("ru", "unreachable")
+
+
+async def test_two_overlapping_changes_to_one_partner_are_both_seen(sessionmaker, caches):
+    first, second = caches
+    await _partner(sessionmaker)
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        await first.get(session, 5001)
+    async with sessionmaker() as slow:  # one update has the partner ...
+        partner = await first.get(slow, 5001)
+        async with sessionmaker() as quick:  # ... another changes their language and commits first
+            (await second.get(quick, 5001)).language = "ru"
+            await quick.commit()
+        await _settle(first, second)
+        partner.notification_prefs = '{"low_stock": 9}'  # the first one's object never saw the new language
+        await slow.commit()
+    await _settle(first, second)
+    for cache in caches:
+        async with sessionmaker() as session:
+            served = await cache.get(session, 5001)
+            assert (served.language, served.notification_prefs) == ("ru", '{"low_stock": 9}')
