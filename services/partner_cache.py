@@ -14,7 +14,10 @@ entry also expires after ENTRY_TTL seconds, so a change made outside the bot (SQ
 time.
 
 An entry is stored with the generation and its partner's version read BEFORE its row was loaded: a change
-committed meanwhile has moved one of them on, so a row older than a change is never taken for current.
+committed meanwhile has moved one of them on, so a row older than a change is never taken for current. A commit
+whose only writes to a partner were the ORM's flushes of the object this cache served (a setting saved) stores
+that object, as committed, as their new entry, if the version moved by this change alone; else the next update
+reads the row again.
 """
 from __future__ import annotations
 
@@ -40,6 +43,18 @@ ENTRY_TTL = 300  # seconds
 _WRITES = ("UPDATE PARTNERS", "DELETE FROM PARTNERS", "INSERT INTO PARTNERS")
 _CHANGED = "scx_partners_changed"  # connection.info: True (rows unknown) or {partner id: written from its object}
 _FLUSHED = "scx_partners_flushed"  # connection.info: {partner id: the Partner object the ORM flushed}
+# KEYS: the partner's version, the generation, the partner's entry. ARGV: the generation and version the row was
+# served with, the row as committed (JSON), the entry's TTL. The version moves on; the row becomes the entry only if
+# that was this change alone (nobody else moved the version or the generation since it was served).
+_BUMP_AND_STORE = """
+local version = redis.call('INCR', KEYS[1])
+local generation = tonumber(redis.call('GET', KEYS[2]) or '0')
+if generation == tonumber(ARGV[1]) and version == tonumber(ARGV[2]) + 1 then
+    redis.call('SET', KEYS[3], '{"gen": ' .. generation .. ', "ver": ' .. version .. ', "row": ' .. ARGV[3] .. '}',
+               'EX', ARGV[4])
+end
+return version
+"""
 _MAPPER = inspect(Partner)
 _COLUMNS = [column.key for column in _MAPPER.column_attrs]
 _TABLE = Partner.__table__
@@ -187,20 +202,16 @@ class PartnerCache:
 
     async def _bump(self, keys: list[str], written: list[tuple[tuple[int, int], dict]] = ()) -> None:
         try:
+            rows = {f"{self._version_prefix}{row['telegram_id']}": (stamp, row) for stamp, row in written}
             async with self.redis.pipeline(transaction=False) as pipe:
                 for key in keys:
-                    pipe.incr(key)
-                if written:
-                    pipe.get(self._gen_key)
-                results = await pipe.execute()
-            if written:
-                versions = dict(zip(keys, results))
-                generation = int(results[-1] or 0)
-                for (was_generation, was_version), row in written:
-                    version = versions.get(f"{self._version_prefix}{row['telegram_id']}")
-                    if was_generation == generation and version == was_version + 1:
-                        # Stored after the version moved on: a change by anyone else since moves it again.
-                        await self._store(row["telegram_id"], (generation, version), row)
+                    if key in rows:  # the version moves on and, in the same round trip, the row may become the entry
+                        (generation, version), row = rows[key]
+                        pipe.eval(_BUMP_AND_STORE, 3, key, self._gen_key, f"{self._entry_prefix}{row['telegram_id']}",
+                                  generation, version, json.dumps(row), ENTRY_TTL)
+                    else:
+                        pipe.incr(key)
+                await pipe.execute()
         except Exception as exc:  # the entries still expire within ENTRY_TTL
             log.warning("partner cache: Redis did not take the invalidation (%s: %s)", type(exc).__name__, exc)
         finally:
