@@ -17,6 +17,7 @@ from bot.callbacks import (
     MenuAction,
     MenuCb,
 )
+from bot.i18n import per_locale
 from connectors.base import Marketplace
 
 MARKETPLACE_ORDER = (Marketplace.UZUM, Marketplace.YANDEX, Marketplace.WILDBERRIES, Marketplace.OZON)
@@ -33,6 +34,13 @@ def rows(*rows_: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 
 def main_menu(i18n: I18nContext, *, is_admin: bool) -> InlineKeyboardMarkup:
+    """Made once per (locale, admin or not) and shared: nearly every screen ends on it, and building its buttons
+    (models, callback data) was a quarter of a menu update. A language change picks the other locale's menu; the
+    admin flag is part of the key."""
+    return per_locale(i18n, ("main-menu", is_admin), lambda: _main_menu(i18n, is_admin))
+
+
+def _main_menu(i18n: I18nContext, is_admin: bool) -> InlineKeyboardMarkup:
     kb = [
         [button(i18n.get("btn-products"), MenuCb(action=MenuAction.PRODUCTS)),
          button(i18n.get("btn-orders"), MenuCb(action=MenuAction.ORDERS))],

@@ -48,9 +48,12 @@ ALERT_SEND: ContextVar[bool] = ContextVar("alert_send", default=False)
 class MetricsMiddleware(BaseMiddleware):
     """Counts each update and how long it took (bot/metrics.py), outermost so the session's time counts too."""
 
-    async def __call__(self, handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        from bot.metrics import UPDATE_SECONDS, UPDATES
+    def __init__(self) -> None:
+        # The labelled children, looked up once: `labels()` takes a lock and builds a key on every call.
+        self._counted: dict[tuple[str, str], Any] = {}
+        self._timed: dict[str, Any] = {}
 
+    async def __call__(self, handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         kind = getattr(event, "event_type", None) or "unknown"
         started = time.perf_counter()
         outcome = "error"
@@ -59,8 +62,19 @@ class MetricsMiddleware(BaseMiddleware):
             outcome = "handled" if result is not UNHANDLED else "unhandled"
             return result
         finally:
-            UPDATES.labels(kind, outcome).inc()
-            UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            counter = self._counted.get((kind, outcome))
+            if counter is None:
+                from bot.metrics import UPDATES
+
+                counter = self._counted[(kind, outcome)] = UPDATES.labels(kind, outcome)
+            timer = self._timed.get(kind)
+            if timer is None:
+                from bot.metrics import UPDATE_SECONDS
+
+                timer = self._timed[kind] = UPDATE_SECONDS.labels(kind)
+            counter.inc()
+            timer.observe(elapsed)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -77,8 +91,9 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.sessionmaker() as session:
-            token = _update_session.set(session)
+        session = self.sessionmaker()
+        token = _update_session.set(session)
+        try:
             data["session"] = session
             user: User | None = data.get("event_from_user")
             partner = None
@@ -90,13 +105,21 @@ class DbSessionMiddleware(BaseMiddleware):
                 # Handlers looking the same partner up again (/start's registration) find it here, not by a query.
                 session.info[KNOWN_PARTNERS] = {user.id: partner} if partner is not None else {}
             data["partner"] = partner
-            try:
-                result = await handler(event, data)
-                if has_work(session):
-                    await session.commit()
-                return result
-            finally:
-                _update_session.reset(token)
+            result = await handler(event, data)
+            if has_work(session):
+                await session.commit()
+            return result
+        finally:
+            _update_session.reset(token)
+            if session.in_transaction():
+                # A connection to give back (the handler failed, or left a transaction open): closed as
+                # `async with` closes it, in a task of its own that a cancellation cannot cut short.
+                async with session:
+                    pass
+            else:
+                # No connection (most updates, now that the partner is cached): closing only forgets the
+                # objects, with nothing to wait for; `async with` would spend a task and two loop turns on it.
+                await session.close()
 
 
 # The DB session of the update being handled (each update runs in its own task, so its own context).

@@ -14,6 +14,8 @@ from bot import keyboards as kb
 from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb, RunsOutCb, SummaryAction, SummaryCb
 from bot.filters import IsRegistered
 from bot.flow import show
+from bot.i18n import per_locale
+from bot.inline_filters import run_filters_inline
 from bot.states import SettingsFlow
 from db.models import Partner
 from services import partners
@@ -26,10 +28,11 @@ QUIET_PRESETS = {"off": None, "22-8": (22, 8), "23-7": (23, 7), "0-9": (0, 9)}
 RUNS_OUT_PRESETS = (3, 5, 7, 10, 14)  # days of stock cover at which the "runs out" alert comes
 # When the summary comes: minutes after the partner's midnight.
 SUMMARY_TIMES = (7 * 60, 8 * 60, 9 * 60, 10 * 60, 12 * 60, 18 * 60, 21 * 60)
+_KINDS = frozenset(AlertKind)
 
 
 def kind_name(i18n: I18nContext, kind: str) -> str:
-    if kind in set(AlertKind):
+    if kind in _KINDS:
         return i18n.get(f"notif-kind-{kind}")
     return fmt.esc(kind)
 
@@ -52,15 +55,19 @@ def _view(i18n: I18nContext, partner: Partner):
     lines.append(i18n.get("notif-low-stock-line", value=prefs.low_stock))
     lines.append(i18n.get("notif-runs-out-line", days=prefs.runs_out_days))
     lines.append(i18n.get("analytics-summary-line", value=summary_text(i18n, prefs)))
-    toggles = [kb.button(("🔕 " if kind in prefs.muted else "🔔 ") + kind_name(i18n, kind),
+    # The buttons depend only on the locale and what is muted: made once per such pair and shared.
+    return "\n".join(lines), per_locale(i18n, ("notifications", prefs.muted), lambda: _view_markup(i18n, prefs.muted))
+
+
+def _view_markup(i18n: I18nContext, muted: frozenset[str]):
+    toggles = [kb.button(("🔕 " if kind in muted else "🔔 ") + kind_name(i18n, kind),
                          NotifCb(action=NotifAction.MUTE, arg=kind)) for kind in MUTABLE]
-    markup = kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
-                     [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action=NotifAction.QUIET)),
-                      kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action=NotifAction.LOW_STOCK))],
-                     [kb.button(i18n.get("btn-notif-runs-out"), RunsOutCb())],
-                     [kb.button(i18n.get("analytics-btn-summary"), SummaryCb(action=SummaryAction.OPEN))],
-                     kb.to_menu(i18n))
-    return "\n".join(lines), markup
+    return kb.rows(*[toggles[i:i + 2] for i in range(0, len(toggles), 2)],
+                   [kb.button(i18n.get("btn-notif-quiet"), NotifCb(action=NotifAction.QUIET)),
+                    kb.button(i18n.get("btn-notif-low-stock"), NotifCb(action=NotifAction.LOW_STOCK))],
+                   [kb.button(i18n.get("btn-notif-runs-out"), RunsOutCb())],
+                   [kb.button(i18n.get("analytics-btn-summary"), SummaryCb(action=SummaryAction.OPEN))],
+                   kb.to_menu(i18n))
 
 
 async def notifications(query: CallbackQuery, state: FSMContext, partner: Partner, i18n: I18nContext) -> None:
@@ -200,4 +207,4 @@ def router() -> Router:
     r.callback_query.register(runs_out_days, RunsOutCb.filter())
     r.callback_query.register(summary_open, SummaryCb.filter(F.action == SummaryAction.OPEN))
     r.callback_query.register(summary_set, SummaryCb.filter(F.action.in_({SummaryAction.MODE, SummaryAction.TIME})))
-    return r
+    return run_filters_inline(r)

@@ -116,3 +116,140 @@ async def test_an_unknown_user_is_looked_up_every_time(sessionmaker, caches):
     await _settle(first)
     async with sessionmaker() as session:
         assert (await first.get(session, 777)).name == "Dilnoza"
+
+
+async def test_a_change_to_one_partner_is_seen_at_once_and_the_others_stay_cached(engine, sessionmaker, caches):
+    first, second = caches
+    await _partner(sessionmaker, 5001)
+    await _partner(sessionmaker, 5002)
+    await _settle(first, second)
+    for cache in caches:
+        for telegram_id in (5001, 5002):
+            async with sessionmaker() as session:
+                await cache.get(session, telegram_id)
+    async with sessionmaker() as session:  # the first partner switches language (an UPDATE by primary key)
+        (await first.get(session, 5001)).language = "en"
+        await session.commit()
+    await _settle(first, second)
+    statements = []
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for cache in caches:
+        async with sessionmaker() as session:
+            assert (await cache.get(session, 5002)).language == "uz"
+    assert statements == []  # the other partner's entry survived the change
+    for cache in caches:
+        async with sessionmaker() as session:
+            assert (await cache.get(session, 5001)).language == "en"
+
+
+async def test_a_row_read_before_a_change_is_not_kept_as_current(sessionmaker, caches):
+    first, second = caches
+    await _partner(sessionmaker)
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        await first.get(session, 5001)  # known here, so its change voids only its own entry
+    stamp, _ = await second._lookup(5001)  # a replica starts loading the row ...
+    async with sessionmaker() as session:
+        stale = {key: getattr(await first.get(session, 5001), key) for key in ("id", "telegram_id")}
+    async with sessionmaker() as session:  # ... the partner changes their language meanwhile ...
+        (await first.get(session, 5001)).language = "ru"
+        await session.commit()
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        row = await session.scalar(sa.select(Partner).where(Partner.telegram_id == 5001))
+        old = {column.key: getattr(row, column.key) for column in sa.inspect(Partner).column_attrs}
+    old.update(stale, language="uz")
+    await second._store(5001, stamp, old)  # ... and the replica stores what it read before the change
+    for cache in caches:
+        async with sessionmaker() as session:
+            assert (await cache.get(session, 5001)).language == "ru"
+
+
+async def test_a_replica_that_never_served_the_partner_still_voids_its_entry_on_the_others(db_url, engine):
+    """Replica A writes a partner by primary key it never served (it cannot name the entry): every replica's
+    entries are void, so replica B, which has that partner cached, shows the change."""
+    if not REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL (.ci/run does)")
+    from redis.asyncio import Redis
+
+    from db.session import create_engine, create_sessionmaker
+
+    other_engine = create_engine(db_url)  # another replica: its own engine, so its own commit events
+    redis = Redis.from_url(REDIS_URL)
+    prefix = f"scx-test-{uuid.uuid4().hex[:8]}"
+    writer, reader = PartnerCache(other_engine, redis=redis, prefix=prefix), PartnerCache(engine, redis=redis,
+                                                                                        prefix=prefix)
+    try:
+        sessionmaker, other_sessionmaker = create_sessionmaker(engine), create_sessionmaker(other_engine)
+        await _partner(sessionmaker)
+        await _settle(reader)
+        async with sessionmaker() as session:
+            partner_id = (await reader.get(session, 5001)).id
+        async with other_sessionmaker() as session:
+            table = Partner.__table__  # a Core UPDATE by primary key, as services.partners.mark_seen writes
+            await session.execute(sa.update(table).where(table.c.id == partner_id).values(language="ru"))
+            await session.commit()
+        await _settle(writer)
+        async with sessionmaker() as session:
+            assert (await reader.get(session, 5001)).language == "ru"
+    finally:
+        async for key in redis.scan_iter(match=f"{prefix}:*"):
+            await redis.delete(key)
+        await redis.aclose()
+        await other_engine.dispose()
+
+
+async def test_a_partner_who_saves_a_setting_is_served_their_saved_row_next_time(engine, sessionmaker, caches):
+    first, second = caches
+    await _partner(sessionmaker)
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        await first.get(session, 5001)
+    async with sessionmaker() as session:  # the low-stock step: one UPDATE from the partner object
+        (await first.get(session, 5001)).notification_prefs = '{"low_stock": 7}'
+        await session.commit()
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        stored = await session.scalar(sa.select(Partner).where(Partner.telegram_id == 5001))
+        expected = {column.key: getattr(stored, column.key) for column in sa.inspect(Partner).column_attrs}
+    statements = []
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for cache in caches:
+        async with sessionmaker() as session:
+            served = await cache.get(session, 5001)
+            assert {key: getattr(served, key) for key in expected} == expected
+    assert statements == []  # what they just saved came from the cache, as committed
+
+    async with sessionmaker() as session:  # a Core write by id in the same transaction: the object is not the row
+        partner = await first.get(session, 5001)
+        partner.language = "ru"
+        await session.flush()
+        await session.execute(sa.update(Partner.__table__).where(Partner.__table__.c.id == partner.id)
+                              .values(status="unreachable"))
+        await session.commit()
+    await _settle(first, second)
+    for cache in caches:
+        async with sessionmaker() as session:
+            served = await cache.get(session, 5001)
+            assert (served.language, served.status) == ("ru", "unreachable")
+
+
+async def test_two_overlapping_changes_to_one_partner_are_both_seen(sessionmaker, caches):
+    first, second = caches
+    await _partner(sessionmaker)
+    await _settle(first, second)
+    async with sessionmaker() as session:
+        await first.get(session, 5001)
+    async with sessionmaker() as slow:  # one update has the partner ...
+        partner = await first.get(slow, 5001)
+        async with sessionmaker() as quick:  # ... another changes their language and commits first
+            (await second.get(quick, 5001)).language = "ru"
+            await quick.commit()
+        await _settle(first, second)
+        partner.notification_prefs = '{"low_stock": 9}'  # the first one's object never saw the new language
+        await slow.commit()
+    await _settle(first, second)
+    for cache in caches:
+        async with sessionmaker() as session:
+            served = await cache.get(session, 5001)
+            assert (served.language, served.notification_prefs) == ("ru", '{"low_stock": 9}')
