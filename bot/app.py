@@ -26,6 +26,7 @@ from bot.handlers import (
     sync,
 )
 from bot.i18n import build_i18n_middleware
+from bot.inline_filters import run_filters_inline
 from bot.middlewares import DbSessionMiddleware, LastSeenMiddleware, MetricsMiddleware
 from services.jobs.runner import JobRunner
 from services.platform import Platform
@@ -64,6 +65,7 @@ def build_dispatcher(
     features = (start, admin, broadcasts, connect, marketplaces, products, sync, orders, settings, dashboard, analytics,
                 fallback)
     dp.include_routers(*(feature.router() for feature in features))
+    run_filters_inline(dp)  # every router's F / State filters in the event loop, not a thread each (bot/inline_filters.py)
     dp.errors.register(_on_error)
     return dp
 

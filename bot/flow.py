@@ -16,7 +16,8 @@ async def abandon_flow(state: FSMContext, session: AsyncSession, partner: Partne
     data = await state.get_data()
     if partner is not None and data.get("draft_id"):
         await discard_draft(session, partner.id, data["draft_id"])
-    await state.clear()
+    if current is not None or data:  # nothing to clear is the common case (/start, a menu): no storage write
+        await state.clear()
     return current is not None
 
 

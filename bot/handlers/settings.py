@@ -15,7 +15,6 @@ from bot.callbacks import MenuAction, MenuCb, NotifAction, NotifCb, RunsOutCb, S
 from bot.filters import IsRegistered
 from bot.flow import show
 from bot.i18n import per_locale
-from bot.inline_filters import run_filters_inline
 from bot.states import SettingsFlow
 from db.models import Partner
 from services import partners
@@ -207,4 +206,4 @@ def router() -> Router:
     r.callback_query.register(runs_out_days, RunsOutCb.filter())
     r.callback_query.register(summary_open, SummaryCb.filter(F.action == SummaryAction.OPEN))
     r.callback_query.register(summary_set, SummaryCb.filter(F.action.in_({SummaryAction.MODE, SummaryAction.TIME})))
-    return run_filters_inline(r)
+    return r
