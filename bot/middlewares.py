@@ -118,8 +118,9 @@ class DbSessionMiddleware(BaseMiddleware):
                     pass
             else:
                 # No connection (most updates, now that the partner is cached): closing only forgets the
-                # objects, with nothing to wait for; `async with` would spend a task and two loop turns on it.
-                await session.close()
+                # objects, with no I/O to wait for, so the plain Session's close does it without the greenlet
+                # AsyncSession.close spends on it (a twelfth of a cached /start).
+                session.sync_session.close()
 
 
 # The DB session of the update being handled (each update runs in its own task, so its own context).
