@@ -214,7 +214,11 @@ def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
 
 # ------------------------------------------------------------------------------------- shared pools
 # Per host: more connections than the job runner runs jobs at once, so a poll round never waits for a connection.
-SHARED_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=30.0)
+# Idle ones are kept 5 s, not longer: httpcore's pool (1.0.x) looks at every connection it holds, and for each idle
+# one counts them all again, on every request it assigns and every response it closes, so a poll round's opening
+# burst (~25 connections to one host, most of them idle afterwards) made that bookkeeping ~30% of a poll's CPU
+# for the rest of the round (bench/scale.py's profile). Connections in use are never idle long enough to go.
+SHARED_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=5.0)
 # Pools belong to the event loop that made them (their connections do): one set per running loop.
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncHTTPTransport]] = (
     weakref.WeakKeyDictionary())

@@ -77,13 +77,15 @@ async def ask_again(session: AsyncSession, kind: str, subject: str) -> None:
                                               TABLE.c.expires_at > now()).values(again=1))
 
 
-async def release(session: AsyncSession, holder: str, kind: str, subject: str, *, until: int = 0) -> bool:
+async def release(session: AsyncSession, holder: str, kind: str, subject: str, *, until: int = 0) -> bool | None:
     """Give the lease up (or keep it `until` a time: DONE for a period that ran); True if it was asked for again
-    meanwhile. The caller commits."""
+    meanwhile, None if `holder` no longer holds it (it lapsed and another replica claimed it: a run's last
+    transaction must then not commit). The caller commits."""
     result = await session.execute(
         update(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject == subject, TABLE.c.holder == holder)
         .values(expires_at=until).returning(TABLE.c.again))  # `again` stays: RETURNING reads the new row
-    return bool(result.scalar())
+    row = result.first()
+    return None if row is None else bool(row[0])
 
 
 async def finish_period(session: AsyncSession, holder: str, kind: str, period: str) -> None:

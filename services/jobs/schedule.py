@@ -2,11 +2,13 @@
 memory: a restart resumes exactly where the schedule was."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import IntegrationStatus, MarketplaceIntegration, Schedule, now
-from services.jobs.types import JobKind
+from services.jobs.types import JobKind, Plan
 
 # Defaults: orders every 5 minutes, the catalog and the finance report daily, stock reconciliation every 15 minutes.
 DEFAULT_INTERVALS = {JobKind.ORDERS: 300, JobKind.CATALOG: 86400, JobKind.RECONCILE: 900, JobKind.FINANCE: 86400}
@@ -19,10 +21,33 @@ FIRST_RUN_DELAY = {JobKind.ORDERS: 0, JobKind.CATALOG: 3600, JobKind.RECONCILE: 
 # A failed run is tried again soon: after this many seconds, doubling with each failure in a row, never later than
 # its ordinary interval.
 RETRY_FIRST = 30
+# Doublings of the retry delay computed at most: far past any interval (30 s x 2^20 is a year), and small enough
+# for an INTEGER column.
+RETRY_DOUBLINGS_MAX = 20
 
 
 def retry_delay(interval: int, failure_streak: int) -> int:
-    return min(interval, RETRY_FIRST * 2 ** max(0, failure_streak - 1))
+    return min(interval, _retry(failure_streak))
+
+
+def _retry(failure_streak: int) -> int:
+    return RETRY_FIRST * 2 ** min(RETRY_DOUBLINGS_MAX, max(0, failure_streak - 1))
+
+
+async def integration_with_plan(session: AsyncSession, integration_id: str,
+                                kind: str) -> tuple[MarketplaceIntegration | None, Plan | None]:
+    """A run's start: the integration and, for a scheduled kind, its schedule row's cursor, in one query (None:
+    no row yet; the job makes it)."""
+    if kind not in SCHEDULED:
+        return await session.get(MarketplaceIntegration, integration_id), None
+    row = (await session.execute(
+        select(MarketplaceIntegration, Schedule.kind, Schedule.cursor, Schedule.baseline_done)
+        .outerjoin(Schedule, (Schedule.integration_id == MarketplaceIntegration.id) & (Schedule.kind == kind))
+        .where(MarketplaceIntegration.id == integration_id))).first()
+    if row is None:
+        return None, None
+    integration, found, cursor, baseline_done = row
+    return integration, (Plan(cursor, bool(baseline_done)) if found is not None else None)
 
 
 async def get_or_create(session: AsyncSession, integration_id: str, kind: str) -> Schedule:
@@ -49,15 +74,21 @@ async def ensure_all(session: AsyncSession) -> None:
 
 
 async def finished(session: AsyncSession, integration_id: str, kind: str, *, ok: bool,
-                   failure_streak: int = 0) -> None:
-    """A run ended: the next one after the interval, or soon after a failure."""
-    schedule = await get_or_create(session, integration_id, kind)
-    schedule.last_run_at = now()
+                   failure_streak: int = 0, values: dict[str, Any] | None = None) -> None:
+    """A run ended: the next one after the interval, or soon after a failure. `values`: the job's own columns of
+    the row (the orders poll's cursor), written by the same UPDATE (one statement per run, no read first)."""
+    stamp = now()
+    interval = Schedule.interval_seconds
     if ok:
-        schedule.last_ok_at = schedule.last_run_at
-        schedule.next_run_at = now() + schedule.interval_seconds
+        moved = {"last_run_at": stamp, "last_ok_at": stamp, "next_run_at": stamp + interval}
     else:
-        schedule.next_run_at = now() + retry_delay(schedule.interval_seconds, failure_streak)
+        retry = _retry(failure_streak)
+        moved = {"last_run_at": stamp, "next_run_at": stamp + case((interval < retry, interval), else_=retry)}
+    statement = (update(Schedule).where(Schedule.integration_id == integration_id, Schedule.kind == kind)
+                 .values(**moved, **(values or {})).execution_options(synchronize_session=False))
+    if (await session.execute(statement)).rowcount == 0:  # no row yet (an integration older than schedules)
+        await get_or_create(session, integration_id, kind)
+        await session.execute(statement)
 
 
 async def run_now(session: AsyncSession, integration_id: str, kind: str) -> None:
