@@ -23,7 +23,7 @@ import secrets
 import socket
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, delete, exists, select, tuple_, update
+from sqlalchemy import Update, and_, delete, exists, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +86,26 @@ async def release(session: AsyncSession, holder: str, kind: str, subject: str, *
         .values(expires_at=until).returning(TABLE.c.again))  # `again` stays: RETURNING reads the new row
     row = result.first()
     return None if row is None else bool(row[0])
+
+
+async def release_after(session: AsyncSession, holder: str, kind: str, subject: str,
+                        statements: Sequence[Update]) -> tuple[bool | None, list[int]]:
+    """A run's last writes (`statements`: UPDATEs) and the lease given back, in that order: release()'s answer and
+    each statement's row count (none when the lease is not the holder's: the caller rolls back). On PostgreSQL one
+    round trip: the UPDATEs go as data-modifying WITH parts of the release (a job run's end was three). The caller
+    commits."""
+    if not statements or session.bind.dialect.name != "postgresql":
+        counts = [(await session.execute(statement)).rowcount for statement in statements]
+        return await release(session, holder, kind, subject), counts
+    parts = [statement.returning(*statement.table.primary_key.columns).cte(f"part_{n}")
+             for n, statement in enumerate(statements)]
+    query = (update(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject == subject, TABLE.c.holder == holder)
+             .values(expires_at=0)
+             .returning(TABLE.c.again, *(select(func.count()).select_from(part).scalar_subquery() for part in parts)))
+    for part in parts:
+        query = query.add_cte(part)
+    row = (await session.execute(query)).first()
+    return (None, []) if row is None else (bool(row[0]), list(row[1:]))
 
 
 async def finish_period(session: AsyncSession, holder: str, kind: str, period: str) -> None:

@@ -358,15 +358,25 @@ class JobRunner:
         """Commit a run's last transaction with its lease given back in it: the schedule moves on and the job is free
         in one step, so no replica finds it due and unclaimed (and no extra round trip). A lease no longer ours
         raises LeaseLost instead (the caller's session rolls back): the replica that took the job over records it."""
+        await self._release_after(session, key, [])
+        await self._commit(session, key)
+
+    async def _release_after(self, session: AsyncSession, key: tuple[str, str], statements: list) -> list[int]:
+        """The run's last UPDATEs and the lease given back (one statement on PostgreSQL); their row counts. The
+        caller commits (`_commit`)."""
         if key in self._lost:
             raise LeaseLost(key)
-        if key in self._held:
-            again = await leases.release(session, self.holder, *key)
-            if again is None:
-                self._lost_lease(key)
-                raise LeaseLost(key)
-            if again:
-                self._asked.add(key)
+        if key not in self._held:
+            return [(await session.execute(statement)).rowcount for statement in statements]
+        again, counts = await leases.release_after(session, self.holder, *key, statements)
+        if again is None:
+            self._lost_lease(key)
+            raise LeaseLost(key)
+        if again:
+            self._asked.add(key)
+        return counts
+
+    async def _commit(self, session: AsyncSession, key: tuple[str, str]) -> None:
         await session.commit()
         self._held.discard(key)
 
@@ -469,6 +479,7 @@ class JobRunner:
                     integration = await session.get(MarketplaceIntegration, integration_id)
                     if integration is None:  # deleted while it ran (its runs went with it)
                         return Outcome(kind, integration_id, result.report, result.error, skipped="deleted")
+                    last = []  # the run's record and the schedule's move: sent with the lease's release
                     if result.skipped:
                         await runs.forget(session, run_id)
                     else:
@@ -480,12 +491,15 @@ class JobRunner:
                         else:
                             await integrations.job_failed(session, integration, error, kind)
                         counts = result.report.counts() if result.report is not None else {}
-                        await runs.finish_run(session, run_id, counts=counts, error=error, partial=result.partial)
+                        last.append(runs.finish_statement(run_id, counts=counts, error=error, partial=result.partial))
                     if kind in schedule.SCHEDULED:
-                        await schedule.finished(session, integration_id, kind, ok=error is None,
-                                                failure_streak=integration.failure_streak,
-                                                values=None if result.skipped else result.schedule)
-                    await self._commit_releasing(session, (kind, integration_id))
+                        last.append(schedule.finished_statement(
+                            integration_id, kind, ok=error is None, failure_streak=integration.failure_streak,
+                            values=None if result.skipped else result.schedule))
+                    changed = await self._release_after(session, (kind, integration_id), last)
+                    if kind in schedule.SCHEDULED and changed[-1] == 0:
+                        await schedule.create_then(session, integration_id, kind, last[-1])
+                    await self._commit(session, (kind, integration_id))
                 return Outcome(kind, integration_id, result.report, error, result.skipped)
             except LeaseLost:
                 raise

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Update, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import ConnectorError
@@ -11,6 +11,7 @@ from db.models import JsonText, SyncRun, new_id, now
 
 # sync_runs.error of a run cut short by a shutdown or a crash (not the marketplace's fault: no failure streak).
 INTERRUPTED = "interrupted"
+RUNS = SyncRun.__table__
 
 
 async def start_run(session: AsyncSession, integration_id: str, kind: str) -> tuple[str, int]:
@@ -25,13 +26,18 @@ async def finish_run(session: AsyncSession, run_id: str, *, counts: dict, error:
                      partial: bool = False) -> None:
     """The run's outcome, in one UPDATE (no read first: it runs once per job). Nothing if the run is gone (its
     integration was deleted meanwhile)."""
+    await session.execute(finish_statement(run_id, counts=counts, error=error, partial=partial))
+
+
+def finish_statement(run_id: str, *, counts: dict, error: ConnectorError | None = None,
+                     partial: bool = False) -> Update:
+    """finish_run's UPDATE, for the runner to send with the run's other last writes (leases.release_after)."""
     values = {"finished_at": now(), "counts": JsonText.dump(counts)}
     if error is not None:
         values.update(status="failed", error=error.cause.value, error_detail=(error.detail or "")[:300] or None)
     else:
         values["status"] = "partial" if partial else "ok"
-    await session.execute(update(SyncRun).where(SyncRun.id == run_id).values(**values)
-                          .execution_options(synchronize_session=False))
+    return update(RUNS).where(RUNS.c.id == run_id).values(**values)
 
 
 async def interrupted(session: AsyncSession, run_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Update, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import IntegrationStatus, MarketplaceIntegration, Schedule, now
@@ -24,6 +24,7 @@ RETRY_FIRST = 30
 # Doublings of the retry delay computed at most: far past any interval (30 s x 2^20 is a year), and small enough
 # for an INTEGER column.
 RETRY_DOUBLINGS_MAX = 20
+TABLE = Schedule.__table__
 
 
 def retry_delay(interval: int, failure_streak: int) -> int:
@@ -77,18 +78,30 @@ async def finished(session: AsyncSession, integration_id: str, kind: str, *, ok:
                    failure_streak: int = 0, values: dict[str, Any] | None = None) -> None:
     """A run ended: the next one after the interval, or soon after a failure. `values`: the job's own columns of
     the row (the orders poll's cursor), written by the same UPDATE (one statement per run, no read first)."""
+    statement = finished_statement(integration_id, kind, ok=ok, failure_streak=failure_streak, values=values)
+    if (await session.execute(statement)).rowcount == 0:
+        await create_then(session, integration_id, kind, statement)
+
+
+def finished_statement(integration_id: str, kind: str, *, ok: bool, failure_streak: int = 0,
+                       values: dict[str, Any] | None = None) -> Update:
+    """finished()'s UPDATE, for the runner to send with the run's other last writes (leases.release_after); when
+    it changed no row, create_then."""
     stamp = now()
-    interval = Schedule.interval_seconds
+    interval = TABLE.c.interval_seconds
     if ok:
         moved = {"last_run_at": stamp, "last_ok_at": stamp, "next_run_at": stamp + interval}
     else:
         retry = _retry(failure_streak)
         moved = {"last_run_at": stamp, "next_run_at": stamp + case((interval < retry, interval), else_=retry)}
-    statement = (update(Schedule).where(Schedule.integration_id == integration_id, Schedule.kind == kind)
-                 .values(**moved, **(values or {})).execution_options(synchronize_session=False))
-    if (await session.execute(statement)).rowcount == 0:  # no row yet (an integration older than schedules)
-        await get_or_create(session, integration_id, kind)
-        await session.execute(statement)
+    return (update(TABLE).where(TABLE.c.integration_id == integration_id, TABLE.c.kind == kind)
+            .values(**moved, **(values or {})))
+
+
+async def create_then(session: AsyncSession, integration_id: str, kind: str, statement: Update) -> None:
+    """The schedule row was missing (an integration older than schedules): made, then `statement` again."""
+    await get_or_create(session, integration_id, kind)
+    await session.execute(statement)
 
 
 async def run_now(session: AsyncSession, integration_id: str, kind: str) -> None:
