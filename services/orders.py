@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import Order as MarketOrder, OrderState
@@ -55,6 +55,11 @@ async def poll(ctx: JobContext) -> JobResult:
     return JobResult(report=report, finish=store, schedule={"cursor": page.cursor, "baseline_done": 1})
 
 
+# Built once (a poll runs it every time): see services/jobs/runs.py _START.
+_KNOWN = select(Order).where(Order.integration_id == bindparam("integration"),
+                             Order.external_id.in_(bindparam("ids", expanding=True)))
+
+
 class _Page:
     """One poll's writes: the orders already stored (read in one query), the new ones and their lines as rows,
     inserted together at the end (or before an order read twice in the page is looked at again); the partner
@@ -76,8 +81,7 @@ class _Page:
         unique = list(dict.fromkeys(external_ids))
         for start in range(0, len(unique), MAX_IN):
             self.known.update((row.external_id, row) for row in await self.session.scalars(
-                select(Order).where(Order.integration_id == self.integration.id,
-                                    Order.external_id.in_(unique[start:start + MAX_IN]))))
+                _KNOWN, {"integration": self.integration.id, "ids": unique[start:start + MAX_IN]}))
 
     async def row(self, external_id: str) -> Order | None:
         if external_id in self.new:  # new earlier in this page: stored now, then it is an order we know

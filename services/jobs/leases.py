@@ -18,12 +18,14 @@ Platform-wide jobs (the daily key-expiry check, report jobs) are leased per peri
 """
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Update, and_, delete, exists, func, select, tuple_, update
+from sqlalchemy import Update, and_, bindparam, delete, exists, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,23 +91,33 @@ async def release(session: AsyncSession, holder: str, kind: str, subject: str, *
 
 
 async def release_after(session: AsyncSession, holder: str, kind: str, subject: str,
-                        statements: Sequence[Update]) -> tuple[bool | None, list[int]]:
-    """A run's last writes (`statements`: UPDATEs) and the lease given back, in that order: release()'s answer and
-    each statement's row count (none when the lease is not the holder's: the caller rolls back). On PostgreSQL one
-    round trip: the UPDATEs go as data-modifying WITH parts of the release (a job run's end was three). The caller
-    commits."""
+                        statements: Sequence[tuple[Update, dict[str, Any]]]) -> tuple[bool | None, list[int]]:
+    """A run's last writes (`statements`: UPDATEs with bound parameters, and their values) and the lease given back,
+    in that order: release()'s answer and each statement's row count (none when the lease is not the holder's: the
+    caller rolls back). On PostgreSQL one round trip: the UPDATEs go as data-modifying WITH parts of the release (a
+    job run's end was three). The caller commits."""
     if not statements or session.bind.dialect.name != "postgresql":
-        counts = [(await session.execute(statement)).rowcount for statement in statements]
+        counts = [(await session.execute(statement, values)).rowcount for statement, values in statements]
         return await release(session, holder, kind, subject), counts
+    params = {"lease_kind": kind, "lease_subject": subject, "lease_holder": holder}
+    for _, values in statements:
+        params.update(values)
+    row = (await session.execute(_released_after(tuple(s for s, _ in statements)), params)).first()
+    return (None, []) if row is None else (bool(row[0]), list(row[1:]))
+
+
+@functools.lru_cache(maxsize=32)
+def _released_after(statements: tuple[Update, ...]) -> Update:
+    # Built once per combination of the callers' (built once) statements: see services/jobs/runs.py _START.
     parts = [statement.returning(*statement.table.primary_key.columns).cte(f"part_{n}")
              for n, statement in enumerate(statements)]
-    query = (update(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject == subject, TABLE.c.holder == holder)
+    query = (update(TABLE).where(TABLE.c.kind == bindparam("lease_kind"), TABLE.c.subject == bindparam("lease_subject"),
+                                 TABLE.c.holder == bindparam("lease_holder"))
              .values(expires_at=0)
              .returning(TABLE.c.again, *(select(func.count()).select_from(part).scalar_subquery() for part in parts)))
     for part in parts:
         query = query.add_cte(part)
-    row = (await session.execute(query)).first()
-    return (None, []) if row is None else (bool(row[0]), list(row[1:]))
+    return query
 
 
 async def finish_period(session: AsyncSession, holder: str, kind: str, period: str) -> None:

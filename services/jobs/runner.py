@@ -367,7 +367,7 @@ class JobRunner:
         if key in self._lost:
             raise LeaseLost(key)
         if key not in self._held:
-            return [(await session.execute(statement)).rowcount for statement in statements]
+            return [(await session.execute(*statement)).rowcount for statement in statements]
         again, counts = await leases.release_after(session, self.holder, *key, statements)
         if again is None:
             self._lost_lease(key)
