@@ -50,9 +50,11 @@ HELD_ELSEWHERE = "held_elsewhere"  # Outcome.skipped: another replica holds the 
 LEASE_LOST = "lease_lost"  # Outcome.skipped: the lease lapsed while the job ran; nothing of the run was recorded
 
 # Jobs at once. A job holds a database connection only for its short steps (start, each batch it stores, the final
-# transaction) and waits on the marketplace the rest of the time (a poll: ~90% of it), so 40 jobs keep about 4 of the
-# pool's 15 connections busy and leave the rest to the chat; fewer leave the marketplaces' limits unused
-# (bench/scale.py, 1,000 polls on a loaded machine: 170 s with 10 at once, 119 s with 40).
+# transaction) and waits on the marketplace the rest of the time (a poll: ~90% of it), so 40 jobs keep a few
+# connections busy on average; fewer leave the marketplaces' limits unused (bench/scale.py, 1,000 polls on a loaded
+# machine: 170 s with 10 at once, 119 s with 40). Their bursts do go past the pool's 5 kept connections (db/session.py:
+# SQLAlchemy's default pool_size; the 10 of max_overflow are closed when given back): a poll round opens ~150 new
+# connections, ~1 ms of CPU per poll (docs/benchmarks.md, "Several processes").
 MAX_CONCURRENT = 40
 REFILL_SHARE = 8  # a finished job starts the next due ones once this share of the slots is free
 STOP_GRACE = 5.0  # seconds running jobs get on shutdown before they are cancelled
