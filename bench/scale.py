@@ -1,6 +1,6 @@
 """Issue 12 benchmark: one order-poll round of 1,000 integrations on PostgreSQL, by 1 and by 3 bot processes.
 
-    python -m bench.scale [--integrations 1000] [--tokens 10] [--processes 1,3] [--speed 1] [--db URL]
+    python -m bench.scale [--integrations 1000] [--tokens 10] [--processes 1,3] [--speed 1] [--db URL] [--redis URL]
 
 The sandbox marketplaces run in their own process with rate limits enforced, and `--tokens` Uzum seller tokens made
 for the run, each with integrations/tokens shops (Uzum: 5 requests per second per token, the sandbox's enforced
@@ -11,8 +11,11 @@ the seller): the minimum is 2 requests per integration and round.
 For each process count: a fresh database (migrated; 1,000 active Uzum integrations across 100 partners, keys
 encrypted with the vault, every order schedule due now), then N worker processes, each composed the way `python -m
 bot run` composes its jobs (services.jobs.registry(), JobRunner with its lease holder, the APScheduler timers of
-services/jobs/runner.py, the connectors' factory with the shared clock), all started at one moment; the round ends
-when every integration's poll is recorded. Reported:
+services/jobs/runner.py, the connectors' factory), all started at one moment; the round ends when every
+integration's poll is recorded. With `--redis` (default: REDIS_URL) every worker installs the shared rate limits
+(connectors.shared_limits, as bot/runtime.py does with REDIS_URL, under a prefix of its own for the round), so the
+processes together keep each token's limit; at speed 1 the workers use the real clock, which is what the shared
+limits apply to (a scaled clock is its own world: per-process limits only). Reported:
 
 - polls recorded: integrations with a finished orders run (goal: all), duplicates: runs beyond one per integration
   (goal 0), failed runs;
@@ -166,6 +169,7 @@ async def worker(args: argparse.Namespace) -> None:
     """One bot process's jobs: ready, wait for "go" on stdin, run the timers until every poll is recorded."""
     import sqlalchemy as sa
 
+    import connectors
     from bench.common import shared_clock
     from connectors.base import Marketplace
     from db.session import create_engine, create_sessionmaker
@@ -186,8 +190,19 @@ async def worker(args: argparse.Namespace) -> None:
             Marketplace.WILDBERRIES: env["WILDBERRIES_API_URL"], Marketplace.OZON: env["OZON_API_URL"]}
     engine = create_engine(args.db)
     sessionmaker = create_sessionmaker(engine)
-    platform = Platform(sessionmaker, Vault([os.environ["SCALE_BENCH_KEY"]]),
-                        ConnectorFactory(urls, clock=shared_clock(args.speed, args.start)))
+    redis = None
+    if args.redis:
+        from redis.asyncio import Redis
+
+        from connectors import shared_limits
+
+        # bot/replicas.py's open_redis without importing the bot (aiogram's 130 MB are not the jobs' to count).
+        redis = Redis.from_url(args.redis, socket_timeout=5, socket_connect_timeout=2)
+        shared_limits.install(shared_limits.SharedBudget(redis, args.redis_prefix))
+    # At speed 1 the sandbox's clock is the real one: the connectors get the real clock too (None), the one the
+    # shared limits count on.
+    clock = None if args.speed == 1 else shared_clock(args.speed, args.start)
+    platform = Platform(sessionmaker, Vault([os.environ["SCALE_BENCH_KEY"]]), ConnectorFactory(urls, clock=clock))
     runner = JobRunner(platform, jobs.registry(), jobs.global_registry(), holder=f"bench-worker-{args.index}")
     ran = Counter()
     original = runner._run
@@ -200,8 +215,15 @@ async def worker(args: argparse.Namespace) -> None:
     runner._run = counted  # what this worker ran (the database has the round's truth)
     async with engine.connect() as conn:  # connect once before the clock starts, as a running bot has
         await conn.execute(sa.text("SELECT 1"))
+    connectors.profiles()  # the marketplace packages, imported by a running bot's first screens or jobs
     print(json.dumps({"ready": True}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    profiler = None
+    if os.environ.get("SCALE_BENCH_PROFILE"):  # a file: the round's cProfile stats, to see where CPU goes
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: waits on the network cost nothing
+        profiler.enable()
     cpu0, started = cpu_seconds(), time.time()
     scheduler = build_scheduler(runner)
     scheduler.start()
@@ -209,6 +231,8 @@ async def worker(args: argparse.Namespace) -> None:
     finished = None
     while time.time() - started < ROUND_TIMEOUT:
         await asyncio.sleep(0.05)
+        if runner._running:  # a poll of ours is not recorded yet: the round is not over (and no query to pay for)
+            continue
         async with engine.connect() as conn:
             done = await conn.scalar(sa.text(
                 "SELECT count(DISTINCT integration_id) FROM sync_runs WHERE kind = 'orders' AND status <> 'running'"))
@@ -218,8 +242,13 @@ async def worker(args: argparse.Namespace) -> None:
     scheduler.shutdown(wait=False)
     await runner.wait_idle()
     cpu = cpu_seconds() - cpu0
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{os.environ['SCALE_BENCH_PROFILE']}.{args.index}")
     await runner.stop()
     await engine.dispose()
+    if redis is not None:
+        await redis.aclose()
     emit({"index": args.index, "started": started, "finished": finished, "cpu_s": round(cpu, 3),
           "ran": ran["ran"], "skipped": ran["skipped"], "requests": dict(requests.outcomes),
           "peak_rss_mb": round(peak_rss_mb(), 1)})
@@ -236,6 +265,7 @@ def start(args: list[str], name: str) -> tuple[subprocess.Popen, Any]:
 def one_round(opts: argparse.Namespace, processes: int, key: str) -> dict[str, Any]:
     speed, origin = opts.speed, time.time()
     common = ["--speed", repr(speed), "--start", repr(origin)]
+    shared = ["--redis", opts.redis, "--redis-prefix", f"scx-bench-scale-{int(origin * 1000)}"] if opts.redis else []
     sandbox, sandbox_err = start(["sandbox", "--integrations", str(opts.integrations), "--tokens", str(opts.tokens),
                                   "--orders", str(opts.orders), *common], "scale-sandbox")
     try:
@@ -243,7 +273,7 @@ def one_round(opts: argparse.Namespace, processes: int, key: str) -> dict[str, A
         asyncio.run(prepare_database(opts.db, opts.integrations, opts.tokens, key))
         os.environ["SCALE_BENCH_KEY"] = key
         workers = [start(["worker", "--index", str(i), "--db", opts.db, "--env", json.dumps(info["env"]),
-                          "--integrations", str(opts.integrations), *common], f"scale-worker-{i}")
+                          "--integrations", str(opts.integrations), *shared, *common], f"scale-worker-{i}")
                    for i in range(processes)]
         for proc, _ in workers:
             assert json.loads(proc.stdout.readline()).get("ready"), "a worker did not start"
@@ -302,27 +332,23 @@ def main(argv: list[str] | None = None) -> None:
             p.add_argument("--index", type=int, required=True)
             p.add_argument("--db", required=True)
             p.add_argument("--env", required=True)
+            p.add_argument("--redis")
+            p.add_argument("--redis-prefix", default="scx-bench-scale")
     parser.add_argument("--integrations", type=int, default=1000)
     parser.add_argument("--tokens", type=int, default=10)
     parser.add_argument("--orders", type=int, default=2, help="new orders per shop (one page: < 50)")
     parser.add_argument("--processes", default="1,3")
     parser.add_argument("--speed", type=float, default=1.0, help="marketplace seconds per real second")
     parser.add_argument("--db", default=os.environ.get("SCALE_BENCH_DB", DEFAULT_DB))
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL"),
+                        help="the shared rate limits' Redis (default REDIS_URL; none: per-process limits)")
     opts = parser.parse_args(argv)
     if opts.command == "sandbox":
         asyncio.run(serve_sandbox(opts))
         return
     if opts.command == "worker":
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-        profile = os.environ.get("SCALE_BENCH_PROFILE")  # a file: the worker's cProfile stats, to see where CPU goes
-        if profile:
-            import cProfile
-
-            profiler = cProfile.Profile(time.process_time)  # CPU time: waits on the network cost nothing
-            profiler.runcall(asyncio.run, worker(opts))
-            profiler.dump_stats(f"{profile}.{opts.index}")
-        else:
-            asyncio.run(worker(opts))
+        asyncio.run(worker(opts))
         return
 
     from cryptography.fernet import Fernet
@@ -334,13 +360,15 @@ def main(argv: list[str] | None = None) -> None:
     key = Fernet.generate_key().decode()
     rows = [one_round(opts, int(n), key) for n in opts.processes.split(",")]
     print(f"bench.scale: one order-poll round, {opts.integrations} Uzum integrations on {opts.tokens} tokens "
-          f"(5 req/s each, enforced), PostgreSQL, speed x{opts.speed:g}, load {load_average()}")
+          f"(5 req/s each, enforced), PostgreSQL, shared limits {'through Redis' if opts.redis else 'off'}, "
+          f"speed x{opts.speed:g}, load {load_average()}")
     print(table(["processes", "polled", "dupl.", "failed", "wall s", "floor s", "wall/floor", "requests", "minimum",
                  "429s", "CPU ms/poll", "peak RSS MB", "polls per process", "pass"],
                 [[r["processes"], r["polled"], r["duplicates"], r["failed"], r["wall_s"], r["floor_s"], r["ratio"],
                   r["requests"], r["minimum"], r["throttled"], r["cpu_ms_per_poll"], r["peak_rss_mb"],
                   "/".join(str(n) for n in r["ran_per_worker"]), r["pass"]] for r in rows]))
     emit({"bench": "scale", "integrations": opts.integrations, "tokens": opts.tokens, "speed": opts.speed,
+          "shared_limits": bool(opts.redis),
           "rounds": rows, "machine": machine(), "load": load_average(),
           "goal": {"polled": opts.integrations, "duplicates": 0, "wall_over_floor_max": GOAL_RATIO,
                    "requests": "2 per integration", "throttled": 0, "cpu_ms_per_poll_max": GOAL_CPU_MS,

@@ -12,8 +12,8 @@ What lives here (and nowhere else):
 - mapping of final failures to the typed errors of `connectors.base`;
 - redaction: logs carry method, path, status and duration only, and every text that could reach a log
   or an exception passes through `redact()` first;
-- one connection pool per marketplace host (`shared_transport`): every client of that host reuses its SSL context
-  and keep-alive connections; a client of its own costs ~45 ms of CPU to build (the SSL context), one over the
+- shared connection pools per marketplace host (`shared_transport`; one, plus one per 10 clients open at once):
+  every client of that host reuses its SSL context and keep-alive connections; a client of its own costs ~45 ms of CPU to build (the SSL context), one over the
   shared pool 0.03 ms. Each client keeps its own httpx.AsyncClient (headers, cookies, timeouts): accounts share
   connections, never state.
 
@@ -213,29 +213,57 @@ def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
 
 
 # ------------------------------------------------------------------------------------- shared pools
-# Per host: more connections than the job runner runs jobs at once, so a poll round never waits for a connection.
-SHARED_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=30.0)
+# Per pool: more connections than the job runner runs jobs at once, so a poll round never waits for a connection.
+SHARED_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=5.0)
+# Clients at once per pool. httpcore's pool (1.0.x) looks at every connection it holds on every request it assigns
+# and every response it closes (a socket poll each), and for each idle one counts them all again: with the ~25
+# connections a poll round's 40 jobs open to one host, that bookkeeping was a third of the connector's CPU
+# (bench/scale.py's profile: 2.5 of 7.5 s). A host gets another pool for every CLIENTS_PER_POOL clients open at
+# once, each client keeping its pool for its life (a job's requests reuse their connection), the first pool
+# preferred (a quiet bot keeps one pool and its warm connections). Idle connections are kept 5 s: a round's opening
+# burst does not leave them to be looked at for the rest of it.
+CLIENTS_PER_POOL = 10
 # Pools belong to the event loop that made them (their connections do): one set per running loop.
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncHTTPTransport]] = (
-    weakref.WeakKeyDictionary())
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _HostPools]] = weakref.WeakKeyDictionary()
+
+
+class _HostPools:
+    """One host's pools and how many open clients each has."""
+
+    def __init__(self, proxy: str | None):
+        self.proxy = proxy
+        self.pools: list[httpx.AsyncHTTPTransport] = []
+        self.clients: list[int] = []
+
+    def borrow(self) -> _Borrowed:
+        index = next((i for i, n in enumerate(self.clients) if n < CLIENTS_PER_POOL), len(self.pools))
+        if index == len(self.pools):
+            self.pools.append(httpx.AsyncHTTPTransport(limits=SHARED_LIMITS, proxy=self.proxy))
+            self.clients.append(0)
+        self.clients[index] += 1
+        return _Borrowed(self, index)
 
 
 class _Borrowed(httpx.AsyncBaseTransport):
     """A client's handle on a shared pool: closing the client leaves the pool to the others."""
 
-    def __init__(self, pool: httpx.AsyncBaseTransport):
-        self.pool = pool
+    def __init__(self, host: _HostPools, index: int):
+        self.host, self.index = host, index
+        self.pool = host.pools[index]
+        self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self.pool.handle_async_request(request)
 
     async def aclose(self) -> None:
-        pass
+        if not self._closed:
+            self._closed = True
+            self.host.clients[self.index] -= 1
 
 
 def shared_transport(base_url: str) -> httpx.AsyncBaseTransport | None:
-    """The running loop's pool for `base_url`'s host (made on first use, honouring the *_PROXY / NO_PROXY
-    environment as httpx would); None outside a running loop (the client then makes its own)."""
+    """A handle on one of the running loop's pools for `base_url`'s host (made on first use, honouring the *_PROXY /
+    NO_PROXY environment as httpx would); None outside a running loop (the client then makes its own)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -243,21 +271,22 @@ def shared_transport(base_url: str) -> httpx.AsyncBaseTransport | None:
     parts = urllib.parse.urlsplit(base_url)
     host = f"{parts.scheme}://{parts.netloc}"
     pools = _pools.setdefault(loop, {})
-    pool = pools.get(host)
-    if pool is None:
+    found = pools.get(host)
+    if found is None:
         proxies = urllib.request.getproxies_environment()
         proxy = None
         if parts.hostname and not urllib.request.proxy_bypass_environment(parts.hostname):
             proxy = proxies.get(parts.scheme) or proxies.get("all")
-        pool = pools[host] = httpx.AsyncHTTPTransport(limits=SHARED_LIMITS, proxy=proxy)
-    return _Borrowed(pool)
+        found = pools[host] = _HostPools(proxy)
+    return found.borrow()
 
 
 async def close_shared_transports() -> None:
     """At shutdown: close this loop's pools (their idle connections)."""
-    pools = _pools.pop(asyncio.get_running_loop(), {})
-    for pool in pools.values():
-        await pool.aclose()
+    hosts = _pools.pop(asyncio.get_running_loop(), {})
+    for host in hosts.values():
+        for pool in host.pools:
+            await pool.aclose()
 
 
 # ---------------------------------------------------------------------------------------------- core

@@ -18,12 +18,14 @@ Platform-wide jobs (the daily key-expiry check, report jobs) are leased per peri
 """
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, tuple_, update
+from sqlalchemy import Update, and_, bindparam, delete, exists, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,13 +79,45 @@ async def ask_again(session: AsyncSession, kind: str, subject: str) -> None:
                                               TABLE.c.expires_at > now()).values(again=1))
 
 
-async def release(session: AsyncSession, holder: str, kind: str, subject: str, *, until: int = 0) -> bool:
+async def release(session: AsyncSession, holder: str, kind: str, subject: str, *, until: int = 0) -> bool | None:
     """Give the lease up (or keep it `until` a time: DONE for a period that ran); True if it was asked for again
-    meanwhile. The caller commits."""
+    meanwhile, None if `holder` no longer holds it (it lapsed and another replica claimed it: a run's last
+    transaction must then not commit). The caller commits."""
     result = await session.execute(
         update(TABLE).where(TABLE.c.kind == kind, TABLE.c.subject == subject, TABLE.c.holder == holder)
         .values(expires_at=until).returning(TABLE.c.again))  # `again` stays: RETURNING reads the new row
-    return bool(result.scalar())
+    row = result.first()
+    return None if row is None else bool(row[0])
+
+
+async def release_after(session: AsyncSession, holder: str, kind: str, subject: str,
+                        statements: Sequence[tuple[Update, dict[str, Any]]]) -> tuple[bool | None, list[int]]:
+    """A run's last writes (`statements`: UPDATEs with bound parameters, and their values) and the lease given back,
+    in that order: release()'s answer and each statement's row count (none when the lease is not the holder's: the
+    caller rolls back). On PostgreSQL one round trip: the UPDATEs go as data-modifying WITH parts of the release (a
+    job run's end was three). The caller commits."""
+    if not statements or session.bind.dialect.name != "postgresql":
+        counts = [(await session.execute(statement, values)).rowcount for statement, values in statements]
+        return await release(session, holder, kind, subject), counts
+    params = {"lease_kind": kind, "lease_subject": subject, "lease_holder": holder}
+    for _, values in statements:
+        params.update(values)
+    row = (await session.execute(_released_after(tuple(s for s, _ in statements)), params)).first()
+    return (None, []) if row is None else (bool(row[0]), list(row[1:]))
+
+
+@functools.lru_cache(maxsize=32)
+def _released_after(statements: tuple[Update, ...]) -> Update:
+    # Built once per combination of the callers' (built once) statements: see services/jobs/runs.py _START.
+    parts = [statement.returning(*statement.table.primary_key.columns).cte(f"part_{n}")
+             for n, statement in enumerate(statements)]
+    query = (update(TABLE).where(TABLE.c.kind == bindparam("lease_kind"), TABLE.c.subject == bindparam("lease_subject"),
+                                 TABLE.c.holder == bindparam("lease_holder"))
+             .values(expires_at=0)
+             .returning(TABLE.c.again, *(select(func.count()).select_from(part).scalar_subquery() for part in parts)))
+    for part in parts:
+        query = query.add_cte(part)
+    return query
 
 
 async def finish_period(session: AsyncSession, holder: str, kind: str, period: str) -> None:

@@ -13,10 +13,14 @@ finished job makes room for the next due one at once.
 Across replicas every run is claimed first with a lease in the database (services/jobs/leases.py): whichever process
 claims it runs it, the others skip it (a job asked for while another replica runs it is run once more by that
 replica when it is done, as within one process); a job of a process that died is taken up once its lease lapses.
+A job whose lease lapsed under it (its process stalled for a whole lease) is cancelled as soon as a renewal finds
+that out, and its final transaction only commits while the lease is still this replica's: the replica that took
+the job over is the one that records it.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,11 +47,14 @@ from services.platform import Platform
 log = logging.getLogger(__name__)
 
 HELD_ELSEWHERE = "held_elsewhere"  # Outcome.skipped: another replica holds the job's lease
+LEASE_LOST = "lease_lost"  # Outcome.skipped: the lease lapsed while the job ran; nothing of the run was recorded
 
 # Jobs at once. A job holds a database connection only for its short steps (start, each batch it stores, the final
-# transaction) and waits on the marketplace the rest of the time (a poll: ~90% of it), so 40 jobs keep about 4 of the
-# pool's 15 connections busy and leave the rest to the chat; fewer leave the marketplaces' limits unused
-# (bench/scale.py, 1,000 polls on a loaded machine: 170 s with 10 at once, 119 s with 40).
+# transaction) and waits on the marketplace the rest of the time (a poll: ~90% of it), so 40 jobs keep a few
+# connections busy on average; fewer leave the marketplaces' limits unused (bench/scale.py, 1,000 polls on a loaded
+# machine: 170 s with 10 at once, 119 s with 40). Their bursts do go past the pool's 5 kept connections (db/session.py:
+# SQLAlchemy's default pool_size; the 10 of max_overflow are closed when given back): a poll round opens ~150 new
+# connections, ~1 ms of CPU per poll (docs/benchmarks.md, "Several processes").
 MAX_CONCURRENT = 40
 REFILL_SHARE = 8  # a finished job starts the next due ones once this share of the slots is free
 STOP_GRACE = 5.0  # seconds running jobs get on shutdown before they are cancelled
@@ -61,6 +68,10 @@ class JobFailed(ConnectorError):
     """Not the marketplace: our code or our database failed during the job."""
 
     cause = ErrorCause.INTERNAL
+
+
+class LeaseLost(Exception):
+    """This replica no longer holds the job's lease: what the job did must not be recorded (rolled back)."""
 
 
 class JobRunner:
@@ -88,6 +99,9 @@ class JobRunner:
         self.lease_seconds = lease_seconds
         self._held: set[tuple[str, str]] = set()  # leases this runner holds: (kind, subject)
         self._asked: set[tuple[str, str]] = set()  # given back, and another replica had asked for the job meanwhile
+        self._lost: set[tuple[str, str]] = set()  # leases that lapsed under a running job: it stops, records nothing
+        self._jobs: dict[tuple[str, str], asyncio.Task] = {}  # the task running each held lease's job
+        self._cut: set[asyncio.Task] = set()  # jobs the renewal cancelled because their lease was lost
         self._renewer: asyncio.Task | None = None
         self._more_due = False  # the last tick filled every slot: more may be due than it could start
         self._refill: asyncio.Task | None = None
@@ -145,15 +159,19 @@ class JobRunner:
         try:
             if lease is not None and not await self._claim(lease):
                 return None
-            async with self._slots:
+            async with self._slots, self._owning(lease):
                 result = await self.global_jobs[kind](self.platform)
             ok = True
             return result
+        except LeaseLost:
+            log.warning("%s job for %s stopped: its lease lapsed under it", kind, period)
+            return None
         except Exception:
             log.exception("%s job failed", kind)
             return None
         finally:
             self._running.discard(key)
+            self._lost.discard(lease)
             if lease is not None and lease in self._held:
                 if ok:
                     await self._finish_period(lease)
@@ -177,6 +195,7 @@ class JobRunner:
                 await session.commit()
             self._more_due = len(claimed) == room
             self._held.update((kind, integration_id) for integration_id, kind in claimed)
+            self._lost.difference_update((kind, integration_id) for integration_id, kind in claimed)
             started = 0
             for integration_id, kind in claimed:
                 if self.is_running(kind, integration_id):  # asked for from the chat meanwhile: that run has it
@@ -264,7 +283,12 @@ class JobRunner:
                 if not claimed and not await self._claim(key, again_if_held=again_if_held):
                     return Outcome(kind, integration_id, skipped=HELD_ELSEWHERE)
                 try:
-                    return await self._run(kind, integration_id, options)
+                    async with self._owning(key):
+                        return await self._run(kind, integration_id, options)
+                except LeaseLost:
+                    log.warning("%s job for integration %s stopped: its lease lapsed under it and another replica "
+                                "may run it; nothing of this run was recorded", kind, integration_id)
+                    return Outcome(kind, integration_id, skipped=LEASE_LOST)
                 finally:
                     if key in self._held:  # the run's last transaction could not give it back (see _commit_releasing)
                         if await asyncio.shield(self._release(key)):
@@ -272,6 +296,7 @@ class JobRunner:
         finally:
             asked_again = key in self._asked
             self._asked.discard(key)
+            self._lost.discard(key)
             self._running.discard(key)
             if self.after_job is not None:
                 try:
@@ -289,6 +314,28 @@ class JobRunner:
 
     # -------------------------------------------------------------------------------------------- leases
 
+    @contextlib.asynccontextmanager
+    async def _owning(self, lease: tuple[str, str] | None):
+        """The body runs as the holder of `lease`: a renewal that finds the lease lost cancels it, and that
+        cancellation comes out as LeaseLost (a shutdown's cancellation stays a cancellation)."""
+        if lease is None:
+            yield
+            return
+        task = asyncio.current_task()
+        self._jobs[lease] = task
+        try:
+            yield
+        except asyncio.CancelledError:
+            if task in self._cut:
+                self._cut.discard(task)
+                if task.uncancel() == 0:  # nobody else (a shutdown) cancelled it too
+                    raise LeaseLost(lease) from None
+            raise
+        finally:
+            self._cut.discard(task)
+            if self._jobs.get(lease) is task:
+                del self._jobs[lease]
+
     async def _claim(self, lease: tuple[str, str], *, again_if_held: bool = False) -> bool:
         """Claim one job's lease; False if another replica holds it (then, if asked, it runs it once more when done).
         A database that does not answer counts as held elsewhere: the job stays due and is claimed later."""
@@ -305,16 +352,39 @@ class JobRunner:
             return False
         if got:
             self._held.add(lease)
+            self._lost.discard(lease)
             self._keep_renewing()
         return got
 
     async def _commit_releasing(self, session: AsyncSession, key: tuple[str, str]) -> None:
         """Commit a run's last transaction with its lease given back in it: the schedule moves on and the job is free
-        in one step, so no replica finds it due and unclaimed (and no extra round trip)."""
-        if key in self._held and await leases.release(session, self.holder, *key):
+        in one step, so no replica finds it due and unclaimed (and no extra round trip). A lease no longer ours
+        raises LeaseLost instead (the caller's session rolls back): the replica that took the job over records it."""
+        await self._release_after(session, key, [])
+        await self._commit(session, key)
+
+    async def _release_after(self, session: AsyncSession, key: tuple[str, str], statements: list) -> list[int]:
+        """The run's last UPDATEs and the lease given back (one statement on PostgreSQL); their row counts. The
+        caller commits (`_commit`)."""
+        if key in self._lost:
+            raise LeaseLost(key)
+        if key not in self._held:
+            return [(await session.execute(*statement)).rowcount for statement in statements]
+        again, counts = await leases.release_after(session, self.holder, *key, statements)
+        if again is None:
+            self._lost_lease(key)
+            raise LeaseLost(key)
+        if again:
             self._asked.add(key)
+        return counts
+
+    async def _commit(self, session: AsyncSession, key: tuple[str, str]) -> None:
         await session.commit()
         self._held.discard(key)
+
+    def _lost_lease(self, key: tuple[str, str]) -> None:
+        self._held.discard(key)
+        self._lost.add(key)
 
     async def _finish_period(self, lease: tuple[str, str]) -> None:
         self._held.discard(lease)
@@ -357,22 +427,31 @@ class JobRunner:
                 log.exception("renewing %d job leases failed; trying again", len(held))
                 continue
             lost = (held - kept) & self._held
-            if lost:  # lapsed (this process stalled for a whole lease) and maybe taken over: say so
-                log.warning("job leases lost to another replica: %s", sorted(lost))
+            if lost:  # lapsed (this process stalled for a whole lease) and maybe taken over: their jobs stop
+                log.warning("job leases lapsed, their jobs stop: %s", sorted(lost))
+                for key in lost:
+                    self._lost_lease(key)
+                    task = self._jobs.get(key)
+                    if task is not None:
+                        self._cut.add(task)
+                        task.cancel()
 
     async def _run(self, kind: JobKind, integration_id: str, options: dict) -> Outcome:
         try:
             async with self.platform.sessionmaker() as session:
-                integration = await session.get(MarketplaceIntegration, integration_id)
+                # One query for the integration and its schedule row, one INSERT for the run record, one commit.
+                integration, plan = await schedule.integration_with_plan(session, integration_id, kind)
                 if integration is None or integration.status not in integrations.RUNNABLE:
                     await self._commit_releasing(session, (kind, integration_id))
                     return Outcome(kind, integration_id, skipped="inactive")
                 client = await integrations.client(self.platform, session, integration)
-                run = await runs.start_run(session, integration_id, kind)
+                run_id, started_at = await runs.start_run(session, integration_id, kind)
                 context = JobContext(self.platform, integration_id, integration.partner_id,
                                      Marketplace(integration.marketplace), integrations.settings_of(integration),
-                                     client, run.id, run.started_at, options)
+                                     client, run_id, started_at, options, plan)
                 await session.commit()
+        except (LeaseLost, asyncio.CancelledError):
+            raise
         except Exception as exc:  # the run could not even start (the database): record it if we can, retry soon
             log.exception("%s job for integration %s could not start", kind, integration_id)
             return await self._failed_to_start(kind, integration_id, exc)
@@ -381,7 +460,7 @@ class JobRunner:
         except ConnectorError as error:
             result = JobResult(error=error)
         except asyncio.CancelledError:
-            await asyncio.shield(self._interrupted(kind, integration_id, run.id))
+            await asyncio.shield(self._interrupted(kind, integration_id, run_id))
             raise
         except Exception as exc:
             log.exception("%s job failed for integration %s", kind, integration_id)
@@ -389,9 +468,9 @@ class JobRunner:
         finally:
             await client.aclose()
         try:
-            return await self._finish(kind, integration_id, run.id, result)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._interrupted(kind, integration_id, run.id))
+            return await self._finish(kind, integration_id, run_id, result)
+        except (asyncio.CancelledError, LeaseLost):
+            await asyncio.shield(self._interrupted(kind, integration_id, run_id))
             raise
 
     async def _finish(self, kind: JobKind, integration_id: str, run_id: str, result: JobResult) -> Outcome:
@@ -402,6 +481,7 @@ class JobRunner:
                     integration = await session.get(MarketplaceIntegration, integration_id)
                     if integration is None:  # deleted while it ran (its runs went with it)
                         return Outcome(kind, integration_id, result.report, result.error, skipped="deleted")
+                    last = []  # the run's record and the schedule's move: sent with the lease's release
                     if result.skipped:
                         await runs.forget(session, run_id)
                     else:
@@ -413,12 +493,18 @@ class JobRunner:
                         else:
                             await integrations.job_failed(session, integration, error, kind)
                         counts = result.report.counts() if result.report is not None else {}
-                        await runs.finish_run(session, run_id, counts=counts, error=error, partial=result.partial)
+                        last.append(runs.finish_statement(run_id, counts=counts, error=error, partial=result.partial))
                     if kind in schedule.SCHEDULED:
-                        await schedule.finished(session, integration_id, kind, ok=error is None,
-                                                failure_streak=integration.failure_streak)
-                    await self._commit_releasing(session, (kind, integration_id))
+                        last.append(schedule.finished_statement(
+                            integration_id, kind, ok=error is None, failure_streak=integration.failure_streak,
+                            values=None if result.skipped else result.schedule))
+                    changed = await self._release_after(session, (kind, integration_id), last)
+                    if kind in schedule.SCHEDULED and changed[-1] == 0:
+                        await schedule.create_then(session, integration_id, kind, last[-1])
+                    await self._commit(session, (kind, integration_id))
                 return Outcome(kind, integration_id, result.report, error, result.skipped)
+            except LeaseLost:
+                raise
             except Exception as exc:
                 # The job's own writes (or the database) failed: they are rolled back; what is left to record is a
                 # failed run, tried again on a fresh session.
@@ -434,25 +520,33 @@ class JobRunner:
             async with self.platform.sessionmaker() as session:
                 integration = await session.get(MarketplaceIntegration, integration_id)
                 if integration is not None:
-                    run = await runs.start_run(session, integration_id, kind)
+                    run_id, _ = await runs.start_run(session, integration_id, kind)
                     await integrations.job_failed(session, integration, error, kind)
-                    await runs.finish_run(session, run.id, counts={}, error=error)
+                    await runs.finish_run(session, run_id, counts={}, error=error)
                     if kind in schedule.SCHEDULED:
                         await schedule.finished(session, integration_id, kind, ok=False,
                                                 failure_streak=integration.failure_streak)
                     await self._commit_releasing(session, (kind, integration_id))
+        except LeaseLost:
+            raise
         except Exception:  # the database is down: the run stays due, the next tick tries again
             log.exception("%s job for integration %s: could not record the failure either", kind, integration_id)
         return Outcome(kind, integration_id, error=error)
 
     async def _interrupted(self, kind: JobKind, integration_id: str, run_id: str) -> None:
-        """A shutdown cut the run short: not the integration's failure; it runs again soon."""
+        """A shutdown cut the run short: not the integration's failure; it runs again soon. A run whose lease was
+        lost is only closed: its schedule and lease are the new holder's."""
         try:
             async with self.platform.sessionmaker() as session:
                 await runs.interrupted(session, run_id)
+                if (kind, integration_id) in self._lost:
+                    await session.commit()
+                    return
                 if kind in schedule.SCHEDULED:
                     await schedule.finished(session, integration_id, kind, ok=False)
                 await self._commit_releasing(session, (kind, integration_id))
+        except LeaseLost:  # found out just now: the new holder's run has it
+            pass
         except Exception:
             log.exception("%s job for integration %s: could not record the interruption", kind, integration_id)
 

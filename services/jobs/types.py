@@ -46,6 +46,15 @@ class Report(Protocol):
     def counts(self) -> dict: ...
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A scheduled job's row as its run began (read with the integration, in the run's first query): the orders
+    poll's durable cursor and whether its baseline was taken."""
+
+    cursor: str | None = None
+    baseline_done: bool = False
+
+
 @dataclass
 class JobContext:
     platform: Platform
@@ -57,6 +66,7 @@ class JobContext:
     run_id: str
     started_at: int
     options: dict[str, Any] = field(default_factory=dict)  # what the caller passed (debounce, progress)
+    plan: Plan | None = None  # a scheduled kind's schedule row (None: the job reads it itself)
 
 
 # Written in the runner's final transaction, together with the run record and the failure streak: a job's results
@@ -73,6 +83,9 @@ class JobResult:
     error: ConnectorError | None = None
     partial: bool = False  # some items were refused: the run is "partial"
     skipped: str | None = None  # nothing to do: no run is recorded
+    # Columns of the job's schedule row (the orders poll's cursor) written by the same statement that moves the
+    # schedule on, in the final transaction: only if the run is recorded as the job handed it back.
+    schedule: dict[str, Any] | None = None
 
 
 JobFunction = Callable[[JobContext], Awaitable[JobResult]]

@@ -1,7 +1,8 @@
 """Jobs exactly once across replicas: several runners (each with its own engine, as separate processes would have) on
 one database run each due job once; a job held by a replica that was SIGKILLed is taken up by another once its lease
 lapses; a job asked for while another replica runs it runs once more there; a platform-wide job runs once per
-period. On PostgreSQL (TEST_POSTGRES_URL) and SQLite."""
+period; a job whose lease lapsed under it and was taken over stops, and records nothing of its own. On PostgreSQL
+(TEST_POSTGRES_URL) and SQLite."""
 import asyncio
 import collections
 import os
@@ -11,14 +12,16 @@ import textwrap
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.models import JobLease, Schedule, SyncRun, now
+from db.models import JobLease, OutboxMessage, Partner, Schedule, SyncRun, now
 from db.session import create_engine, create_sessionmaker
 from services.jobs import GlobalJob, JobKind
-from services.jobs.runner import JobRunner
+from services.jobs.runner import LEASE_LOST, JobRunner
 from services.jobs.runs import INTERRUPTED
 from services.jobs.types import JobResult
+from services.outbox.records import AlertKind
+from services.outbox.store import enqueue
 from tests.db.test_jobs_stop import Closable, seed
 from tests.support.jobs import platform_with
 
@@ -236,3 +239,99 @@ async def test_push_jobs_are_claimed_too(db_url, sessionmaker):
         for replica in replicas:
             await replica.close()
     assert sorted(pushes) == sorted(ids) and not overlaps
+
+
+async def _lapse_and_take_over(db_url, integration_id: str, b_polls: list) -> None:
+    """A's lease lapses (as if A had stalled for a whole lease); replica B claims the job and runs it at once."""
+    engine = create_engine(db_url)
+    async with engine.begin() as conn:
+        await conn.execute(update(JobLease).where(JobLease.subject == integration_id).values(expires_at=0))
+    await engine.dispose()
+
+    async def poll(ctx):
+        b_polls.append(ctx.integration_id)
+        return JobResult(finish=_alert("B"))
+
+    heir = Replica(db_url, "B", {JobKind.ORDERS: poll})
+    try:
+        assert await heir.runner.tick() == 1
+        await heir.runner.wait_idle()
+    finally:
+        await heir.close()
+
+
+def _alert(name: str):
+    """A job's result the partner would see: one new-order alert, queued in the run's final transaction."""
+    async def finish(session, integration):
+        partner = await session.get(Partner, integration.partner_id)
+        await enqueue(session, partner, AlertKind.NEW_ORDER, f"order:{integration.id}:{name}", {"order_id": name})
+    return finish
+
+
+async def _after_take_over(sessionmaker, integration_id: str):
+    runs = await runs_of(sessionmaker, integration_id)
+    async with sessionmaker() as s:
+        alerts = [row.dedupe_key for row in await s.scalars(select(OutboxMessage))]
+        plan = await s.get(Schedule, (integration_id, "orders"))
+        lease = await s.scalar(select(JobLease).where(JobLease.subject == integration_id))
+    return runs, alerts, plan, lease
+
+
+async def test_a_job_whose_lease_was_taken_over_stops_and_records_nothing(db_url, sessionmaker):
+    [integration_id] = await seed(sessionmaker)
+    started, stopped = asyncio.Event(), []
+
+    async def stalled(ctx):
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopped.append(ctx.integration_id)
+            raise
+        return JobResult(finish=_alert("A"))
+
+    a = Replica(db_url, "A", {JobKind.ORDERS: stalled}, lease_seconds=3)  # renewed every second
+    b_polls = []
+    try:
+        job = a.runner.start(JobKind.ORDERS, integration_id)
+        await asyncio.wait_for(started.wait(), 10)
+        await _lapse_and_take_over(db_url, integration_id, b_polls)
+        outcome = await asyncio.wait_for(job, 10)  # A's next renewal finds the lease gone: its job is cancelled
+    finally:
+        await a.close()
+
+    assert b_polls == [integration_id] and stopped == [integration_id]
+    assert outcome.skipped == LEASE_LOST
+    runs, alerts, plan, lease = await _after_take_over(sessionmaker, integration_id)
+    assert [(r.status, r.error) for r in runs] == [("failed", INTERRUPTED), ("ok", None)]
+    assert alerts == [f"order:{integration_id}:B"]  # one alert: B's
+    assert plan.next_run_at >= now() + 250  # as B's run left it (A's stop did not make it due again in 30 s)
+    assert (lease.holder, lease.expires_at) == ("B", 0)
+
+
+async def test_a_job_that_ends_after_its_lease_was_taken_over_does_not_record_its_result(db_url, sessionmaker):
+    [integration_id] = await seed(sessionmaker)
+    started, go = asyncio.Event(), asyncio.Event()
+
+    async def slow(ctx):
+        started.set()
+        await go.wait()
+        return JobResult(finish=_alert("A"))
+
+    a = Replica(db_url, "A", {JobKind.ORDERS: slow})  # a minute's lease: no renewal before it ends
+    b_polls = []
+    try:
+        job = a.runner.start(JobKind.ORDERS, integration_id)
+        await asyncio.wait_for(started.wait(), 10)
+        await _lapse_and_take_over(db_url, integration_id, b_polls)
+        go.set()  # A's job ends with a result: its final transaction finds the lease is B's
+        outcome = await asyncio.wait_for(job, 10)
+    finally:
+        await a.close()
+
+    assert b_polls == [integration_id] and outcome.skipped == LEASE_LOST
+    runs, alerts, plan, lease = await _after_take_over(sessionmaker, integration_id)
+    assert [(r.status, r.error) for r in runs] == [("failed", INTERRUPTED), ("ok", None)]
+    assert alerts == [f"order:{integration_id}:B"]  # A's alert was rolled back with its run
+    assert plan.next_run_at >= now() + 250
+    assert (lease.holder, lease.expires_at) == ("B", 0)
