@@ -177,6 +177,9 @@ class OutboxSender:
         self._round = max(4, math.ceil(global_rate * ROUND_SECONDS))  # messages claimed per round
         self._low_water = self._round // 2
         self._fetch_rows = self._round * 2 + alert_texts.MAX_GROUP
+        # What a kill can leave `sending` (rows recovered and sent again): the messages queued below the refill
+        # mark and those in flight, each up to MAX_GROUP rows, plus one claim's rows not yet grouped.
+        self.claimed_at_most = (self._low_water + concurrency) * alert_texts.MAX_GROUP + self._fetch_rows
         self._queue: collections.deque[_Message] = collections.deque()  # claimed, waiting for their turn
         self._busy: set[int] = set()  # chats with a message queued or in flight
         self._ready_at: dict[int, float] = {}  # chat -> monotonic time its next message may go
