@@ -16,7 +16,7 @@ from sandbox.demo import Demo
 from sandbox.marketplaces import accounts
 from sandbox.marketplaces.orders import create_order
 from tests.browser.conftest import CHROMIUM_ARGS, DESKTOP, PHONE, find_chromium
-from tests.browser.test_webchat import click, last_id, new_bot_message, open_as, send
+from tests.browser.test_webchat import check_orders_now, click, last_id, new_bot_message, open_as, send, set_stock
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30_000
@@ -30,13 +30,7 @@ async def settle(page: Page) -> None:
 async def order_alert(page: Page, demo: Demo, marketplace: str, title: str) -> None:
     """A buyer orders; the partner asks for new orders now (Sync status → Retry now) and the alert arrives."""
     order = create_order(demo.state, marketplace, [(7, 1), (12, 2)] if marketplace != "wildberries" else [(7, 1)])
-    menu = await send(page, "/menu", "Main menu")
-    await click(menu, "My marketplaces", "Your marketplaces")
-    await click(menu, title, "Status")
-    await click(menu, "Sync status", "Check for new orders every")
-    after = await last_id(page)
-    await menu.locator(".ikb-btn", has_text="Retry now: orders").click()
-    await new_bot_message(page, after, str(order.id))
+    await check_orders_now(page, title, order.id)
 
 
 async def main(out: Path) -> None:
@@ -107,13 +101,7 @@ async def main(out: Path) -> None:
             await page.screenshot(path=out / "order-phone.png")
 
             # 5. Phone: a stock changed once for all four marketplaces.
-            menu = await send(page, "/menu", "Main menu")
-            await click(menu, "Products", "Products")
-            await click(menu, "Search", "Send a SKU")
-            found = await send(page, "SKU-000003", "Search:")
-            await click(found, "SKU-000003", "SKU:")
-            await click(found, "Set stock", "Send the new stock")
-            await send(page, "30", "Stock set to 30")
+            await set_stock(page, "SKU-000003", 30)
             await settle(page)
             await page.screenshot(path=out / "stock-phone.png")
 

@@ -79,6 +79,29 @@ async def click(message, button: str, answer: str):
     return message
 
 
+async def set_stock(page: Page, sku: str, quantity: int) -> None:
+    """Products -> Search -> the product's card -> Set stock, typed."""
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "Products", "Products")
+    await click(menu, "Search", "Send a SKU")
+    found = await send(page, sku, "Search:")
+    await click(found, sku, "SKU:")
+    await click(found, "Set stock", "Send the new stock")
+    await send(page, str(quantity), f"Stock set to {quantity}")
+
+
+async def check_orders_now(page: Page, title: str, order_id) -> object:
+    """The partner asks for new orders now (the marketplace's Sync status -> Retry now) instead of waiting for the
+    next check; the alert of `order_id` that arrives."""
+    menu = await send(page, "/menu", "Main menu")
+    await click(menu, "My marketplaces", "Your marketplaces")
+    await click(menu, title, "Status")
+    await click(menu, "Sync status", "Check for new orders every")
+    after = await last_id(page)
+    await menu.locator(".ikb-btn", has_text="Retry now: orders").click()
+    return await new_bot_message(page, after, str(order_id))
+
+
 async def open_as(page: Page, demo, role: str) -> None:
     await page.goto(demo.url)
     if await page.locator("#guide-open").is_visible():  # a phone: the users are in the guide's drawer
@@ -148,13 +171,7 @@ async def test_a_new_seller_walks_the_whole_path(page, demo):
         await page.wait_for_timeout(1000)
     await expect(bot_message(page, "products synced")).to_contain_text("40 products synced")
 
-    menu = await send(page, "/menu", "Main menu")
-    await click(menu, "Products", "Products")
-    await click(menu, "Search", "Send a SKU")
-    found = await send(page, "SKU-000003", "Search:")
-    await click(found, "SKU-000003", "SKU:")
-    await click(found, "Set stock", "Send the new stock")
-    await send(page, "30", "Stock set to 30")
+    await set_stock(page, "SKU-000003", 30)
     shop = demo.state.catalog("uzum", catalog_key(accounts.UZUM_TOKEN, 41002))
     for _ in range(100):  # the push leaves on its own within seconds
         if shop.get_stock(3) == 30:
@@ -163,13 +180,7 @@ async def test_a_new_seller_walks_the_whole_path(page, demo):
     assert shop.get_stock(3) == 30, "Uzum never received the stock typed in the chat"
 
     order = create_order(demo.state, "uzum", [(3, 2)], shop_id="41002")
-    menu = await send(page, "/menu", "Main menu")
-    await click(menu, "My marketplaces", "Your marketplaces")
-    await click(menu, "Uzum Market", "Status")
-    await click(menu, "Sync status", "Check for new orders every")
-    after = await last_id(page)
-    await menu.locator(".ikb-btn", has_text="Retry now: orders").click()
-    alert = await new_bot_message(page, after, str(order.id))
+    alert = await check_orders_now(page, "Uzum Market", order.id)
     await expect(alert).to_contain_text("New order")
 
     menu = await send(page, "/menu", "Main menu")
@@ -226,13 +237,7 @@ async def test_an_order_alert_appears_without_a_reload(page, demo):
     # A buyer orders on Ozon (as the demo's own buyer does every minute) ...
     order = create_order(demo.state, "ozon", [(3, 2)])
     # ... and the partner asks for the orders now instead of waiting for the next minute's check.
-    menu = await send(page, "/menu", "Main menu")
-    await click(menu, "My marketplaces", "Your marketplaces")
-    await click(menu, "Ozon", "Status")
-    await click(menu, "Sync status", "Check for new orders every")
-    after = await last_id(page)
-    await menu.locator(".ikb-btn", has_text="Retry now: orders").click()
-    alert = await new_bot_message(page, after, str(order.id))
+    alert = await check_orders_now(page, "Ozon", order.id)
     await expect(alert).to_contain_text("New order")
     assert await page.evaluate("window.__sameDocument === true"), "the page was reloaded"
     after = await last_id(page)
